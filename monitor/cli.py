@@ -1,0 +1,138 @@
+"""The claimwatch command line: the only module that reads argv and chooses exit codes.
+
+Exit codes: 0 done; 1 the command ran and found problems (invalid rules, ...); 2 it could not run at all
+(bad configuration, unreachable database).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from sqlalchemy.exc import OperationalError
+
+from monitor import __version__, daemon
+from monitor.config import Config, load_config
+from monitor.errors import ConfigError
+from monitor.logs import make_logger
+from storage.engine import make_engine, upgrade
+from storage.feeds import list_feeds
+
+app = typer.Typer(help="Watch news feeds for new corroborations and denials of tracked claims.",
+                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+feeds_app = typer.Typer(help="The feeds from rules/feeds.yaml and their polling state.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(feeds_app, name="feeds")
+
+ConfigOption = Annotated[Path | None, typer.Option("--config", "-c", help="claimwatch.toml to read",
+                                                   envvar="CLAIMWATCH_CONFIG", dir_okay=False)]
+
+
+def _config(path: Path | None) -> Config:
+    try:
+        return load_config(path)
+    except ConfigError as exc:
+        typer.echo(f"claimwatch: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def run(config: ConfigOption = None,
+        once: Annotated[bool, typer.Option("--once", help="poll every due feed once, then exit")] = False,
+        ) -> None:
+    """Run the daemon: poll feeds on schedule until SIGTERM (or once, with --once)."""
+    settings = _config(config)
+    log = make_logger()
+    try:
+        if once:
+            daemon.run_once(settings, log)
+        else:
+            daemon.run_forever(settings, log)
+    except OperationalError as exc:
+        log.error("database.unavailable", error=str(exc.orig))
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def demo(keep: Annotated[Path | None, typer.Option(help="keep the state in this folder")] = None) -> None:
+    """Poll the bundled sample feeds from a loopback server into a fresh SQLite file and show the result."""
+    from monitor.demo import run_demo  # the demo's sample server is needed by this command only
+
+    run_demo(sys.stdout, keep)
+
+
+@db_app.command("upgrade")
+def db_upgrade(config: ConfigOption = None) -> None:
+    """Apply every pending schema migration."""
+    settings = _config(config)
+    engine = make_engine(settings.effective_database_url)
+    try:
+        upgrade(engine)
+    except OperationalError as exc:
+        typer.echo(f"claimwatch: database unavailable: {exc.orig}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"database at the newest schema: {engine.url.render_as_string(hide_password=True)}")
+
+
+@feeds_app.command("list")
+def feeds_list(config: ConfigOption = None,
+               as_json: Annotated[bool, typer.Option("--json", help="a JSON list, for scripts")] = False) -> None:
+    """Each feed's URL, status, last and next poll, consecutive errors, last error and stored items."""
+    settings = _config(config)
+    engine = make_engine(settings.effective_database_url)
+    try:
+        upgrade(engine)
+        rows = list_feeds(engine)
+    except OperationalError as exc:
+        typer.echo(f"claimwatch: database unavailable: {exc.orig}", err=True)
+        raise typer.Exit(2) from None
+    if as_json:
+        typer.echo(json.dumps([{
+            "name": row.name, "url": row.url, "status": row.status, "last_poll": _iso(row.last_poll),
+            "next_poll": _iso(row.next_poll), "consecutive_errors": row.consecutive_errors,
+            "last_error": row.last_error, "items": row.items, "tags": row.tags} for row in rows], indent=2))
+        return
+    typer.echo(format_feed_table(rows))
+
+
+def format_feed_table(rows: list) -> str:  # type: ignore[type-arg]
+    """A fixed-width table of feeds for a terminal."""
+    header = ("NAME", "STATUS", "ITEMS", "ERRORS", "LAST POLL", "NEXT POLL", "URL / LAST ERROR")
+    lines = [header]
+    for row in rows:
+        detail = row.url + (f"  ({row.last_error})" if row.last_error else "")
+        lines.append((row.name, row.status, str(row.items), str(row.consecutive_errors),
+                      _short(row.last_poll), _short(row.next_poll), detail))
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header) - 1)]
+    return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=False))
+                     + "  " + line[-1] for line in lines)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _short(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M:%S") if value else "-"
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"claimwatch {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                                help="print the version and exit")] = False) -> None:
+    """claimwatch: monitoring and alerting for claims in the news."""
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,133 @@
+"""claimwatch.toml plus CLAIMWATCH_* environment overrides, validated once and passed explicitly.
+
+Precedence, highest first: environment (`CLAIMWATCH_DATABASE_URL`, `CLAIMWATCH_POLLING__WORKERS`, ...),
+then the TOML file, then the defaults below. A bad value names the key, where it came from and what is
+wrong, and raises ConfigError: the daemon refuses to start rather than guess.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from monitor.errors import ConfigError
+
+ENV_PREFIX = "CLAIMWATCH_"
+CONFIG_ENV = "CLAIMWATCH_CONFIG"
+
+
+class PollingSettings(BaseModel):
+    """How feeds are fetched and how often."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    default_interval_seconds: float = Field(900, gt=0, description="poll a feed this often unless it says")
+    min_interval_seconds: float = Field(
+        60, gt=0, description="floor: no feed interval, TTL or Cache-Control polls faster than this")
+    max_interval_seconds: float = Field(86_400, gt=0, description="longest wait a feed's TTL can ask for")
+    backoff_base_seconds: float = Field(60, gt=0, description="first retry delay after a failure")
+    backoff_max_seconds: float = Field(21_600, gt=0, description="cap of the exponential backoff")
+    connect_timeout_seconds: float = Field(10, gt=0)
+    read_timeout_seconds: float = Field(20, gt=0, description="longest silence while reading a body")
+    fetch_deadline_seconds: float = Field(60, gt=0, description="total time one fetch may take")
+    parse_timeout_seconds: float = Field(30, gt=0, description="total time one parse may take")
+    max_body_bytes: int = Field(15 * 1024 * 1024, gt=0, description="cap after decompression")
+    max_redirects: int = Field(5, ge=0)
+    workers: int = Field(16, ge=1, le=256, description="feeds fetched at once")
+    per_host: int = Field(4, ge=1, description="feeds fetched at once from one host")
+    parser_processes: int = Field(2, ge=1, le=64, description="processes parsing feed bodies")
+    tick_seconds: float = Field(1.0, gt=0, description="how often the scheduler looks for due feeds")
+    lease_seconds: float = Field(300, gt=0, description="how long a claimed feed stays ours")
+
+
+class Config(BaseSettings):
+    """Everything claimwatch needs to run; built by `load_config`, never read from a global."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="forbid")
+
+    state_dir: Path = Field(Path("state"), description="where the embedded SQLite database lives")
+    rules_dir: Path = Field(Path("rules"), description="the analysts' files: feeds.yaml, claims/, actors")
+    database_url: str | None = Field(
+        None, description="SQLAlchemy URL; empty means SQLite at STATE_DIR/claimwatch.db")
+    polling: PollingSettings = Field(default_factory=PollingSettings)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """The TOML file arrives as init arguments; the environment overrides it."""
+        return env_settings, init_settings
+
+    @property
+    def effective_database_url(self) -> str:
+        """The configured URL, or the embedded SQLite file under state_dir."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.state_dir / 'claimwatch.db').resolve()}"
+
+
+def load_config(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Config:
+    """Read the TOML file (if any), apply the environment, validate; ConfigError says what is wrong."""
+    environ = os.environ if environ is None else environ
+    if path is None and environ.get(CONFIG_ENV):
+        path = Path(environ[CONFIG_ENV])
+    data: dict[str, Any] = {}
+    if path is not None:
+        data = _read_toml(path)
+        base = path.resolve().parent
+        for key in ("state_dir", "rules_dir"):
+            if isinstance(data.get(key), str) and not Path(data[key]).is_absolute():
+                data[key] = str(base / data[key])
+    try:
+        return Config(**data)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, path, data, environ)) from None
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read config file: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+
+
+def _describe(exc: ValidationError, path: Path | None, data: Mapping[str, Any],
+              environ: Mapping[str, str]) -> str:
+    lines = []
+    for error in exc.errors():
+        key = ".".join(str(part) for part in error["loc"])
+        env_name = ENV_PREFIX + "__".join(str(part) for part in error["loc"]).upper()
+        if env_name in environ:
+            where = f"environment variable {env_name}"
+        elif path is not None and _has_key(data, error["loc"]):
+            where = str(path)
+        else:
+            where = "defaults"
+        message = "unknown key" if error["type"] == "extra_forbidden" else error["msg"]
+        lines.append(f"{where}: {key}: {message}")
+    return "invalid configuration:\n  " + "\n  ".join(lines)
+
+
+def _has_key(data: Mapping[str, Any], loc: tuple[int | str, ...]) -> bool:
+    node: Any = data
+    for part in loc:
+        if not isinstance(node, Mapping) or part not in node:
+            return False
+        node = node[part]
+    return True

@@ -1,0 +1,1 @@
+"""Feed ingest: fetch, parse, normalise into items, and the pure scheduling rules."""

@@ -1,0 +1,125 @@
+"""YAML 1.2 documents read with positions, and pydantic errors mapped back to file:line:column.
+
+ruamel.yaml's round-trip loader builds only plain maps, lists and scalars (no arbitrary objects) and
+remembers where each key and value stood, which is what an analyst's editor needs.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+from monitor.errors import RuleProblem
+
+
+def read_yaml(path: Path, display: str) -> tuple[Any, list[RuleProblem]]:
+    """The document in `path` (None when empty), or the syntax problems that stopped it from loading."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        return None, [RuleProblem(display, 1, 1, f"not UTF-8 text: {exc.reason} at byte {exc.start}")]
+    except OSError as exc:
+        return None, [RuleProblem(display, 1, 1, f"cannot read the file: {exc.strerror}")]
+    yaml = YAML(typ="rt")
+    yaml.allow_duplicate_keys = False
+    try:
+        return yaml.load(text), []
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        problem = " ".join(part for part in (exc.context, exc.problem) if part)
+        return None, [RuleProblem(display, line, column, f"YAML syntax: {problem}")]
+    except YAMLError as exc:
+        return None, [RuleProblem(display, 1, 1, f"YAML syntax: {exc}")]
+    except RecursionError:
+        return None, [RuleProblem(display, 1, 1, "YAML nested too deeply")]
+
+
+def position(node: Any, loc: Sequence[int | str]) -> tuple[int, int]:
+    """1-based line and column of the deepest part of `loc` found in the loaded document."""
+    line, column = 1, 1
+    for part in loc:
+        if isinstance(node, CommentedMap) and part in node:
+            line, column = node.lc.value(part) if _is_scalar(node[part]) else node.lc.key(part)
+            node = node[part]
+        elif isinstance(node, CommentedSeq) and isinstance(part, int) and 0 <= part < len(node):
+            line, column = node.lc.item(part)
+            node = node[part]
+        else:
+            break
+        line, column = line + 1, column + 1
+    return line, column
+
+
+def _is_scalar(value: Any) -> bool:
+    return not isinstance(value, CommentedMap | CommentedSeq)
+
+
+def describe_errors(exc: ValidationError, document: Any, display: str, model: type[BaseModel],
+                    prefix: Sequence[int | str] = ()) -> list[RuleProblem]:
+    """Every pydantic error as a RuleProblem naming the field, with a "did you mean" for unknown keys."""
+    problems = []
+    for error in exc.errors():
+        loc = [*prefix, *error["loc"]]
+        field = ".".join(str(part) for part in loc) or "document"
+        if error["type"] == "extra_forbidden":
+            *parent, key = loc
+            line, column = _key_position(document, parent, key)
+            known = _fields_at(model, list(error["loc"])[:-1])
+            hint = difflib.get_close_matches(str(key), known, n=1)
+            suggestion = f"; did you mean {hint[0]!r}?" if hint else f"; known keys: {', '.join(known)}"
+            problems.append(RuleProblem(display, line, column, f"{field}: unknown key{suggestion}"))
+            continue
+        line, column = position(document, loc)
+        message = error["msg"].removeprefix("Value error, ")
+        if error["type"] == "missing":
+            message = "required field is missing"
+        problems.append(RuleProblem(display, line, column, f"{field}: {message}"))
+    return problems
+
+
+def _key_position(document: Any, parent: Sequence[int | str], key: int | str) -> tuple[int, int]:
+    node = document
+    for part in parent:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            return position(document, parent)
+    if isinstance(node, CommentedMap) and key in node:
+        line, column = node.lc.key(key)
+        return line + 1, column + 1
+    return position(document, parent)
+
+
+def _fields_at(model: type[BaseModel], loc: Sequence[int | str]) -> list[str]:
+    """Field names (aliases where set) of the model reached by following `loc` through `model`."""
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = current.model_fields.get(part) if isinstance(current, type) else None
+        if field is None:
+            return []
+        current = _model_in(field.annotation)
+        if current is None:
+            return []
+    if not (isinstance(current, type) and issubclass(current, BaseModel)):
+        return []
+    return sorted(f.alias or name for name, f in current.model_fields.items())
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None

@@ -1,0 +1,214 @@
+"""Named queries on feeds: catalog sync, leasing due feeds, recording each poll's outcome, listing."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine, func, or_, select, update
+from sqlmodel import Session
+
+from storage.models import Feed, Item
+
+
+@dataclass(frozen=True)
+class CatalogEntry:
+    """A feed as the analysts' feeds.yaml declares it."""
+
+    name: str
+    url: str
+    interval_seconds: float | None = None
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CatalogChanges:
+    """What a catalog sync did."""
+
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class LeasedFeed:
+    """A feed this process has claimed for one poll, with what the fetch needs."""
+
+    id: int
+    name: str
+    url: str
+    etag: str | None
+    last_modified: str | None
+    interval_seconds: float | None
+    consecutive_errors: int
+    lease_owner: str
+
+
+@dataclass(frozen=True)
+class PollResult:
+    """What one poll changes on its feed row; None leaves a field as it is."""
+
+    status: str
+    next_poll_at: datetime
+    http_status: int | None = None
+    error: str | None = None
+    success: bool = False
+    url: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    retired: bool = False
+
+
+def sync_catalog(engine: Engine, entries: Sequence[CatalogEntry], now: datetime) -> CatalogChanges:
+    """Make the feeds table match feeds.yaml: add new feeds (due now), update changed ones, deactivate
+    removed ones (their items stay)."""
+    changes = CatalogChanges()
+    with Session(engine) as session, session.begin():
+        existing = {feed.name: feed for feed in session.exec(select(Feed)).scalars()}  # type: ignore[call-overload]
+        for entry in entries:
+            feed = existing.pop(entry.name, None)
+            if feed is None:
+                session.add(Feed(name=entry.name, source_url=entry.url, url=entry.url,
+                                 interval_seconds=entry.interval_seconds, tags=list(entry.tags),
+                                 next_poll_at=now, created_at=now))
+                changes.added.append(entry.name)
+                continue
+            modified = False
+            if feed.source_url != entry.url:
+                # The analyst pointed the feed elsewhere: start over at the new address.
+                feed.source_url = feed.url = entry.url
+                feed.etag = feed.last_modified = None
+                feed.retired = False
+                feed.consecutive_errors = 0
+                feed.next_poll_at = now
+                modified = True
+            if feed.interval_seconds != entry.interval_seconds or feed.tags != list(entry.tags):
+                feed.interval_seconds = entry.interval_seconds
+                feed.tags = list(entry.tags)
+                modified = True
+            if not feed.active:
+                feed.active = True
+                feed.next_poll_at = min(feed.next_poll_at, now)
+                modified = True
+            if modified:
+                changes.changed.append(entry.name)
+        for feed in existing.values():
+            if feed.active:
+                feed.active = False
+                changes.removed.append(feed.name)
+    return changes
+
+
+def lease_due_feeds(engine: Engine, *, now: datetime, owner: str, lease: timedelta, limit: int,
+                    exclude: Sequence[int] = ()) -> list[LeasedFeed]:
+    """Claim up to `limit` due feeds for `owner` until now + lease.
+
+    On PostgreSQL the candidate rows are locked with FOR UPDATE SKIP LOCKED, so several daemons sharing
+    one database never claim the same feed; SQLite serialises writers, which gives the same guarantee.
+    """
+    if limit <= 0:
+        return []
+    due = (
+        select(Feed.id)  # type: ignore[call-overload]
+        .where(Feed.active, ~Feed.retired, Feed.next_poll_at <= now)  # type: ignore[arg-type]
+        .where(or_(Feed.lease_until.is_(None), Feed.lease_until < now))  # type: ignore[union-attr, operator]
+        .order_by(Feed.next_poll_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    if exclude:
+        due = due.where(Feed.id.not_in(exclude))  # type: ignore[union-attr]
+    with engine.begin() as connection:
+        ids = list(connection.execute(due).scalars())
+        if not ids:
+            return []
+        connection.execute(update(Feed).where(Feed.id.in_(ids))  # type: ignore[union-attr]
+                           .values(lease_owner=owner, lease_until=now + lease))
+        rows = connection.execute(select(Feed).where(Feed.id.in_(ids))  # type: ignore[union-attr]
+                                  .order_by(Feed.next_poll_at)).mappings()
+        return [LeasedFeed(id=row["id"], name=row["name"], url=row["url"], etag=row["etag"],
+                           last_modified=row["last_modified"], interval_seconds=row["interval_seconds"],
+                           consecutive_errors=row["consecutive_errors"], lease_owner=owner)
+                for row in rows]
+
+
+def poll_update_values(feed: LeasedFeed, result: PollResult, now: datetime) -> dict[str, object]:
+    """The column values one poll sets, including the lease release."""
+    values: dict[str, object] = {
+        "last_status": result.status,
+        "last_polled_at": now,
+        "next_poll_at": result.next_poll_at,
+        "last_http_status": result.http_status,
+        "lease_owner": None,
+        "lease_until": None,
+    }
+    if result.success:
+        values.update(consecutive_errors=0, last_error=None, last_success_at=now)
+    else:
+        values.update(consecutive_errors=feed.consecutive_errors + 1, last_error=result.error)
+    if result.url is not None:
+        values["url"] = result.url
+    if result.etag is not None or result.last_modified is not None:
+        values.update(etag=result.etag, last_modified=result.last_modified)
+    if result.retired:
+        values["retired"] = True
+    return values
+
+
+def feed_update_statement(feed: LeasedFeed, result: PollResult, now: datetime):  # type: ignore[no-untyped-def]
+    """The UPDATE for one poll, guarded by the lease so a process that lost its lease changes nothing."""
+    return (update(Feed)
+            .where(Feed.id == feed.id, Feed.lease_owner == feed.lease_owner)  # type: ignore[arg-type]
+            .values(**poll_update_values(feed, result, now)))
+
+
+def release_leases(engine: Engine, owner: str) -> None:
+    """Give back every lease `owner` still holds (on a graceful stop), keeping each feed's schedule."""
+    with engine.begin() as connection:
+        connection.execute(update(Feed).where(Feed.lease_owner == owner)  # type: ignore[arg-type]
+                           .values(lease_owner=None, lease_until=None))
+
+
+@dataclass(frozen=True)
+class FeedListing:
+    """One row of `claimwatch feeds list`."""
+
+    name: str
+    url: str
+    status: str
+    last_poll: datetime | None
+    next_poll: datetime | None
+    consecutive_errors: int
+    last_error: str | None
+    items: int
+    tags: list[str]
+
+
+def list_feeds(engine: Engine) -> list[FeedListing]:
+    """Every feed with its state and stored item count, active ones first, by name."""
+    counts = (select(Item.feed_id, func.count().label("n"))  # type: ignore[call-overload]
+              .group_by(Item.feed_id).subquery())
+    query = (select(Feed, func.coalesce(counts.c.n, 0))  # type: ignore[call-overload]
+             .outerjoin(counts, counts.c.feed_id == Feed.id)
+             .order_by(Feed.active.desc(), Feed.name))  # type: ignore[attr-defined]
+    with Session(engine) as session:
+        return [FeedListing(name=feed.name, url=feed.url, status=feed_status(feed),
+                            last_poll=feed.last_polled_at,
+                            next_poll=feed.next_poll_at if feed.active and not feed.retired else None,
+                            consecutive_errors=feed.consecutive_errors, last_error=feed.last_error,
+                            items=count, tags=list(feed.tags))
+                for feed, count in session.exec(query).all()]
+
+
+def feed_status(feed: Feed) -> str:
+    """ok, failing, retired, removed or new: the word operators see."""
+    if not feed.active:
+        return "removed"
+    if feed.retired:
+        return "retired"
+    if feed.consecutive_errors:
+        return "failing"
+    if feed.last_polled_at is None:
+        return "new"
+    return "ok"
