@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, func, or_, select, update
+from sqlalchemy import Engine, RowMapping, Update, func, or_, select, update
 from sqlmodel import Session
 
-from storage.models import Feed, Item
+from storage.models import FEEDS, ITEMS, Feed
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ def sync_catalog(engine: Engine, entries: Sequence[CatalogEntry], now: datetime)
     removed ones (their items stay)."""
     changes = CatalogChanges()
     with Session(engine) as session, session.begin():
-        existing = {feed.name: feed for feed in session.exec(select(Feed)).scalars()}  # type: ignore[call-overload]
+        existing = {feed.name: feed for feed in session.scalars(select(Feed))}
         for entry in entries:
             feed = existing.pop(entry.name, None)
             if feed is None:
@@ -110,23 +110,23 @@ def lease_due_feeds(engine: Engine, *, now: datetime, owner: str, lease: timedel
     if limit <= 0:
         return []
     due = (
-        select(Feed.id)  # type: ignore[call-overload]
-        .where(Feed.active, ~Feed.retired, Feed.next_poll_at <= now)  # type: ignore[arg-type]
-        .where(or_(Feed.lease_until.is_(None), Feed.lease_until < now))  # type: ignore[union-attr, operator]
-        .order_by(Feed.next_poll_at)
+        select(FEEDS.c.id)
+        .where(FEEDS.c.active, ~FEEDS.c.retired, FEEDS.c.next_poll_at <= now)
+        .where(or_(FEEDS.c.lease_until.is_(None), FEEDS.c.lease_until < now))
+        .order_by(FEEDS.c.next_poll_at)
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
     if exclude:
-        due = due.where(Feed.id.not_in(exclude))  # type: ignore[union-attr]
+        due = due.where(FEEDS.c.id.not_in(exclude))
     with engine.begin() as connection:
         ids = list(connection.execute(due).scalars())
         if not ids:
             return []
-        connection.execute(update(Feed).where(Feed.id.in_(ids))  # type: ignore[union-attr]
+        connection.execute(update(FEEDS).where(FEEDS.c.id.in_(ids))
                            .values(lease_owner=owner, lease_until=now + lease))
-        rows = connection.execute(select(Feed).where(Feed.id.in_(ids))  # type: ignore[union-attr]
-                                  .order_by(Feed.next_poll_at)).mappings()
+        rows = connection.execute(select(FEEDS).where(FEEDS.c.id.in_(ids))
+                                  .order_by(FEEDS.c.next_poll_at)).mappings()
         return [LeasedFeed(id=row["id"], name=row["name"], url=row["url"], etag=row["etag"],
                            last_modified=row["last_modified"], interval_seconds=row["interval_seconds"],
                            consecutive_errors=row["consecutive_errors"], lease_owner=owner)
@@ -156,17 +156,17 @@ def poll_update_values(feed: LeasedFeed, result: PollResult, now: datetime) -> d
     return values
 
 
-def feed_update_statement(feed: LeasedFeed, result: PollResult, now: datetime):  # type: ignore[no-untyped-def]
+def feed_update_statement(feed: LeasedFeed, result: PollResult, now: datetime) -> Update:
     """The UPDATE for one poll, guarded by the lease so a process that lost its lease changes nothing."""
-    return (update(Feed)
-            .where(Feed.id == feed.id, Feed.lease_owner == feed.lease_owner)  # type: ignore[arg-type]
+    return (update(FEEDS)
+            .where(FEEDS.c.id == feed.id, FEEDS.c.lease_owner == feed.lease_owner)
             .values(**poll_update_values(feed, result, now)))
 
 
 def release_leases(engine: Engine, owner: str) -> None:
     """Give back every lease `owner` still holds (on a graceful stop), keeping each feed's schedule."""
     with engine.begin() as connection:
-        connection.execute(update(Feed).where(Feed.lease_owner == owner)  # type: ignore[arg-type]
+        connection.execute(update(FEEDS).where(FEEDS.c.lease_owner == owner)
                            .values(lease_owner=None, lease_until=None))
 
 
@@ -187,28 +187,28 @@ class FeedListing:
 
 def list_feeds(engine: Engine) -> list[FeedListing]:
     """Every feed with its state and stored item count, active ones first, by name."""
-    counts = (select(Item.feed_id, func.count().label("n"))  # type: ignore[call-overload]
-              .group_by(Item.feed_id).subquery())
-    query = (select(Feed, func.coalesce(counts.c.n, 0))  # type: ignore[call-overload]
-             .outerjoin(counts, counts.c.feed_id == Feed.id)
-             .order_by(Feed.active.desc(), Feed.name))  # type: ignore[attr-defined]
-    with Session(engine) as session:
-        return [FeedListing(name=feed.name, url=feed.url, status=feed_status(feed),
-                            last_poll=feed.last_polled_at,
-                            next_poll=feed.next_poll_at if feed.active and not feed.retired else None,
-                            consecutive_errors=feed.consecutive_errors, last_error=feed.last_error,
-                            items=count, tags=list(feed.tags))
-                for feed, count in session.exec(query).all()]
+    counts = select(ITEMS.c.feed_id, func.count().label("n")).group_by(ITEMS.c.feed_id).subquery()
+    query = (select(FEEDS, func.coalesce(counts.c.n, 0).label("item_count"))
+             .outerjoin(counts, counts.c.feed_id == FEEDS.c.id)
+             .order_by(FEEDS.c.active.desc(), FEEDS.c.name))
+    with engine.connect() as connection:
+        rows = connection.execute(query).mappings().all()
+    return [FeedListing(name=row["name"], url=row["url"], status=feed_status(row),
+                        last_poll=row["last_polled_at"],
+                        next_poll=row["next_poll_at"] if row["active"] and not row["retired"] else None,
+                        consecutive_errors=row["consecutive_errors"], last_error=row["last_error"],
+                        items=row["item_count"], tags=list(row["tags"]))
+            for row in rows]
 
 
-def feed_status(feed: Feed) -> str:
+def feed_status(row: RowMapping) -> str:
     """ok, failing, retired, removed or new: the word operators see."""
-    if not feed.active:
+    if not row["active"]:
         return "removed"
-    if feed.retired:
+    if row["retired"]:
         return "retired"
-    if feed.consecutive_errors:
+    if row["consecutive_errors"]:
         return "failing"
-    if feed.last_polled_at is None:
+    if row["last_polled_at"] is None:
         return "new"
     return "ok"

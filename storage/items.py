@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 
 from storage.feeds import LeasedFeed, PollResult, feed_update_statement
-from storage.models import Item
+from storage.models import ITEMS
 
 KEY_CHUNK = 500
 
@@ -71,8 +71,8 @@ def _known_hashes(connection: Connection, feed_id: int, keys: Sequence[str]) -> 
     known: dict[str, tuple[int, str]] = {}
     for chunk in _chunks(keys):
         rows = connection.execute(
-            select(Item.key, Item.id, Item.content_hash)  # type: ignore[call-overload]
-            .where(Item.feed_id == feed_id, Item.key.in_(chunk)))  # type: ignore[attr-defined]
+            select(ITEMS.c.key, ITEMS.c.id, ITEMS.c.content_hash)
+            .where(ITEMS.c.feed_id == feed_id, ITEMS.c.key.in_(chunk)))
         known.update({key: (item_id, digest) for key, item_id, digest in rows})
     return known
 
@@ -81,7 +81,7 @@ def _insert(connection: Connection, feed_id: int, records: Sequence[ItemRecord],
     if not records:
         return []
     rows = [{**asdict(record), "feed_id": feed_id, "revision": 1, "first_seen_at": now} for record in records]
-    result = connection.execute(insert(Item).returning(Item.id, sort_by_parameter_order=True), rows)  # type: ignore[arg-type]
+    result = connection.execute(insert(ITEMS).returning(ITEMS.c.id, sort_by_parameter_order=True), rows)
     return [row[0] for row in result]
 
 
@@ -90,9 +90,9 @@ def _update(connection: Connection, feed_id: int, records: Sequence[ItemRecord],
     if not records:
         return []
     fields = [name for name in ItemRecord.__dataclass_fields__ if name != "key"]
-    statement = (update(Item).where(Item.id == bindparam("b_id"))  # type: ignore[arg-type]
+    statement = (update(ITEMS).where(ITEMS.c.id == bindparam("b_id"))
                  .values({name: bindparam(f"b_{name}") for name in fields})
-                 .values(revision=Item.revision + 1, changed_at=now))
+                 .values(revision=ITEMS.c.revision + 1, changed_at=now))
     params = [{"b_id": known[record.key][0], **{f"b_{name}": getattr(record, name) for name in fields}}
               for record in records]
     connection.execute(statement, params)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, Column, Index, Integer, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, Integer, Table, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime
@@ -65,3 +65,8 @@ class Item(SQLModel, table=True):
         UniqueConstraint("feed_id", "key", name="uq_items_feed_key"),
         Index("ix_items_first_seen", "first_seen_at"),
     )
+
+
+# Core handles on the tables: the named queries use these, which type-check cleanly.
+FEEDS: Table = Feed.__table__  # type: ignore[attr-defined]
+ITEMS: Table = Item.__table__  # type: ignore[attr-defined]

@@ -11,10 +11,9 @@ from monitor.feeds.items import make_item
 from storage.items import ItemRecord
 
 
-
 def looks_like_json_feed(body: bytes, content_type: str) -> bool:
     """True for a JSON content type, or a body that opens with '{' whatever the server claims."""
-    media = content_type.split(";")[0].strip().lower()
+    media = content_type.split(";", maxsplit=1)[0].strip().lower()
     return media.endswith("json") or body.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"{"
 
 

@@ -48,7 +48,9 @@ def parse_feed(body: bytes, headers: Mapping[str, str], url: str) -> ParsedFeed:
         title, items = parse_json_feed(body, url)
         return ParsedFeed(title=title, items=items, format="json")
     body = defuse_xml(body)
-    response_headers = {"content-type": content_type or "application/xml", "content-location": url}
+    # No content-location: feedparser would resolve guids against it, and a moved feed would re-key
+    # every item. Links are made absolute by canonical_url instead.
+    response_headers = {"content-type": content_type or "application/xml"}
     if headers.get("content-language"):
         response_headers["content-language"] = headers["content-language"]
     parsed = feedparser.parse(io.BytesIO(body), response_headers=response_headers,

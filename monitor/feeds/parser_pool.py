@@ -29,7 +29,8 @@ class ParserPool:
         """The parsed feed; ParseError when it is unparsable, overran the time limit or killed its process."""
         future = self._pool.schedule(self._function, args=(body, dict(headers), url), timeout=self._timeout)
         try:
-            return future.result()  # type: ignore[no-any-return]
+            result: ParsedFeed = future.result()
+            return result
         except FutureTimeout:
             raise ParseError(f"parse took longer than {self._timeout:g} s; the parser was stopped") from None
         except ProcessExpired as exc:
@@ -39,5 +40,5 @@ class ParserPool:
 
     def close(self) -> None:
         """Stop the parser processes, waiting for none of them."""
-        self._pool.stop()
+        self._pool.stop()  # type: ignore[no-untyped-call]  # pebble is untyped
         self._pool.join(timeout=5)

@@ -104,7 +104,8 @@ def _fields_at(model: type[BaseModel], loc: Sequence[int | str]) -> list[str]:
     for part in loc:
         if isinstance(part, int):
             continue
-        field = current.model_fields.get(part) if isinstance(current, type) else None
+        field = (current.model_fields.get(str(part))
+                 if isinstance(current, type) and issubclass(current, BaseModel) else None)
         if field is None:
             return []
         current = _model_in(field.annotation)

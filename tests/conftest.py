@@ -1,0 +1,63 @@
+"""Shared fixtures: a database on SQLite and on PostgreSQL, a loopback feed server, a rules folder."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+
+from storage.engine import make_engine, upgrade
+from tests.feedserver import FeedServer
+
+FIXTURES = Path(__file__).parent / "fixtures"
+POSTGRES_URL = os.environ.get("CLAIMWATCH_TEST_POSTGRES_URL", "")
+POSTGRES_REQUIRED = os.environ.get("CLAIMWATCH_REQUIRE_POSTGRES") == "1"
+
+
+def _postgres_param() -> object:
+    if POSTGRES_URL or POSTGRES_REQUIRED:
+        return pytest.param("postgresql", id="postgresql")
+    return pytest.param("postgresql", id="postgresql", marks=pytest.mark.skipif(
+        True, reason="PostgreSQL tests need CLAIMWATCH_TEST_POSTGRES_URL (.ci/postgres start DIR sets it)"))
+
+
+@pytest.fixture(params=["sqlite", _postgres_param()])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database: a SQLite file, or a new PostgreSQL database dropped afterwards."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'claimwatch.db'}"
+        return
+    if not POSTGRES_URL:
+        pytest.fail("CLAIMWATCH_REQUIRE_POSTGRES=1 but CLAIMWATCH_TEST_POSTGRES_URL is not set")
+    name = f"cw_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    """An engine on `database_url` with every migration applied."""
+    engine = make_engine(database_url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def feed_server() -> Iterator[FeedServer]:
+    """A real HTTP server on 127.0.0.1 serving the routes a test registers."""
+    server = FeedServer()
+    yield server
+    server.close()
