@@ -17,6 +17,7 @@ from sqlalchemy.exc import OperationalError
 
 from monitor import __version__, daemon
 from monitor.config import Config, load_config
+from monitor.demo import run_demo
 from monitor.errors import ConfigError
 from monitor.logs import make_logger
 from storage.engine import make_engine, upgrade
@@ -61,8 +62,6 @@ def run(config: ConfigOption = None,
 @app.command()
 def demo(keep: Annotated[Path | None, typer.Option(help="keep the state in this folder")] = None) -> None:
     """Poll the bundled sample feeds from a loopback server into a fresh SQLite file and show the result."""
-    from monitor.demo import run_demo  # the demo's sample server is needed by this command only
-
     run_demo(sys.stdout, keep)
 
 
@@ -93,7 +92,8 @@ def feeds_list(config: ConfigOption = None,
         raise typer.Exit(2) from None
     if as_json:
         typer.echo(json.dumps([{
-            "name": row.name, "url": row.url, "status": row.status, "last_poll": _iso(row.last_poll),
+            "name": row.name, "url": row.url, "status": row.status, "last_result": row.last_result,
+            "last_poll": _iso(row.last_poll),
             "next_poll": _iso(row.next_poll), "consecutive_errors": row.consecutive_errors,
             "last_error": row.last_error, "items": row.items, "tags": row.tags} for row in rows], indent=2))
         return

@@ -77,9 +77,9 @@ class Config(BaseSettings):
         return f"sqlite:///{(self.state_dir / 'claimwatch.db').resolve()}"
 
 
-def load_config(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Config:
-    """Read the TOML file (if any), apply the environment, validate; ConfigError says what is wrong."""
-    environ = os.environ if environ is None else environ
+def load_config(path: Path | None = None) -> Config:
+    """Read the TOML file (if any), apply the process environment, validate; ConfigError says what is wrong."""
+    environ = os.environ
     if path is None and environ.get(CONFIG_ENV):
         path = Path(environ[CONFIG_ENV])
     data: dict[str, Any] = {}

@@ -177,6 +177,7 @@ class FeedListing:
     name: str
     url: str
     status: str
+    last_result: str | None
     last_poll: datetime | None
     next_poll: datetime | None
     consecutive_errors: int
@@ -193,7 +194,7 @@ def list_feeds(engine: Engine) -> list[FeedListing]:
              .order_by(FEEDS.c.active.desc(), FEEDS.c.name))
     with engine.connect() as connection:
         rows = connection.execute(query).mappings().all()
-    return [FeedListing(name=row["name"], url=row["url"], status=feed_status(row),
+    return [FeedListing(name=row["name"], url=row["url"], status=feed_status(row), last_result=row["last_status"],
                         last_poll=row["last_polled_at"],
                         next_poll=row["next_poll_at"] if row["active"] and not row["retired"] else None,
                         consecutive_errors=row["consecutive_errors"], last_error=row["last_error"],

@@ -1,0 +1,5 @@
+"""`python -m monitor` runs the claimwatch command line."""
+
+from monitor.cli import main
+
+main()

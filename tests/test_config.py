@@ -1,0 +1,66 @@
+"""claimwatch.toml and CLAIMWATCH_* overrides."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from monitor.config import load_config
+from monitor.errors import ConfigError
+
+
+def test_defaults_put_sqlite_under_state_dir(tmp_path: Path) -> None:
+    """With no file and no environment, the database is SQLite in the state folder."""
+    config = load_config(None)
+    assert config.database_url is None
+    assert config.effective_database_url.endswith("/state/claimwatch.db")
+    assert config.polling.max_body_bytes == 15 * 1024 * 1024
+
+
+def test_file_paths_are_relative_to_the_file(tmp_path: Path) -> None:
+    """state_dir and rules_dir in the file are read relative to the file, not the working directory."""
+    path = tmp_path / "etc" / "claimwatch.toml"
+    path.parent.mkdir()
+    path.write_text('state_dir = "var"\nrules_dir = "rules"\n[polling]\nworkers = 3\n')
+    config = load_config(path)
+    assert config.state_dir == path.parent / "var"
+    assert config.rules_dir == path.parent / "rules"
+    assert config.polling.workers == 3
+
+
+def test_environment_overrides_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """CLAIMWATCH_DATABASE_URL and nested CLAIMWATCH_POLLING__WORKERS win over the file."""
+    path = tmp_path / "claimwatch.toml"
+    path.write_text('database_url = "sqlite:///a.db"\n[polling]\nworkers = 3\n')
+    monkeypatch.setenv("CLAIMWATCH_DATABASE_URL", "postgresql+psycopg://db/cw")
+    monkeypatch.setenv("CLAIMWATCH_POLLING__WORKERS", "9")
+    config = load_config(path)
+    assert config.database_url == "postgresql+psycopg://db/cw"
+    assert config.polling.workers == 9
+
+
+@pytest.mark.parametrize(("text", "environ", "expected"), [
+    ("[polling]\nworkers = 0\n", {}, "claimwatch.toml: polling.workers: Input should be greater than or equal to 1"),
+    ("[polling]\nworkerz = 4\n", {}, "claimwatch.toml: polling.workerz: unknown key"),
+    ("colour = 'red'\n", {}, "claimwatch.toml: colour: unknown key"),
+    ("", {"CLAIMWATCH_POLLING__WORKERS": "many"},
+     "environment variable CLAIMWATCH_POLLING__WORKERS: polling.workers: Input should be a valid integer"),
+    ("workers = [\n", {}, "claimwatch.toml: not valid TOML"),
+])
+def test_bad_config_names_key_source_and_problem(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str,
+                                                 environ: dict[str, str], expected: str) -> None:
+    """Every bad value is reported with where it came from, the key, and what is wrong."""
+    path = tmp_path / "claimwatch.toml"
+    path.write_text(text)
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError) as raised:
+        load_config(path)
+    assert expected in str(raised.value).replace(str(tmp_path) + "/", "")
+
+
+def test_missing_config_file_is_an_error(tmp_path: Path) -> None:
+    """A config path that does not exist is refused, not silently replaced by defaults."""
+    with pytest.raises(ConfigError, match="config file not found"):
+        load_config(tmp_path / "nope.toml")
