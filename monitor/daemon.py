@@ -30,7 +30,7 @@ from monitor.pipeline import Ingest
 from monitor.poller import Poller
 from monitor.rulebook.feeds import load_feeds
 from storage.engine import make_engine, upgrade
-from storage.feeds import sync_catalog
+from storage.feeds import lease_owners, release_leases, sync_catalog
 
 Clock = Callable[[], datetime]
 
@@ -64,6 +64,32 @@ def load_catalog(config: Config, engine: Engine, log: FilteringBoundLogger, now:
     return True
 
 
+def release_dead_leases(engine: Engine, log: FilteringBoundLogger) -> None:
+    """Free the leases of claimwatch processes on this host that no longer run (killed, crashed), so a
+    restart polls their feeds at once instead of waiting for the leases to expire. Leases of other hosts
+    are left to expire: only their own host can tell whether they are alive."""
+    host = socket.gethostname()
+    dead = []
+    for owner in lease_owners(engine):
+        owner_host, _, rest = owner.rpartition(":")[0].rpartition(":")
+        pid = rest
+        if owner_host == host and pid.isdigit() and not _process_alive(int(pid)):
+            dead.append(owner)
+    if dead:
+        release_leases(engine, *dead)
+        log.info("leases.released", owners=dead, reason="their processes are gone")
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 @contextmanager
 def poller_for(config: Config, engine: Engine, log: FilteringBoundLogger,
                clock: Clock = utc_now) -> Iterator[Poller]:
@@ -73,6 +99,7 @@ def poller_for(config: Config, engine: Engine, log: FilteringBoundLogger,
     parsers = ParserPool(polling.parser_processes, polling.parse_timeout_seconds)
     ingest = Ingest(engine=engine, fetcher=fetcher, parsers=parsers, cadence=Cadence.from_settings(polling),
                     clock=clock, rng=random.Random(), log=log)
+    release_dead_leases(engine, log)
     owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
     poller = Poller(ingest, owner=owner, workers=polling.workers, per_host=polling.per_host,
                     lease=timedelta(seconds=polling.lease_seconds))

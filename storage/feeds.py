@@ -163,11 +163,18 @@ def feed_update_statement(feed: LeasedFeed, result: PollResult, now: datetime) -
             .values(**poll_update_values(feed, result, now)))
 
 
-def release_leases(engine: Engine, owner: str) -> None:
-    """Give back every lease `owner` still holds (on a graceful stop), keeping each feed's schedule."""
+def release_leases(engine: Engine, *owners: str) -> None:
+    """Give back every lease these owners still hold, keeping each feed's schedule."""
     with engine.begin() as connection:
-        connection.execute(update(FEEDS).where(FEEDS.c.lease_owner == owner)
+        connection.execute(update(FEEDS).where(FEEDS.c.lease_owner.in_(owners))
                            .values(lease_owner=None, lease_until=None))
+
+
+def lease_owners(engine: Engine) -> list[str]:
+    """Every owner that holds a lease now."""
+    with engine.connect() as connection:
+        return list(connection.execute(select(FEEDS.c.lease_owner).where(FEEDS.c.lease_owner.is_not(None))
+                                       .distinct()).scalars())
 
 
 @dataclass(frozen=True)
