@@ -64,3 +64,18 @@ def test_missing_config_file_is_an_error(tmp_path: Path) -> None:
     """A config path that does not exist is refused, not silently replaced by defaults."""
     with pytest.raises(ConfigError, match="config file not found"):
         load_config(tmp_path / "nope.toml")
+
+
+def test_example_config_documents_every_setting() -> None:
+    """deploy/claimwatch.toml parses and names every top-level and polling setting."""
+    import tomllib
+
+    from monitor.config import Config, PollingSettings
+
+    path = Path(__file__).parent.parent / "deploy" / "claimwatch.toml"
+    load_config(path)
+    text = path.read_text()
+    data = tomllib.loads(text)
+    documented = set(data) | {line.split("=")[0].strip("# ").strip() for line in text.splitlines() if "=" in line}
+    assert set(Config.model_fields) - {"polling"} <= documented
+    assert set(PollingSettings.model_fields) == set(data["polling"])
