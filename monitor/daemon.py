@@ -28,7 +28,7 @@ from monitor.feeds.parser_pool import ParserPool
 from monitor.feeds.schedule import Cadence
 from monitor.pipeline import Ingest
 from monitor.poller import Poller
-from monitor.rulebook.feeds import load_feeds
+from monitor.rulebook.loader import load_rulebook
 from storage.engine import make_engine, upgrade
 from storage.feeds import lease_owners, release_leases, sync_catalog
 
@@ -51,7 +51,7 @@ def load_catalog(config: Config, engine: Engine, log: FilteringBoundLogger, now:
     """Sync feeds.yaml into the database; on errors log each one and keep the feeds already stored.
     Returns whether the file was valid."""
     try:
-        feeds = load_feeds(config.rules_dir)
+        feeds = load_rulebook(config.rules_dir).feeds
     except RuleFileError as exc:
         for problem in exc.problems:
             log.error("rules.invalid", file=problem.file, line=problem.line, column=problem.column,

@@ -41,7 +41,7 @@ def sample_server(files: dict[str, bytes]) -> Iterator[str]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: object) -> None:
             """Quiet: the demo prints its own account."""
 
         def do_GET(self) -> None:

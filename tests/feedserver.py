@@ -52,11 +52,8 @@ class FeedServer:
             def do_GET(self) -> None:
                 request = Request(self.path, {k.lower(): v for k, v in self.headers.items()})
                 server.requests.append(request)
-                route = server.routes.get(self.path.split("?")[0])
-                if route is None:
-                    reply = Reply(404, b"not found")
-                else:
-                    reply = route(request) if callable(route) else route
+                route = server.routes.get(self.path.split("?")[0], Reply(404, b"not found"))
+                reply = route(request) if callable(route) else route
                 server.answer(self, reply)
 
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import Engine
 
 from monitor.errors import RuleFileError
-from monitor.rulebook.feeds import load_feeds
+from monitor.rulebook.loader import load_rulebook
 from storage.feeds import CatalogEntry, list_feeds, sync_catalog
 
 NOW = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
@@ -18,7 +18,7 @@ NOW = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
 def _problems(tmp_path: Path, text: str) -> list[str]:
     (tmp_path / "feeds.yaml").write_text(text, encoding="utf-8")
     with pytest.raises(RuleFileError) as raised:
-        load_feeds(tmp_path)
+        load_rulebook(tmp_path)
     return [str(p).replace(str(tmp_path) + "/", "") for p in raised.value.problems]
 
 
@@ -27,7 +27,7 @@ def test_valid_file_gives_feeds_with_durations(tmp_path: Path) -> None:
     (tmp_path / "feeds.yaml").write_text(
         "feeds:\n  - name: wire\n    url: https://wire.example.com/rss\n    interval: 15m\n    tags: [wire]\n"
         "  - name: herald\n    url: http://herald.example.org/feed\n    interval: 90\n")
-    feeds = load_feeds(tmp_path)
+    feeds = load_rulebook(tmp_path).feeds
     assert [(f.name, f.interval, f.tags) for f in feeds] == [("wire", 900.0, ["wire"]), ("herald", 90.0, [])]
 
 
@@ -61,8 +61,8 @@ def test_all_errors_are_reported_at_once(tmp_path: Path) -> None:
 
 def test_missing_file_is_an_error(tmp_path: Path) -> None:
     """A rules folder without feeds.yaml is reported, not read as 'no feeds'."""
-    with pytest.raises(RuleFileError, match="feeds.yaml:1:1: file not found"):
-        load_feeds(tmp_path)
+    with pytest.raises(RuleFileError, match=r"feeds\.yaml:1:1: file not found"):
+        load_rulebook(tmp_path)
 
 
 def test_sync_adds_changes_and_deactivates(engine: Engine) -> None:

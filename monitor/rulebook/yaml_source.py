@@ -19,14 +19,25 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from monitor.errors import RuleProblem
 
 
-def read_yaml(path: Path, display: str) -> tuple[Any, list[RuleProblem]]:
-    """The document in `path` (None when empty), or the syntax problems that stopped it from loading."""
+def read_text(path: Path, display: str) -> tuple[str | None, list[RuleProblem]]:
+    """The file's text, or why it cannot be read."""
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8"), []
     except UnicodeDecodeError as exc:
         return None, [RuleProblem(display, 1, 1, f"not UTF-8 text: {exc.reason} at byte {exc.start}")]
     except OSError as exc:
         return None, [RuleProblem(display, 1, 1, f"cannot read the file: {exc.strerror}")]
+
+
+def load_fast(text: str) -> Any:
+    """Plain data from YAML text with the C loader (no positions); raises on any YAML problem."""
+    yaml = YAML(typ="safe", pure=False)
+    yaml.allow_duplicate_keys = False
+    return yaml.load(text)
+
+
+def load_positioned(text: str, display: str) -> tuple[Any, list[RuleProblem]]:
+    """The document in `text` with positions, or its syntax problems located."""
     yaml = YAML(typ="rt")
     yaml.allow_duplicate_keys = False
     try:

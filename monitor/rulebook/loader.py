@@ -1,0 +1,235 @@
+"""Loading a whole rules folder: feeds.yaml, actors.yaml and claims/*.yaml, every problem at once.
+
+Each file is read with the fast C loader and validated; only a file with a problem is read again with
+positions, so a folder of a thousand clean claims checks in well under a second while every error still
+comes as FILE:LINE:COL: field: message. Cross-file problems (unknown actor ids, duplicate claim ids, an
+alias on two actors, an example that contradicts its claim's exclusions) are found after the files load.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+from ruamel.yaml.error import YAMLError
+
+from monitor.errors import RuleFileError, RuleProblem
+from monitor.matching.model import Actor, Claim, RuleSet, StanceCues
+from monitor.rulebook.feeds import FEEDS_FILE, FeedsFile, FeedSpec, duplicate_names
+from monitor.rulebook.schema import ActorsFile, ActorSpec, ClaimSpec
+from monitor.rulebook.yaml_source import describe_errors, load_fast, load_positioned, position, read_text
+
+ACTORS_FILE = "actors.yaml"
+CLAIMS_DIR = "claims"
+Model = TypeVar("Model", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class RuleBook:
+    """A validated rules folder."""
+
+    feeds: tuple[FeedSpec, ...]
+    actors: tuple[ActorSpec, ...]
+    claims: tuple[ClaimSpec, ...]
+    fingerprint: str
+
+    def claim(self, claim_id: str) -> ClaimSpec | None:
+        """The claim with this id, whatever its status."""
+        return next((claim for claim in self.claims if claim.id == claim_id), None)
+
+    def ruleset(self, claim_ids: Sequence[str] | None = None) -> RuleSet:
+        """The matcher's view: active claims (or exactly `claim_ids`) and every actor."""
+        chosen = [c for c in self.claims if (c.id in claim_ids if claim_ids is not None else c.status == "active")]
+        return RuleSet(claims=tuple(to_claim(c) for c in chosen),
+                       actors={a.id: to_actor(a) for a in self.actors})
+
+
+def to_claim(spec: ClaimSpec) -> Claim:
+    """The matcher's value for a claim file."""
+    return Claim(id=spec.id, statement=spec.statement, subjects=tuple(spec.subjects), objects=tuple(spec.objects),
+                 keyphrases=tuple(spec.keyphrases), exclusions=tuple(spec.exclusions),
+                 cues=StanceCues(tuple(spec.cues.corroborates), tuple(spec.cues.denies), tuple(spec.cues.discusses)))
+
+
+def to_actor(spec: ActorSpec) -> Actor:
+    """The matcher's value for an actor entry."""
+    return Actor(id=spec.id, name=spec.name, kind=spec.kind, aliases=tuple(spec.aliases),
+                 affiliation=spec.affiliation, groups=tuple(spec.groups))
+
+
+@dataclass
+class _Source:
+    """One file: its text, display name, and (lazily) its positioned document for locating problems."""
+
+    path: Path
+    display: str
+    text: str
+    _positioned: Any = field(default=None, init=False)
+
+    def locate(self, loc: Sequence[int | str]) -> tuple[int, int]:
+        if self._positioned is None:
+            self._positioned, _ = load_positioned(self.text, self.display)
+        return position(self._positioned, loc)
+
+    def problem(self, loc: Sequence[int | str], message: str) -> RuleProblem:
+        line, column = self.locate(loc)
+        field_name = ".".join(str(part) for part in loc)
+        return RuleProblem(self.display, line, column, f"{field_name}: {message}" if field_name else message)
+
+
+class _Collector:
+    """Reads and validates files, gathering every problem instead of stopping at the first."""
+
+    def __init__(self) -> None:
+        self.problems: list[RuleProblem] = []
+        self.digest = hashlib.sha256()
+
+    def load(self, path: Path, model: type[Model]) -> tuple[Model | None, _Source | None]:
+        display = str(path)
+        text, problems = read_text(path, display)
+        if text is None:
+            self.problems.extend(problems)
+            return None, None
+        self.digest.update(display.encode() + b"\0" + text.encode() + b"\0")
+        source = _Source(path, display, text)
+        try:
+            data = load_fast(text)
+        except (YAMLError, ValueError, RecursionError):
+            _, problems = load_positioned(text, display)
+            self.problems.extend(problems or [RuleProblem(display, 1, 1, "YAML syntax error")])
+            return None, source
+        if data is None:
+            data = {}
+        try:
+            return model.model_validate(data), source
+        except ValidationError as exc:
+            document, _ = load_positioned(text, display)
+            self.problems.extend(describe_errors(exc, document, display, model))
+            return None, source
+
+
+def load_rulebook(rules_dir: Path) -> RuleBook:
+    """The validated rules folder; RuleFileError lists every problem in every file."""
+    collect = _Collector()
+    feeds: list[FeedSpec] = []
+    feeds_path = rules_dir / FEEDS_FILE
+    if feeds_path.exists():
+        feeds_file, feeds_source = collect.load(feeds_path, FeedsFile)
+        if feeds_file is not None and feeds_source is not None:
+            feeds = feeds_file.feeds
+            collect.problems.extend(duplicate_names(feeds, feeds_source.locate, feeds_source.display))
+    else:
+        collect.problems.append(RuleProblem(str(feeds_path), 1, 1, "file not found; the feeds to poll are listed here"))
+    actors: list[ActorSpec] = []
+    actors_source: _Source | None = None
+    if (rules_dir / ACTORS_FILE).exists():
+        actors_file, actors_source = collect.load(rules_dir / ACTORS_FILE, ActorsFile)
+        actors = actors_file.actors if actors_file else []
+    claims: list[tuple[ClaimSpec, _Source]] = []
+    claim_paths = sorted([*(rules_dir / CLAIMS_DIR).glob("*.yaml"), *(rules_dir / CLAIMS_DIR).glob("*.yml")])
+    for path in claim_paths:
+        claim, source = collect.load(path, ClaimSpec)
+        if claim is not None and source is not None:
+            claims.append((claim, source))
+    if actors_source is not None:
+        collect.problems.extend(_check_actors(actors, actors_source))
+    known = {actor.id for actor in actors}
+    for claim, source in claims:
+        collect.problems.extend(_check_claim(claim, source, known))
+    collect.problems.extend(_duplicate_claims(claims))
+    if collect.problems:
+        raise RuleFileError(collect.problems)
+    return RuleBook(feeds=tuple(feeds), actors=tuple(actors), claims=tuple(claim for claim, _ in claims),
+                    fingerprint=collect.digest.hexdigest())
+
+
+def alias_key(alias: str) -> str:
+    """How aliases are compared: NFKC, casefolded, single spaces."""
+    return " ".join(unicodedata.normalize("NFKC", alias).casefold().split())
+
+
+def _unknown_actor(actor_id: str, known: set[str]) -> str:
+    hint = difflib.get_close_matches(actor_id, sorted(known), n=1)
+    return f"unknown actor {actor_id!r}" + (f"; did you mean {hint[0]!r}?" if hint else f"; add it to {ACTORS_FILE}")
+
+
+def _check_actors(actors: Sequence[ActorSpec], source: _Source) -> list[RuleProblem]:
+    problems = []
+    known = {actor.id for actor in actors}
+    first_id: dict[str, int] = {}
+    owner: dict[str, tuple[str, int]] = {}
+    for index, actor in enumerate(actors):
+        base: list[int | str] = ["actors", index]
+        if actor.id in first_id:
+            line, _ = source.locate(["actors", first_id[actor.id], "id"])
+            problems.append(source.problem([*base, "id"], f"{actor.id!r} is already used on line {line}"))
+        first_id.setdefault(actor.id, index)
+        if actor.affiliation is not None and actor.affiliation not in known:
+            problems.append(source.problem([*base, "affiliation"], _unknown_actor(actor.affiliation, known)))
+        for alias_index, alias in enumerate([actor.name, *actor.aliases]):
+            key = alias_key(alias)
+            loc: list[int | str] = [*base, "name"] if alias_index == 0 else [*base, "aliases", alias_index - 1]
+            if key in owner and owner[key][0] != actor.id:
+                other, other_index = owner[key]
+                line, _ = source.locate(["actors", other_index, "id"])
+                problems.append(source.problem(loc, f"{alias!r} also names {other!r} (line {line}); an alias must "
+                                                    "belong to one actor"))
+            owner.setdefault(key, (actor.id, index))
+    problems.extend(_affiliation_cycles(actors, source))
+    return problems
+
+
+def _affiliation_cycles(actors: Sequence[ActorSpec], source: _Source) -> list[RuleProblem]:
+    parent = {actor.id: actor.affiliation for actor in actors}
+    problems = []
+    for index, actor in enumerate(actors):
+        seen = [actor.id]
+        current = actor.affiliation
+        while current is not None and current in parent:
+            if current == actor.id:
+                problems.append(source.problem(["actors", index, "affiliation"],
+                                               "affiliations form a loop: " + " -> ".join([*seen, current])))
+                break
+            if current in seen:
+                break
+            seen.append(current)
+            current = parent[current]
+    return problems
+
+
+def _check_claim(claim: ClaimSpec, source: _Source, known: set[str]) -> list[RuleProblem]:
+    problems = []
+    for role in ("subjects", "objects"):
+        for index, actor_id in enumerate(getattr(claim, role)):
+            if actor_id not in known:
+                problems.append(source.problem([role, index], _unknown_actor(actor_id, known)))
+    exclusions = [(phrase, alias_key(phrase)) for phrase in claim.exclusions]
+    for index, example in enumerate(claim.examples):
+        if example.speaker is not None and example.speaker not in known:
+            problems.append(source.problem(["examples", index, "speaker"], _unknown_actor(example.speaker, known)))
+        if example.label != "unrelated":
+            text = alias_key(example.text)
+            hit = next((phrase for phrase, key in exclusions if key in text), None)
+            if hit is not None:
+                problems.append(source.problem(["examples", index, "label"], (
+                    f"the example contains the exclusion {hit!r}, so it can only be 'unrelated', "
+                    f"not {example.label!r}")))
+    return problems
+
+
+def _duplicate_claims(claims: Sequence[tuple[ClaimSpec, _Source]]) -> list[RuleProblem]:
+    first: dict[str, _Source] = {}
+    problems = []
+    for claim, source in claims:
+        if claim.id in first:
+            problems.append(source.problem(["id"],
+                                           f"claim id {claim.id!r} is already used by {first[claim.id].display}"))
+        else:
+            first[claim.id] = source
+    return problems
