@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from datetime import datetime
+from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
@@ -18,16 +19,29 @@ from sqlalchemy.exc import OperationalError
 from monitor import __version__, daemon
 from monitor.config import Config, load_config
 from monitor.demo import run_demo
-from monitor.errors import ConfigError
+from monitor.errors import ConfigError, RuleFileError
+from monitor.rulebook.feeds import FeedsFile
+from monitor.rulebook.loader import load_rulebook
+from monitor.rulebook.schema import ActorsFile, ClaimSpec
 from monitor.logs import make_logger
 from storage.engine import make_engine, upgrade
 from storage.feeds import list_feeds
+
+class SchemaKind(str, Enum):
+    """The rule files that have a schema."""
+
+    claim = "claim"
+    actors = "actors"
+    feeds = "feeds"
+
 
 app = typer.Typer(help="Watch news feeds for new corroborations and denials of tracked claims.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 feeds_app = typer.Typer(help="The feeds from rules/feeds.yaml and their polling state.", no_args_is_help=True)
+rules_app = typer.Typer(help="The analysts' rule files: feeds, actors and claims.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(rules_app, name="rules")
 app.add_typer(feeds_app, name="feeds")
 
 ConfigOption = Annotated[Path | None, typer.Option("--config", "-c", help="claimwatch.toml to read",
@@ -98,6 +112,41 @@ def feeds_list(config: ConfigOption = None,
             "last_error": row.last_error, "items": row.items, "tags": row.tags} for row in rows], indent=2))
         return
     typer.echo(format_feed_table(rows))
+
+
+RulesDir = Annotated[Path | None, typer.Argument(help="the rules folder (default: rules_dir from the config)",
+                                                file_okay=False)]
+
+
+def _rules_dir(directory: Path | None, config: Path | None) -> Path:
+    return directory if directory is not None else _config(config).rules_dir
+
+
+@rules_app.command("check")
+def rules_check(directory: RulesDir = None, config: ConfigOption = None) -> None:
+    """Validate every rule file; each problem as FILE:LINE:COL: message; exit 1 on any."""
+    folder = _rules_dir(directory, config)
+    try:
+        book = load_rulebook(folder)
+    except RuleFileError as exc:
+        for problem in exc.problems:
+            typer.echo(str(problem))
+        files = len({problem.file for problem in exc.problems})
+        typer.echo(f"{len(exc.problems)} problem{'s' * (len(exc.problems) != 1)} in {files} "
+                   f"file{'s' * (files != 1)}", err=True)
+        raise typer.Exit(1) from None
+    active = sum(claim.status == "active" for claim in book.claims)
+    typer.echo(f"{folder}: OK: {len(book.feeds)} feeds, {len(book.actors)} actors, "
+               f"{len(book.claims)} claims ({active} active)")
+
+
+@rules_app.command("schema")
+def rules_schema(kind: Annotated[SchemaKind, typer.Argument(help="which file's schema")] = SchemaKind.claim) -> None:
+    """Print the JSON Schema of a rule file, for editors that validate YAML as you type."""
+    model = {SchemaKind.claim: ClaimSpec, SchemaKind.actors: ActorsFile, SchemaKind.feeds: FeedsFile}[kind]
+    schema = model.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    typer.echo(json.dumps(schema, indent=2, ensure_ascii=False))
 
 
 def format_feed_table(rows: list) -> str:  # type: ignore[type-arg]
