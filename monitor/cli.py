@@ -8,26 +8,30 @@ from __future__ import annotations
 
 import json
 import sys
+from collections import Counter
 from datetime import datetime
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import BaseModel
 from sqlalchemy.exc import OperationalError
 
 from monitor import __version__, daemon
 from monitor.config import Config, load_config
 from monitor.demo import run_demo
 from monitor.errors import ConfigError, RuleFileError
+from monitor.logs import make_logger
 from monitor.rulebook.feeds import FeedsFile
 from monitor.rulebook.loader import load_rulebook
 from monitor.rulebook.schema import ActorsFile, ClaimSpec
-from monitor.logs import make_logger
 from storage.engine import make_engine, upgrade
 from storage.feeds import list_feeds
+from storage.rules_state import rules_statuses
 
-class SchemaKind(str, Enum):
+
+class SchemaKind(StrEnum):
     """The rule files that have a schema."""
 
     claim = "claim"
@@ -77,6 +81,47 @@ def run(config: ConfigOption = None,
 def demo(keep: Annotated[Path | None, typer.Option(help="keep the state in this folder")] = None) -> None:
     """Poll the bundled sample feeds from a loopback server into a fresh SQLite file and show the result."""
     run_demo(sys.stdout, keep)
+
+
+@app.command()
+def status(config: ConfigOption = None,
+           as_json: Annotated[bool, typer.Option("--json", help="one JSON object, for scripts")] = False) -> None:
+    """Feeds by state, stored items, and each running daemon's rules; exit 1 when the rules in force are
+    not the ones on disk (a bad edit was rejected) or no feed is healthy."""
+    settings = _config(config)
+    engine = make_engine(settings.effective_database_url)
+    try:
+        upgrade(engine)
+        feeds = list_feeds(engine)
+        daemons = rules_statuses(engine)
+    except OperationalError as exc:
+        typer.echo(f"claimwatch: database unavailable: {exc.orig}", err=True)
+        raise typer.Exit(2) from None
+    counts = Counter(row.status for row in feeds)
+    rejected = [daemon for daemon in daemons if not daemon.ok]
+    healthy = not rejected and (not feeds or counts["ok"] + counts["new"] > 0)
+    report = {
+        "healthy": healthy,
+        "feeds": dict(sorted(counts.items())),
+        "items": sum(row.items for row in feeds),
+        "daemons": [{"owner": d.owner, "rules_ok": d.ok, "rules_fingerprint": d.fingerprint,
+                     "rules_loaded_at": _iso(d.loaded_at), "checked_at": _iso(d.checked_at),
+                     "active_claims": d.claims, "rule_problems": d.problems} for d in daemons],
+    }
+    if as_json:
+        typer.echo(json.dumps(report, indent=2))
+    else:
+        typer.echo(f"{'healthy' if healthy else 'UNHEALTHY'}: feeds " +
+                   (", ".join(f"{n} {state}" for state, n in sorted(counts.items())) or "none") +
+                   f"; {report['items']} items stored")
+        for daemon in daemons:
+            state = "rules ok" if daemon.ok else f"rules REJECTED ({len(daemon.problems)} problems)"
+            typer.echo(f"daemon {daemon.owner}: {state}; {daemon.claims} active claims "
+                       f"since {_short(daemon.loaded_at)}")
+            for problem in daemon.problems:
+                typer.echo(f"  {problem}")
+    if not healthy:
+        raise typer.Exit(1)
 
 
 @db_app.command("upgrade")
@@ -143,7 +188,9 @@ def rules_check(directory: RulesDir = None, config: ConfigOption = None) -> None
 @rules_app.command("schema")
 def rules_schema(kind: Annotated[SchemaKind, typer.Argument(help="which file's schema")] = SchemaKind.claim) -> None:
     """Print the JSON Schema of a rule file, for editors that validate YAML as you type."""
-    model = {SchemaKind.claim: ClaimSpec, SchemaKind.actors: ActorsFile, SchemaKind.feeds: FeedsFile}[kind]
+    models: dict[SchemaKind, type[BaseModel]] = {
+        SchemaKind.claim: ClaimSpec, SchemaKind.actors: ActorsFile, SchemaKind.feeds: FeedsFile}
+    model = models[kind]
     schema = model.model_json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     typer.echo(json.dumps(schema, indent=2, ensure_ascii=False))

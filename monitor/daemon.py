@@ -15,22 +15,25 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from types import FrameType
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import Engine
 from structlog.typing import FilteringBoundLogger
+from watchfiles import watch
 
 from monitor.config import Config
-from monitor.errors import RuleFileError
 from monitor.feeds.fetch import Fetcher, FetchLimits
 from monitor.feeds.parser_pool import ParserPool
 from monitor.feeds.schedule import Cadence
 from monitor.pipeline import Ingest
 from monitor.poller import Poller
-from monitor.rulebook.loader import load_rulebook
+from monitor.rulebook.loader import RuleBook
+from monitor.rulebook.reload import ReloadOutcome, RulesKeeper
 from storage.engine import make_engine, upgrade
 from storage.feeds import lease_owners, release_leases, sync_catalog
+from storage.rules_state import forget_rules_state, record_rules_load
 
 Clock = Callable[[], datetime]
 
@@ -47,21 +50,39 @@ def open_store(config: Config) -> Engine:
     return engine
 
 
-def load_catalog(config: Config, engine: Engine, log: FilteringBoundLogger, now: datetime) -> bool:
-    """Sync feeds.yaml into the database; on errors log each one and keep the feeds already stored.
-    Returns whether the file was valid."""
-    try:
-        feeds = load_rulebook(config.rules_dir).feeds
-    except RuleFileError as exc:
-        for problem in exc.problems:
-            log.error("rules.invalid", file=problem.file, line=problem.line, column=problem.column,
-                      problem=problem.message)
-        log.error("catalog.kept", reason="feeds.yaml is invalid; polling the feeds stored before")
-        return False
-    changes = sync_catalog(engine, [feed.to_catalog() for feed in feeds], now)
-    log.info("catalog.synced", feeds=len(feeds), added=len(changes.added), changed=len(changes.changed),
-             removed=len(changes.removed))
-    return True
+def make_owner() -> str:
+    """This process's name in leases and status rows: host, pid and a random suffix."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+class Rules:
+    """The daemon's rules: reloads validate the whole folder, sync feeds.yaml into the catalog, and record
+    the outcome in the database so `claimwatch status` in another process can report it."""
+
+    def __init__(self, config: Config, engine: Engine, log: FilteringBoundLogger, owner: str,
+                 clock: Clock = utc_now) -> None:
+        self._engine = engine
+        self._owner = owner
+        self._clock = clock
+        self.keeper = RulesKeeper(config.rules_dir, log, clock, install=self._install)
+
+    def _install(self, book: RuleBook) -> None:
+        sync_catalog(self._engine, [feed.to_catalog() for feed in book.feeds], self._clock())
+
+    def reload(self, reason: str) -> ReloadOutcome:
+        """Reload the folder (see RulesKeeper.reload) and record the outcome."""
+        outcome = self.keeper.reload(reason)
+        current = self.keeper.current
+        record_rules_load(self._engine, self._owner, now=self._clock(), ok=outcome.accepted,
+                          fingerprint=current.book.fingerprint if current else None,
+                          loaded_at=current.loaded_at if current else None,
+                          claims=sum(c.status == "active" for c in current.book.claims) if current else 0,
+                          problems=[str(problem) for problem in outcome.problems])
+        return outcome
+
+    def forget(self) -> None:
+        """Remove this daemon's status row (on a clean stop)."""
+        forget_rules_state(self._engine, self._owner)
 
 
 def release_dead_leases(engine: Engine, log: FilteringBoundLogger) -> None:
@@ -91,8 +112,8 @@ def _process_alive(pid: int) -> bool:
 
 
 @contextmanager
-def poller_for(config: Config, engine: Engine, log: FilteringBoundLogger,
-               clock: Clock = utc_now) -> Iterator[Poller]:
+def poller_for(config: Config, engine: Engine, log: FilteringBoundLogger, clock: Clock = utc_now,
+               owner: str | None = None) -> Iterator[Poller]:
     """A Poller with its fetcher and parser processes, all closed on exit."""
     polling = config.polling
     fetcher = Fetcher(FetchLimits.from_settings(polling), pool_size=polling.workers)
@@ -100,8 +121,7 @@ def poller_for(config: Config, engine: Engine, log: FilteringBoundLogger,
     ingest = Ingest(engine=engine, fetcher=fetcher, parsers=parsers, cadence=Cadence.from_settings(polling),
                     clock=clock, rng=random.Random(), log=log)
     release_dead_leases(engine, log)
-    owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-    poller = Poller(ingest, owner=owner, workers=polling.workers, per_host=polling.per_host,
+    poller = Poller(ingest, owner=owner or make_owner(), workers=polling.workers, per_host=polling.per_host,
                     lease=timedelta(seconds=polling.lease_seconds))
     try:
         yield poller
@@ -114,39 +134,72 @@ def poller_for(config: Config, engine: Engine, log: FilteringBoundLogger,
 def run_once(config: Config, log: FilteringBoundLogger, clock: Clock = utc_now) -> int:
     """Poll every due feed once; returns how many feeds were polled."""
     engine = open_store(config)
+    owner = make_owner()
+    rules = Rules(config, engine, log, owner, clock)
     try:
-        load_catalog(config, engine, log, clock())
-        with poller_for(config, engine, log, clock) as poller:
+        rules.reload("start")
+        with poller_for(config, engine, log, clock, owner) as poller:
             polled = poller.run_once()
         log.info("run.once_done", polled=polled)
         return polled
     finally:
+        rules.forget()
         engine.dispose()
 
 
 def run_forever(config: Config, log: FilteringBoundLogger, clock: Clock = utc_now,
                 stop: threading.Event | None = None) -> None:
-    """Poll on schedule until SIGTERM/SIGINT (or `stop` is set), then drain and return."""
-    stop = stop or threading.Event()
+    """Poll on schedule until SIGTERM/SIGINT (or `stop` is set), then drain and return.
 
-    def _on_signal(signum: int, _frame: FrameType | None) -> None:
+    SIGHUP, or any change under the rules folder, reloads the rules; a bad edit keeps the last good set.
+    """
+    stop = stop or threading.Event()
+    reload_requested = threading.Event()
+
+    def _on_stop(signum: int, _frame: FrameType | None) -> None:
         log.info("daemon.stopping", signal=signal.Signals(signum).name)
         stop.set()
+        reload_requested.set()
+
+    def _on_hup(_signum: int, _frame: FrameType | None) -> None:
+        reload_requested.set()
 
     if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, _on_signal)
-        signal.signal(signal.SIGINT, _on_signal)
+        signal.signal(signal.SIGTERM, _on_stop)
+        signal.signal(signal.SIGINT, _on_stop)
+        signal.signal(signal.SIGHUP, _on_hup)
     engine = open_store(config)
+    owner = make_owner()
+    rules = Rules(config, engine, log, owner, clock)
     try:
-        load_catalog(config, engine, log, clock())
-        with poller_for(config, engine, log, clock) as poller:
+        rules.reload("start")
+        watcher = threading.Thread(target=_watch_rules, args=(config.rules_dir, reload_requested, stop, log),
+                                   name="rules-watch", daemon=True)
+        watcher.start()
+        with poller_for(config, engine, log, clock, owner) as poller:
             scheduler = BackgroundScheduler(timezone=UTC)
             scheduler.add_job(poller.tick, "interval", seconds=config.polling.tick_seconds, id="poll",
                               max_instances=1, coalesce=True, next_run_time=utc_now())
             scheduler.start()
             log.info("daemon.started", database=engine.url.render_as_string(hide_password=True))
-            stop.wait()
+            while not stop.is_set():
+                reload_requested.wait()
+                reload_requested.clear()
+                if not stop.is_set():
+                    rules.reload("signal or file change")
             scheduler.shutdown(wait=True)
         log.info("daemon.stopped")
     finally:
+        rules.forget()
         engine.dispose()
+
+
+def _watch_rules(rules_dir: Path, reload_requested: threading.Event, stop: threading.Event,
+                 log: FilteringBoundLogger) -> None:
+    """Ask for a reload whenever a file under the rules folder changes (debounced by watchfiles)."""
+    try:
+        for changes in watch(rules_dir, stop_event=stop, debounce=500, raise_interrupt=False):
+            log.info("rules.changed", files=sorted({Path(path).name for _, path in changes}))
+            reload_requested.set()
+    except OSError as exc:  # the folder vanished or cannot be watched: SIGHUP still works
+        log.warning("rules.watch_failed", error=str(exc))

@@ -70,3 +70,20 @@ class Item(SQLModel, table=True):
 # Core handles on the tables: the named queries use these, which type-check cleanly.
 FEEDS: Table = Feed.__table__  # type: ignore[attr-defined]
 ITEMS: Table = Item.__table__  # type: ignore[attr-defined]
+
+
+class RulesState(SQLModel, table=True):
+    """The last rules load of each running daemon: what it runs, and what was wrong with the last edit."""
+
+    __tablename__ = "rules_state"
+
+    owner: str = Field(primary_key=True, max_length=100)
+    checked_at: datetime = Field(sa_type=UTCDateTime)
+    ok: bool
+    fingerprint: str | None = Field(default=None, max_length=64, description="of the set now running")
+    loaded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    claims: int = 0
+    problems: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+RULES_STATE: Table = RulesState.__table__  # type: ignore[attr-defined]

@@ -13,7 +13,7 @@ from xml.sax.saxutils import escape
 from sqlalchemy import Engine
 
 from monitor.config import Config, PollingSettings
-from monitor.daemon import load_catalog, poller_for
+from monitor.daemon import Rules, make_owner, poller_for
 from monitor.logs import make_logger
 from monitor.poller import Poller
 
@@ -70,8 +70,9 @@ def ingest_stack(config: Config, engine: Engine, clock: FakeClock | None = None)
     """The catalog loaded and a real Poller (fetcher, parser processes) ready to run."""
     log = make_logger(json=True, level="error")
     clock = clock or FakeClock()
-    load_catalog(config, engine, log, clock())
-    with poller_for(config, engine, log, clock) as poller:
+    owner = make_owner()
+    Rules(config, engine, log, owner, clock).reload("test")
+    with poller_for(config, engine, log, clock, owner) as poller:
         yield poller
 
 
