@@ -93,7 +93,8 @@ def test_claim_errors_are_located(tmp_path: Path, text: str, expected: list[str]
     (ACTORS + "  - id: xi\n    name: Xi Jinping\n    affiliation: chna\n",
      "actors.yaml:11:18: actors.2.affiliation: unknown actor 'chna'; did you mean 'china'?"),
     (ACTORS + "  - id: kremlin\n    name: Kremlin staff\n    aliases: [kremlin]\n",
-     "actors.yaml:11:15: actors.2.aliases.0: 'kremlin' also names 'russia' (line 6); an alias must belong to one actor"),
+     "actors.yaml:11:15: actors.2.aliases.0: 'kremlin' also names 'russia' (line 6); "
+     "an alias must belong to one actor"),
     (ACTORS + "  - id: china\n    name: PRC\n", "actors.yaml:9:9: actors.2.id: 'china' is already used on line 2"),
     ("actors:\n  - id: a\n    name: A\n    affiliation: b\n  - id: b\n    name: B\n    affiliation: a\n",
      "actors.yaml:4:18: actors.0.affiliation: affiliations form a loop: a -> b -> a"),
