@@ -8,16 +8,18 @@ wrong, and raises ConfigError: the daemon refuses to start rather than guess.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from monitor.errors import ConfigError
 
+_SECRET_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 ENV_PREFIX = "CLAIMWATCH_"
 CONFIG_ENV = "CLAIMWATCH_CONFIG"
 
@@ -46,6 +48,36 @@ class PollingSettings(BaseModel):
     lease_seconds: float = Field(300, gt=0, description="how long a claimed feed stays ours")
 
 
+class ChannelSettings(BaseModel):
+    """A notification channel: an apprise URL and the tags that route alerts to it.
+
+    Secrets never sit in the file: write `${NAME}` in the URL and claimwatch takes NAME from the environment
+    or, under systemd's LoadCredential, from $CREDENTIALS_DIRECTORY/NAME. The resolved URL is a SecretStr,
+    shown only as `display` (scheme and host, no tokens).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=100, description="how logs and `alerts list` name it")
+    url: SecretStr = Field(description="apprise URL, e.g. slack://${SLACK_TOKENS}/#claims or mailtos://...")
+    tags: list[str] = Field(default_factory=list, description="claims and severities route to channels by tag")
+
+    @property
+    def display(self) -> str:
+        """The URL with every credential hidden: scheme and host only."""
+        return redact_url(self.url.get_secret_value())
+
+
+def redact_url(url: str) -> str:
+    """scheme://host/*** where the URL names a DNS host, else scheme://***: the user, password, path and
+    token-shaped "hosts" of notification URLs (slack://TokenA/TokenB/...) are secrets."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return "***"
+    host = rest.split("/", 1)[0].rsplit("@", 1)[-1].split(":")[0]
+    return f"{scheme}://{host}/***" if "." in host else f"{scheme}://***"
+
+
 class Config(BaseSettings):
     """Everything claimwatch needs to run; built by `load_config`, never read from a global."""
 
@@ -56,6 +88,7 @@ class Config(BaseSettings):
     database_url: str | None = Field(
         None, description="SQLAlchemy URL; empty means SQLite at STATE_DIR/claimwatch.db")
     polling: PollingSettings = Field(default_factory=PollingSettings)
+    channels: list[ChannelSettings] = Field(default_factory=list)
 
     @classmethod
     def settings_customise_sources(
@@ -89,10 +122,31 @@ def load_config(path: Path | None = None) -> Config:
         for key in ("state_dir", "rules_dir"):
             if isinstance(data.get(key), str) and not Path(data[key]).is_absolute():
                 data[key] = str(base / data[key])
+    if isinstance(data.get("channels"), list):
+        data["channels"] = [_resolve_secrets(channel, index, path, environ)
+                            for index, channel in enumerate(data["channels"])]
     try:
         return Config(**data)
     except ValidationError as exc:
         raise ConfigError(_describe(exc, path, data, environ)) from None
+
+
+def _resolve_secrets(channel: Any, index: int, path: Path | None, environ: Mapping[str, str]) -> Any:
+    """The channel with each ${NAME} in its URL replaced; ConfigError names a missing NAME, never a value."""
+    if not isinstance(channel, dict) or not isinstance(channel.get("url"), str):
+        return channel
+    credentials = environ.get("CREDENTIALS_DIRECTORY")
+
+    def value(match: re.Match[str]) -> str:
+        name = match[1]
+        if name in environ:
+            return environ[name]
+        if credentials and (Path(credentials) / name).is_file():
+            return (Path(credentials) / name).read_text(encoding="utf-8").strip()
+        raise ConfigError(f"{path or 'config'}: channels.{index}.url: ${{{name}}} is not set in the environment "
+                          "nor in $CREDENTIALS_DIRECTORY")
+
+    return {**channel, "url": _SECRET_REFERENCE.sub(value, channel["url"])}
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

@@ -77,5 +77,32 @@ def test_example_config_documents_every_setting() -> None:
     text = path.read_text()
     data = tomllib.loads(text)
     documented = set(data) | {line.split("=")[0].strip("# ").strip() for line in text.splitlines() if "=" in line}
-    assert set(Config.model_fields) - {"polling"} <= documented
+    assert set(Config.model_fields) - {"polling", "channels"} <= documented
+    assert "[[channels]]" in text
     assert set(PollingSettings.model_fields) == set(data["polling"])
+
+
+def test_channel_secrets_come_from_environment_and_credentials(tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """${NAME} in a channel URL is filled from the environment or $CREDENTIALS_DIRECTORY and never shown."""
+    credentials = tmp_path / "credentials"
+    credentials.mkdir()
+    (credentials / "SMTP_PASSWORD").write_text("hunter2\n")
+    monkeypatch.setenv("CREDENTIALS_DIRECTORY", str(credentials))
+    monkeypatch.setenv("SLACK_TOKENS", "T000/B000/XXXXSECRET")
+    path = tmp_path / "claimwatch.toml"
+    path.write_text('[[channels]]\nname = "slack"\nurl = "slack://${SLACK_TOKENS}/#claims"\ntags = ["analysts"]\n'
+                    '[[channels]]\nname = "mail"\nurl = "mailtos://ops:${SMTP_PASSWORD}@mail.example.com"\n')
+    slack, mail = load_config(path).channels
+    assert slack.url.get_secret_value() == "slack://T000/B000/XXXXSECRET/#claims"
+    assert mail.url.get_secret_value() == "mailtos://ops:hunter2@mail.example.com"
+    assert (slack.display, mail.display) == ("slack://***", "mailtos://mail.example.com/***")
+    assert "SECRET" not in repr(load_config(path)) and "hunter2" not in repr(load_config(path))
+
+
+def test_missing_channel_secret_names_the_variable(tmp_path: Path) -> None:
+    """A ${NAME} that nothing provides is a config error naming NAME and the channel."""
+    path = tmp_path / "claimwatch.toml"
+    path.write_text('[[channels]]\nname = "slack"\nurl = "slack://${NO_SUCH_TOKEN_X}"\n')
+    with pytest.raises(ConfigError, match=r"channels\.0\.url: \$\{NO_SUCH_TOKEN_X\} is not set"):
+        load_config(path)
