@@ -71,7 +71,8 @@ def parse_feed(body: bytes, headers: Mapping[str, str], url: str) -> ParsedFeed:
             author=entry.get("author"),
             language=(content[0].get("language") if content else None) or language,
             published=utc_from_struct(entry.get("published_parsed")),
-            updated=utc_from_struct(entry.get("updated_parsed")),
+            # `in` first: feedparser's get("updated_parsed") falls back to the published date, with a warning.
+            updated=utc_from_struct(entry["updated_parsed"]) if "updated_parsed" in entry else None,
             base_url=url,
         )
         if item is None:
