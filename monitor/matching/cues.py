@@ -1,0 +1,175 @@
+"""Stance cues: the built-in word lists and phrases, found with their negation scope.
+
+Single words come in families (deny, hedge, report, confirm, negation, comment); multi-word phrases are
+matched on the folded sentence. Scope rules turn a cue into what it means in context:
+
+- a negator up to three words before a deny or confirm word: "would not deny", "has not confirmed" ->
+  `negated-deny` / `negated-confirm` (both hedges, not denials);
+- a deny word governing a deny noun: "rejected China's denial", "dismissed claims it was a hoax" ->
+  `double-negation` (a corroboration);
+- a negator before a claim word: "Banksy wasn't arrested" -> `negated-claim`.
+
+Claim-specific phrases from `StanceCues` are added per claim. Every cue carries a fixed prior (PRIORS):
+what it means before any fitting; the fitted weights (weights.json) refine the rest.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from monitor.matching.text import wordset
+
+WORDS: Mapping[str, frozenset[str]] = {
+    "deny": wordset("""
+deny denies denied denial denials denying hoax hoaxes hoaxer fake fakes faked false falsely debunk debunks
+debunked debunking untrue myth myths bogus fabricated fabricate fabrication photoshopped photoshop satire
+satirical prank pranked parody spoof scam misleading refute refutes refuted rejects reject rejected dismiss
+dismisses dismissed baseless groundless nonsense lie lies lying wrong inaccurate fiction fictional doctored
+nope rubbish bs bullshit doubt doubts doubtful retract retracts retracted rebuff rebuffs rebuffed libel
+misinformation disinformation disproved disproves dispels dispel contrary skeptical sceptical exaggerated
+overblown unfounded unsubstantiated busted fooled duped fabricating slams absurd ridiculous bunk phony phoney
+erroneous untruthful
+"""),
+    "hedge": wordset("""
+may might could possibly reportedly allegedly purportedly apparently suspected believed thought likely appears
+appear seems seem unconfirmed speculation speculate speculates considering maybe perhaps probably potential
+potentially would whether mystery questions question questioned investigating investigate investigates
+investigation possible possibility expected expects plans plan supposedly purported rumor rumour rumored
+rumoured rumors rumours hints hint suggests suggest mulls weighs considers poised unclear unverified alleged
+allegation allegations accusation accusations accuses accused warns warned warning fears feared concern
+concerns
+"""),
+    "report": wordset("""
+claim claims claimed report reports reported according sources source say says said think thinks believes
+tells told insists insisted suggests stated states quoted citing cited
+"""),
+    "confirm": wordset("""
+confirms confirmed confirm confirming confirmation officially official proof proves proven prove reveals
+revealed reveal admits admitted admit evidence shows showed indeed finally announces announced identified
+verified verifies true actually
+"""),
+    "negation": wordset("""
+not no never nobody nothing none neither nor without isn't wasn't aren't weren't doesn't didn't don't won't
+can't cannot hasn't haven't hadn't shouldn't wouldn't couldn't isnt wasnt doesnt didnt dont wont cant
+"""),
+    "alive": frozenset(["alive", "safe", "fine"]),
+}
+WORD_FAMILY: Mapping[str, str] = {w: family for family, ws in WORDS.items() for w in ws}
+
+# Multi-word cues on the folded sentence (regex fragments); each family has a prior below.
+PHRASES: Mapping[str, tuple[str, ...]] = {
+    "absence": (
+        r"\b(?:we|i|they|he|she|it|washington|officials?)\s+(?:have|has|had)\s+not\s+(?:yet\s+)?seen\b",
+        r"\b(?:haven't|hasn't|hadn't)\s+(?:yet\s+)?seen\b", r"\bno\s+(?:credible\s+|hard\s+|such\s+)?evidence\b",
+        r"\bno\s+(?:sign|indication|proof|basis|truth)\b", r"\bnot\s+(?:true|real|the\s+case|accurate|correct)\b",
+        r"\bnothing\s+to\s+(?:it|suggest|indicate)\b", r"\b(?:is|was|are)n't\s+(?:true|real)\b",
+        r"\bruled?\s+out\b", r"\bmade\s+up\b", r"\bset(?:ting)?\s+the\s+record\s+straight\b",
+        r"\bpants\s+on\s+fire\b", r"\btoo\s+good\s+to\s+(?:check|be\s+true)\b", r"\bcasts?\s+doubts?\b",
+        r"\braises?\s+doubts?\b", r"\bpours?\s+cold\s+water\b", r"\bshoots?\s+down\b",
+        r"\bcall(?:s|ed|ing)?\s+(?:[\w']+\s+){0,4}(?:baseless|groundless|false|nonsense|a\s+lie|fake|absurd|untrue)\b",
+        r"\bturns?\s+out\s+(?:not|to\s+be\s+(?:fake|false|a\s+hoax))\b",
+        r"\bno\s+such\s+thing\b", r"\bnot\s+by\b",
+    ),
+    "no-comment": (
+        r"\bdeclined?\s+(?:to\s+)?comment", r"\b(?:would|could|did)\s+not\s+(?:immediately\s+)?comment\b",
+        r"\bno\s+(?:immediate\s+)?(?:comment|response|reply)\b", r"\bdid\s+not\s+(?:immediately\s+)?respond\b",
+        r"\bcould\s+not\s+be\s+reached\b", r"\brefused\s+to\s+(?:comment|confirm|say)\b",
+        r"\bneither\s+confirm(?:ed)?\s+nor\s+den(?:y|ied)\b", r"\bwould\s+not\s+(?:deny|confirm|say)\b",
+        r"\bdid\s+not\s+(?:deny|confirm)\b", r"\bnot\s+(?:yet\s+)?(?:been\s+)?(?:confirmed|verified)\b",
+    ),
+    "hedge-phrase": (
+        r"\b(?:is|are|was|were)\s+(?:said|thought|believed|reported|alleged|rumou?red)\s+to\b",
+        r"\bappears?\s+to\b", r"\bseems?\s+to\b", r"\bif\s+true\b", r"\bit\s+is\s+unclear\b", r"\bremains?\s+unclear\b",
+        r"\blooking\s+into\b", r"\bwarned?\s+(?:about|that|of)\b", r"\bquestions?\s+(?:over|about|raised)\b",
+        r"\bwithout\s+providing\s+evidence\b", r"\bcould\s+not\s+(?:be\s+)?(?:independently\s+)?verif",
+    ),
+    "assert": (
+        r"\bwe\s+have\s+evidence\b", r"\bevidence\s+(?:shows|showed|that)\b", r"\bcan\s+(?:reveal|confirm)\b",
+        r"\bit'?s\s+official\b", r"\bproof\s+that\b", r"\bhas\s+been\s+confirmed\b", r"\bconfirmed\s+that\b",
+        r"\b(?:is|was)\s+true\b", r"\breally\s+did\b",
+    ),
+}
+_COMPILED: Mapping[str, re.Pattern[str]] = {family: re.compile("|".join(f"(?:{p})" for p in patterns))
+                                            for family, patterns in PHRASES.items()}
+# What a cue means before any fitting: log-odds added to (corroborates, denies, discusses).
+PRIORS: Mapping[str, tuple[float, float, float]] = {
+    "phrase:absence": (-1.5, 2.5, 0.0),
+    "phrase:no-comment": (-2.0, -2.0, 2.5),
+    "phrase:hedge-phrase": (-1.0, -0.5, 1.5),
+    "phrase:assert": (1.5, -1.0, -0.5),
+    "scope:negated-deny": (-0.5, -3.0, 2.0),
+    "scope:negated-confirm": (-1.5, 0.0, 1.0),
+    "scope:double-negation": (2.0, -3.5, 0.0),
+    "claim:denies": (-1.5, 3.0, 0.0),
+    "claim:corroborates": (2.5, -1.5, 0.0),
+    "claim:discusses": (-1.0, -1.0, 2.0),
+}
+_DENY_NOUNS = wordset("""
+denial denials denying hoax hoaxes lie lies myth myths fake falsehood
+""")
+_NEGATORS = WORDS["negation"]
+_DENY_VERBS = wordset("""
+deny denies denied denying reject rejects rejected dismiss dismisses dismissed refute refutes refuted debunk
+debunks debunked rebuff rebuffs rebuffed dispel dispels
+""")
+
+
+@dataclass(frozen=True)
+class Cue:
+    """A stance cue in a sentence: token range (sentence-relative), the feature it sets and its text."""
+
+    first: int
+    last: int
+    feature: str
+    text: str
+
+
+def word_cues(tokens: Sequence[str], claim_positions: frozenset[int]) -> list[Cue]:
+    """Single-word cues with negation scope and double negation resolved (tokens are folded words)."""
+    cues: list[Cue] = []
+    consumed: set[int] = set()
+    for index, token in enumerate(tokens):
+        family = WORD_FAMILY.get(token)
+        if family is None or index in consumed:
+            continue
+        window = tokens[max(0, index - 3):index]
+        negated = any(w in _NEGATORS or w.endswith("n't") for w in window)
+        if family == "deny" and negated:
+            cues.append(Cue(index, index + 1, "scope:negated-deny", token))
+            continue
+        if family == "confirm" and negated:
+            cues.append(Cue(index, index + 1, "scope:negated-confirm", token))
+            continue
+        if family == "deny" and token in _DENY_VERBS:
+            following = tokens[index + 1:index + 5]
+            governed = [i for i, w in enumerate(following, index + 1)
+                        if w in _DENY_NOUNS or WORD_FAMILY.get(w) == "deny"]
+            if governed and following[:1] not in (["that"], ["it"], ["they"]):
+                consumed.add(governed[0])
+                text = " ".join(tokens[index:governed[0] + 1])
+                cues.append(Cue(index, governed[0] + 1, "scope:double-negation", text))
+                continue
+        if family == "negation":
+            scope = range(index + 1, min(len(tokens), index + 5))
+            if any(i in claim_positions for i in scope):
+                cues.append(Cue(index, index + 1, "scope:negated-claim", token))
+        cues.append(Cue(index, index + 1, f"family:{family}", token))
+        cues.append(Cue(index, index + 1, f"word:{token}", token))
+    return cues
+
+
+def phrase_cues(folded_sentence: str, extra: Mapping[str, tuple[str, ...]]) -> list[tuple[int, int, str]]:
+    """Multi-word cues as (start, end, feature) character ranges of the folded sentence.
+
+    `extra` maps a stance ("corroborates", "denies", "discusses") to the claim's own folded phrases.
+    """
+    found: list[tuple[int, int, str]] = []
+    for family, pattern in _COMPILED.items():
+        found.extend((m.start(), m.end(), f"phrase:{family}") for m in pattern.finditer(folded_sentence))
+    for stance, phrases in extra.items():
+        for phrase in phrases:
+            for m in re.finditer(rf"\b{re.escape(phrase)}\b", folded_sentence):
+                found.append((m.start(), m.end(), f"claim:{stance}"))
+    return found

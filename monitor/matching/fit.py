@@ -1,0 +1,320 @@
+"""Fit the matcher's weights on labelled pairs, with claim-grouped cross-validation, and write weights.json.
+
+    python -m monitor.matching.fit --cv 5 PAIRS.csv [-o monitor/matching/weights.json] [--oof OOF.csv]
+
+PAIRS.csv has the `claimwatch evaluate` columns (id, claim, title, text) plus `gold` (corroborates, denies,
+discusses, unrelated). Pairs are split into folds by claim, so no claim is ever seen in training and
+testing at once; in each fold everything is refitted on the training claims only: the content-word weights
+(how many claims' items use a word), the relatedness model and its threshold, and the stance model (L2
+strength chosen by an inner claim-grouped CV). The out-of-fold predictions are scored and, with --oof,
+written in the `claimwatch evaluate` output format. Then the models are refitted on all pairs and written.
+
+Needs the `fit` extra (numpy, scipy). The run-time matcher never imports this module.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import math
+import sys
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy.optimize import minimize
+
+from monitor.matching.cues import PRIORS
+from monitor.matching.matcher import Matcher
+from monitor.matching.normalize import fold
+from monitor.matching.score import RelevanceModel
+from monitor.matching.stance import STANCES, LinearModel, default_stance_priors
+from monitor.matching.text import content_stems
+from monitor.matching.weights import Models, fallback_models, models_to_dict
+
+LABELS = (*STANCES, "unrelated")
+DEFAULT_OUT = Path(__file__).with_name("weights.json")
+MIN_CLAIMS_PER_WORD = 3
+L2_GRID = (0.3, 1.0, 3.0)
+
+
+@dataclass(frozen=True)
+class Pair:
+    """One labelled row."""
+
+    id: str
+    claim: str
+    title: str
+    text: str
+    gold: str
+
+
+def read_pairs(path: Path) -> list[Pair]:
+    """Labelled pairs from a CSV file."""
+    with path.open(newline="", encoding="utf-8") as handle:
+        return [Pair(r["id"], r["claim"], r.get("title") or "", r.get("text") or "", r["gold"].strip())
+                for r in csv.DictReader(handle)]
+
+
+def claim_folds(pairs: Sequence[Pair], k: int) -> list[int]:
+    """Fold number of each pair: claims dealt round-robin in order of first appearance."""
+    order = list(dict.fromkeys(p.claim for p in pairs))
+    fold_of = {claim: i % k for i, claim in enumerate(order)}
+    return [fold_of[p.claim] for p in pairs]
+
+
+def fit_idf(pairs: Sequence[Pair]) -> tuple[dict[str, float], float]:
+    """Content-word weights: log-scaled rarity across claims (a word used for many claims tells little)."""
+    groups: dict[str, set[str]] = defaultdict(set)
+    for p in pairs:
+        groups[p.claim].update(content_stems(fold(f"{p.title} {p.text}")))
+        groups[p.claim].update(content_stems(fold(p.claim)))
+    df: Counter[str] = Counter()
+    for stems in groups.values():
+        df.update(stems)
+    n = len(groups)
+    scale = math.log(n + 1)
+    idf = {s: round(math.log((n + 1) / (c + 1)) / scale, 4) for s, c in df.items() if c >= 2}
+    return idf, 1.0
+
+
+# -- logistic regression (numpy + scipy), with fixed per-row offsets for the cue priors ------------------
+
+def fit_softmax(x: np.ndarray, y: np.ndarray, offsets: np.ndarray, weights: np.ndarray, *, l2: float,
+                classes: int) -> tuple[np.ndarray, np.ndarray]:
+    """Multinomial logistic regression; returns (coefficients [features x classes], bias [classes])."""
+    d = x.shape[1]
+    onehot = np.eye(classes)[y]
+
+    def loss(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        w = theta[: d * classes].reshape(d, classes)
+        b = theta[d * classes:]
+        z = x @ w + b + offsets
+        z -= z.max(axis=1, keepdims=True)
+        log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+        value = -(weights[:, None] * onehot * log_p).sum() + 0.5 * l2 * (w * w).sum()
+        residual = (np.exp(log_p) - onehot) * weights[:, None]
+        grad_w = x.T @ residual + l2 * w
+        grad_b = residual.sum(axis=0)
+        return float(value), np.concatenate([grad_w.ravel(), grad_b])
+
+    result = minimize(loss, np.zeros(d * classes + classes), jac=True, method="L-BFGS-B",
+                      options={"maxiter": 500})
+    theta = result.x
+    return theta[: d * classes].reshape(d, classes), theta[d * classes:]
+
+
+def fit_binary(x: np.ndarray, y: np.ndarray, l2: float) -> tuple[np.ndarray, float]:
+    """Binary logistic regression; returns (coefficients, bias)."""
+    w, b = fit_softmax(x, y.astype(int), np.zeros((len(y), 2)), np.ones(len(y)), l2=l2, classes=2)
+    return w[:, 1] - w[:, 0], float(b[1] - b[0])
+
+
+# -- the pieces fitted per fold ------------------------------------------------------------------------------
+
+def views(pairs: Sequence[Pair], models: Models) -> list[Any]:
+    """The matcher's view of every pair under `models` (matchers cached per claim)."""
+    matchers: dict[str, Matcher] = {}
+    result = []
+    for p in pairs:
+        matcher = matchers.get(p.claim)
+        if matcher is None:
+            matcher = matchers[p.claim] = Matcher.for_statement(p.claim, models)
+        result.append(matcher.training_view("claim", p.title, p.text))
+    return result
+
+
+def stance_rows(pairs: Sequence[Pair], pair_views: Sequence[Any]
+                ) -> tuple[list[dict[str, float]], list[int], list[float], list[str]]:
+    """One row per unit of every related pair: features, label index, sample weight, claim."""
+    rows, labels, weights, claims = [], [], [], []
+    for p, view in zip(pairs, pair_views, strict=True):
+        if p.gold not in STANCES or not view.units:
+            continue
+        total = sum(w for _, w in view.units)
+        for features, weight in view.units:
+            rows.append(features)
+            labels.append(STANCES.index(p.gold))
+            weights.append(weight / total)
+            claims.append(p.claim)
+    return rows, labels, weights, claims
+
+
+def fit_stance(rows: Sequence[dict[str, float]], labels: Sequence[int], weights: Sequence[float],
+               claims: Sequence[str], l2: float) -> LinearModel:
+    """The stance model: word features kept only when used for MIN_CLAIMS_PER_WORD claims or more."""
+    used: dict[str, set[str]] = defaultdict(set)
+    for features, claim in zip(rows, claims, strict=True):
+        for name in features:
+            used[name].add(claim)
+    names = sorted(n for n, c in used.items() if not n.startswith("word:") or len(c) >= MIN_CLAIMS_PER_WORD)
+    column = {n: i for i, n in enumerate(names)}
+    x = np.zeros((len(rows), len(names)))
+    offsets = np.zeros((len(rows), len(STANCES)))
+    priors = default_stance_priors()
+    for r, features in enumerate(rows):
+        for name, value in features.items():
+            if name in column:
+                x[r, column[name]] = value
+            if name in priors:
+                offsets[r] += np.asarray(priors[name]) * value
+    coef, bias = fit_softmax(x, np.asarray(labels), offsets, np.asarray(weights), l2=l2, classes=len(STANCES))
+    table = {n: tuple(float(v) for v in coef[i]) for n, i in column.items() if np.abs(coef[i]).max() > 1e-4}
+    return LinearModel(STANCES, tuple(float(b) for b in bias), table, priors)
+
+
+def choose_l2(rows: Sequence[dict[str, float]], labels: Sequence[int], weights: Sequence[float],
+              claims: Sequence[str], k: int = 4) -> float:
+    """The L2 strength with the best inner claim-grouped CV accuracy."""
+    order = list(dict.fromkeys(claims))
+    fold_of = {c: i % k for i, c in enumerate(order)}
+    best, best_score = L2_GRID[0], -1.0
+    for l2 in L2_GRID:
+        correct = 0.0
+        for f in range(k):
+            train = [i for i, c in enumerate(claims) if fold_of[c] != f]
+            test = [i for i, c in enumerate(claims) if fold_of[c] == f]
+            model = fit_stance([rows[i] for i in train], [labels[i] for i in train], [weights[i] for i in train],
+                               [claims[i] for i in train], l2)
+            for i in test:
+                p = model.probabilities(rows[i])
+                correct += weights[i] * (max(STANCES, key=lambda s: p[s]) == STANCES[labels[i]])
+        if correct > best_score:
+            best, best_score = l2, correct
+    return best
+
+
+def fit_relevance(pairs: Sequence[Pair], pair_views: Sequence[Any], idf: dict[str, float]) -> RelevanceModel:
+    """The relatedness model and the threshold that maximises training accuracy."""
+    names = sorted({n for v in pair_views for n in v.relevance_features})
+    x = np.array([[v.relevance_features.get(n, 0.0) for n in names] for v in pair_views])
+    y = np.array([p.gold != "unrelated" for p in pairs])
+    coef, bias = fit_binary(x, y, 1.0)
+    scores = 1 / (1 + np.exp(-(x @ coef + bias)))
+    candidate = np.array([v.candidate for v in pair_views])
+    best, best_accuracy = 0.5, -1.0
+    for threshold in np.arange(0.2, 0.81, 0.02):
+        accuracy = float((((scores >= threshold) & candidate) == y).mean())
+        if accuracy > best_accuracy:
+            best, best_accuracy = float(threshold), accuracy
+    return RelevanceModel(bias, {n: float(c) for n, c in zip(names, coef, strict=True)}, best, idf, 1.0)
+
+
+def fit_models(pairs: Sequence[Pair], *, l2: float | None = None) -> tuple[Models, float]:
+    """All models fitted on `pairs`; returns the models and the L2 strength used."""
+    idf, default = fit_idf(pairs)
+    base = fallback_models()
+    base = Models(base.stance, RelevanceModel(base.relevance.bias, base.relevance.weights,
+                                              base.relevance.threshold, idf, default))
+    pair_views = views(pairs, base)
+    relevance = fit_relevance(pairs, pair_views, idf)
+    rows, labels, weights, claims = stance_rows(pairs, pair_views)
+    chosen = l2 if l2 is not None else choose_l2(rows, labels, weights, claims)
+    stance = fit_stance(rows, labels, weights, claims, chosen)
+    return Models(stance, relevance, base.title_weight), chosen
+
+
+def predict(pairs: Sequence[Pair], models: Models) -> list[tuple[str, float]]:
+    """Labels and scores as `claimwatch evaluate` would give them."""
+    matchers: dict[str, Matcher] = {}
+    out: list[tuple[str, float]] = []
+    for p in pairs:
+        matcher = matchers.get(p.claim)
+        if matcher is None:
+            matcher = matchers[p.claim] = Matcher.for_statement(p.claim, models)
+        label, score, _ = matcher.classify("claim", p.title, p.text)
+        out.append((label, score))
+    return out
+
+
+def metrics(gold: Sequence[str], predicted: Sequence[str]) -> dict[str, Any]:
+    """The figures eval/score.py prints: stance accuracy, per-class P/R/F1, macro-F1, relatedness."""
+    related = [i for i, g in enumerate(gold) if g != "unrelated"]
+    result: dict[str, Any] = {
+        "pairs": len(gold),
+        "stance_accuracy": sum(predicted[i] == gold[i] for i in related) / max(1, len(related)),
+    }
+    f1s = []
+    for c in STANCES:
+        tp = sum(p == c and g == c for g, p in zip(gold, predicted, strict=True))
+        fp = sum(p == c and g != c for g, p in zip(gold, predicted, strict=True))
+        fn = sum(p != c and g == c for g, p in zip(gold, predicted, strict=True))
+        precision = tp / (tp + fp) if tp + fp else 0.0
+        recall = tp / (tp + fn) if tp + fn else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        result[c] = {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4)}
+        f1s.append(f1)
+    result["macro_f1"] = sum(f1s) / len(f1s)
+    result["relatedness_accuracy"] = sum((g != "unrelated") == (p != "unrelated")
+                                         for g, p in zip(gold, predicted, strict=True)) / max(1, len(gold))
+    return result
+
+
+def cross_validate(pairs: Sequence[Pair], k: int) -> tuple[dict[str, Any], list[tuple[str, float]]]:
+    """Claim-grouped k-fold CV: out-of-fold metrics and predictions."""
+    folds = claim_folds(pairs, k)
+    predictions: list[tuple[str, float]] = [("unrelated", 0.0)] * len(pairs)
+    chosen = []
+    for f in range(k):
+        train = [p for p, g in zip(pairs, folds, strict=True) if g != f]
+        test_index = [i for i, g in enumerate(folds) if g == f]
+        models, l2 = fit_models(train)
+        chosen.append(l2)
+        for i, prediction in zip(test_index, predict([pairs[i] for i in test_index], models), strict=True):
+            predictions[i] = prediction
+        print(f"fold {f + 1}/{k}: {len(train)} training pairs, {len(test_index)} test pairs, l2 {l2}",
+              file=sys.stderr)
+    figures = metrics([p.gold for p in pairs], [label for label, _ in predictions])
+    figures["folds"] = k
+    figures["l2_per_fold"] = chosen
+    return figures, predictions
+
+
+def print_figures(figures: dict[str, Any]) -> None:
+    """The CV figures, in the layout of eval/score.py."""
+    print(f"claim-grouped {figures['folds']}-fold CV over {figures['pairs']} pairs")
+    print(f"stance accuracy (related pairs)  {figures['stance_accuracy']:.4f}")
+    print(f"macro-F1 over the three stances  {figures['macro_f1']:.4f}")
+    for c in STANCES:
+        d = figures[c]
+        print(f"  {c:13s} P {d['precision']:.3f}  R {d['recall']:.3f}  F1 {d['f1']:.3f}")
+    print(f"relatedness accuracy             {figures['relatedness_accuracy']:.4f}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command line entry point."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("pairs", type=Path)
+    parser.add_argument("--cv", type=int, default=5, help="number of claim-grouped folds (0: no CV)")
+    parser.add_argument("-o", "--out", type=Path, default=DEFAULT_OUT, help="weights file to write")
+    parser.add_argument("--oof", type=Path, help="write out-of-fold predictions (id,label,score) here")
+    parser.add_argument("--no-write", action="store_true", help="report CV figures only")
+    args = parser.parse_args(argv)
+    pairs = read_pairs(args.pairs)
+    extra: dict[str, Any] = {"fitted_on": args.pairs.name, "pairs": len(pairs)}
+    if args.cv > 1:
+        figures, predictions = cross_validate(pairs, args.cv)
+        print_figures(figures)
+        extra["cv"] = {k: v for k, v in figures.items() if k != "l2_per_fold"}
+        if args.oof:
+            with args.oof.open("w", newline="", encoding="utf-8") as handle:
+                writer = csv.writer(handle)
+                writer.writerow(["id", "label", "score"])
+                for p, (label, score) in zip(pairs, predictions, strict=True):
+                    writer.writerow([p.id, label, score])
+    if not args.no_write:
+        models, l2 = fit_models(pairs)
+        extra["l2"] = l2
+        extra["priors"] = sorted(PRIORS)
+        args.out.write_text(json.dumps(models_to_dict(models, extra), indent=1, ensure_ascii=False) + "\n",
+                            encoding="utf-8")
+        print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,328 @@
+"""Candidate retrieval: one Aho-Corasick automaton over every alias and keyphrase of every active claim.
+
+The automaton runs over the item's *stem string* (" beijing is send ... lethal aid to russia "), so
+"supplied" finds the keyphrase "supplying" and "China's" finds "China". Names the exact pass misses are
+repaired first: a capitalised word within one edit of an alias word ("Shapps'" / "Sulivan"), or a hyphenated
+spelling of a one-word alias ("Jin-ping"), is replaced by the alias word's stem before the search (SymSpell-
+style deletion keys, verified with rapidfuzz). All of this costs per word of the item, not per claim.
+
+A claim becomes a candidate only with enough evidence: one of its anchors (an actor it is about, or an
+entity of its statement) together with one of its keyphrases or content words. Those conjunctions are
+indexed as pair keys, so retrieval enumerates the item's (anchor, evidence) pairs rather than the claims:
+"China and Russia sign a soybean deal" names two anchors of the lethal-aid claim and no evidence, so it is
+never a candidate. A claim with no anchors at all is retrieved by its keyphrases alone.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+import ahocorasick
+from rapidfuzz import fuzz
+from rapidfuzz.distance import Levenshtein
+
+from monitor.matching.derive import ClaimProfile, actor_terms, affiliation_chain
+from monitor.matching.model import Actor
+from monitor.matching.normalize import Doc, fold
+from monitor.matching.text import STOPWORDS, stem, words
+
+_MIN_FUZZY = 5
+_CAPITALISED = re.compile(r"(?<![\w'.-])[A-Z][\w'-]{4,}")
+
+
+class Hit(NamedTuple):
+    """A phrase found in the item: folded-text offsets, token range, what it names and how exactly."""
+
+    start: int
+    end: int
+    first_token: int
+    last_token: int
+    kind: str
+    key: str
+    score: float = 100.0
+
+
+@dataclass(frozen=True)
+class Scan:
+    """What the index found in one item, arranged for per-claim lookups."""
+
+    hits: tuple[Hit, ...]
+    anchors: Mapping[str, tuple[Hit, ...]]
+    keyphrases: Mapping[str, tuple[Hit, ...]]
+    stems: frozenset[str]
+    token_stems: tuple[str, ...]
+    stem_positions: Mapping[str, tuple[int, ...]]
+    token_sentence: tuple[int, ...]
+    candidates: tuple[int, ...]
+    fuzzy_names: tuple[Hit, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class _Entry:
+    kind: str
+    key: str
+    case_sensitive: bool
+
+
+class CandidateIndex:
+    """Built once per RuleSet; `scan` is pure and safe to share between threads."""
+
+    def __init__(self, profiles: Sequence[ClaimProfile], actors: Mapping[str, Actor], *, lenient: bool = False):
+        self.profiles = tuple(profiles)
+        self.actors = actors
+        self.lenient = lenient
+        self._ancestors = {actor_id: affiliation_chain(actor_id, actors) for actor_id in actors}
+        raw_terms: list[tuple[str, _Entry]] = []
+        for actor in actors.values():
+            short_caps = {fold(a) for a in (actor.name, *actor.aliases) if a.isupper() and len(a) <= 3}
+            raw_terms.extend((term, _Entry("actor", actor.id, term in short_caps)) for term in actor_terms(actor))
+        for profile in self.profiles:
+            for key, terms in profile.anchor_terms.items():
+                raw_terms.extend((term, _Entry("entity", key, False)) for term in terms)
+            raw_terms.extend((phrase, _Entry("keyphrase", phrase, False)) for phrase in profile.keyphrases)
+            raw_terms.extend((phrase, _Entry("exclusion", phrase, False)) for phrase in profile.exclusions)
+        # One-word alias forms: hyphenated spellings of them are joined ("jin-ping" -> "jinping").
+        self._joined = frozenset(
+            w for term, entry in raw_terms if entry.kind in ("actor", "entity") for w in words(term)
+            if "-" not in w and w.isalpha())
+        self._fuzzy_keys = _deletion_keys(w for w in self._joined if len(w) >= _MIN_FUZZY)
+        self._stem_of = {w: stem(w) for w in self._joined}
+        self._name_stems = frozenset(self._stem_of.values())
+        table: dict[str, list[_Entry]] = defaultdict(list)
+        for term, entry in raw_terms:
+            key = self._key(term)
+            if key.strip() and entry not in table[key]:
+                table[key].append(entry)
+        self._automaton = ahocorasick.Automaton()
+        for key, entries in table.items():
+            self._automaton.add_word(key, (len(key), tuple(entries)))
+        if table:
+            self._automaton.make_automaton()
+        self._empty = not table
+        self._phrase_keys = {p: self._key(p) for profile in self.profiles for p in profile.keyphrases}
+        self._pairs, self._singles, self._evidence_vocab = self._candidate_keys()
+
+    def _units(self, tokens: Sequence[str], stems: Sequence[str] | None = None, *, hyphens: bool = True
+               ) -> tuple[Sequence[str], Sequence[int]]:
+        """The stem sequence the automaton reads (and each unit's token): hyphenated words split, unless
+        joined they are a name ("jin-ping" -> "jinping")."""
+        if stems is not None and not hyphens:
+            return stems, range(len(stems))
+        units: list[str] = []
+        owners: list[int] = []
+        for index, token in enumerate(tokens):
+            if "-" in token:
+                joined = token.replace("-", "")
+                parts = [joined] if joined in self._joined else [part for part in token.split("-") if part]
+                units.extend(stem(part) for part in parts)
+                owners.extend([index] * len(parts))
+            else:
+                units.append(stems[index] if stems is not None else stem(token))
+                owners.append(index)
+        return units, owners
+
+    def _key(self, term: str) -> str:
+        return f" {' '.join(self._units(words(term))[0])} "
+
+    def _candidate_keys(self) -> tuple[dict[tuple[str, str], list[int]], dict[str, list[int]], frozenset[str]]:
+        """Pair keys (anchor, evidence) -> claims; single keys for anchorless or lenient claims.
+
+        A content word used by too many claims (more than max(20, 1%) of them) retrieves nothing on its own
+        account, which keeps every posting list short however many claims there are.
+        """
+        pairs: dict[tuple[str, str], list[int]] = defaultdict(list)
+        singles: dict[str, list[int]] = defaultdict(list)
+        usage: Counter[str] = Counter(c for p in self.profiles for c in set(p.content))
+        cap = max(20, len(self.profiles) // 100)
+        vocab: set[str] = set()
+        for index, profile in enumerate(self.profiles):
+            evidence = {"k" + self._key(k) for k in profile.keyphrases}
+            evidence.update("s" + c for c in profile.content if self.lenient or usage[c] <= cap)
+            vocab.update(evidence)
+            if profile.anchors and not self.lenient:
+                for anchor in profile.anchors:
+                    for item in evidence:
+                        pairs[(anchor, item)].append(index)
+            else:
+                for item in evidence:
+                    singles[item].append(index)
+                for anchor in profile.anchors:
+                    singles["a" + anchor].append(index)
+        return dict(pairs), dict(singles), frozenset(vocab)
+
+    def _repair_names(self, doc: Doc) -> tuple[list[str], list[Hit]]:
+        """Token texts with misspelt or hyphenated names replaced by the alias word they are close to."""
+        tokens = list(doc.tokens.texts)
+        repaired: list[Hit] = []
+        if not self._fuzzy_keys:
+            return tokens, repaired
+        for index in self._name_like(doc):
+            text = tokens[index]
+            bare = text[:-2] if text.endswith("'s") else text
+            if "-" in bare:
+                bare = bare.replace("-", "")
+            if bare in self._joined:
+                continue
+            best, best_score = self._closest(bare)
+            if best:
+                tokens[index] = best
+                repaired.append(Hit(doc.tokens.starts[index], doc.tokens.ends[index], index, index + 1, "name",
+                                    best, best_score))
+        return tokens, repaired
+
+    def _name_like(self, doc: Doc) -> list[int]:
+        """Indexes of capitalised tokens of five letters or more that are not exact alias words."""
+        texts, starts = doc.tokens.texts, doc.tokens.starts
+        if doc.origin is None:
+            # Found by the regex engine rather than a loop over every token.
+            indexes = []
+            for found in _CAPITALISED.finditer(doc.original):
+                index = bisect.bisect_left(starts, found.start())
+                if index < len(starts) and starts[index] == found.start():
+                    indexes.append(index)
+        else:
+            indexes = [i for i, start in enumerate(starts)
+                       if doc.original_slice(start, start + 1).isupper()]
+        joined = self._joined
+        return [i for i in indexes if len(texts[i]) >= _MIN_FUZZY and texts[i] not in joined
+                and texts[i][0].isalpha() and texts[i] not in STOPWORDS]
+
+    def _closest(self, bare: str) -> tuple[str, float]:
+        """The alias word within one edit (two for long words) with the same first letter, and its ratio."""
+        best, best_score = "", 0.0
+        keys = self._fuzzy_keys
+        for key in (bare, *_deletes(bare)):
+            for word in keys.get(key, ()):
+                if word[0] != bare[0] or word == bare:
+                    continue
+                limit = 2 if min(len(word), len(bare)) >= 8 else 1
+                if Levenshtein.distance(word, bare, score_cutoff=limit) <= limit:
+                    score = fuzz.ratio(word, bare)
+                    if score > best_score:
+                        best, best_score = word, score
+        return best, best_score
+
+    def scan(self, doc: Doc, *, full: bool = False) -> Scan:
+        """Find every alias, keyphrase and exclusion in the item and the claims with enough evidence.
+
+        The per-claim lookup tables (`stem_positions`, `token_sentence`) are filled only when there are
+        candidates, or when `full` asks for them (explaining a claim that is not a candidate).
+        """
+        tokens, repaired = self._repair_names(doc)
+        fuzzy_tokens = {h.first_token: h.score for h in repaired}
+        token_stems = doc.tokens.stems
+        if fuzzy_tokens:
+            token_stems = tuple(stem(t) if i in fuzzy_tokens else token_stems[i] for i, t in enumerate(tokens))
+        units, owners = self._units(tokens, token_stems, hyphens="-" in doc.folded)
+        hits = self._search(doc, units, owners, fuzzy_tokens)
+        anchors: dict[str, list[Hit]] = defaultdict(list)
+        keyphrases: dict[str, list[Hit]] = defaultdict(list)
+        for hit in hits:
+            if hit.kind == "actor":
+                for ancestor in self._ancestors.get(hit.key, (hit.key,)):
+                    anchors[ancestor].append(hit)
+            elif hit.kind == "entity":
+                anchors[hit.key].append(hit)
+            elif hit.kind == "keyphrase":
+                keyphrases[hit.key].append(hit)
+        stems = frozenset(units)
+        candidates = self._candidates(anchors, hits, stems)
+        positions: dict[str, list[int]] = defaultdict(list)
+        token_sentence = [0] * len(tokens)
+        if candidates or full or self.lenient:
+            # Only items with candidates need per-claim lookups; the rest stop here cheaply.
+            for index, token_stem in enumerate(token_stems):
+                positions[token_stem].append(index)
+            for sentence in doc.sentences:
+                token_sentence[sentence.first_token:sentence.last_token] = [sentence.index] * (
+                    sentence.last_token - sentence.first_token)
+        return Scan(
+            hits=tuple(hits),
+            anchors={k: tuple(v) for k, v in anchors.items()},
+            keyphrases={k: tuple(v) for k, v in keyphrases.items()},
+            stems=stems,
+            token_stems=token_stems,
+            stem_positions={k: tuple(v) for k, v in positions.items()},
+            token_sentence=tuple(token_sentence),
+            candidates=candidates,
+            fuzzy_names=tuple(repaired),
+        )
+
+    def _search(self, doc: Doc, units: Sequence[str], owners: Sequence[int], fuzzy_tokens: Mapping[int, float]
+                ) -> list[Hit]:
+        """Run the automaton over the stem string and map its matches back to tokens and offsets."""
+        if self._empty or not units:
+            return []
+        stem_string = " " + " ".join(units) + " "
+        count = stem_string.count
+        hits: list[Hit] = []
+        for end_char, (length, entries) in self._automaton.iter(stem_string):
+            # Units contain no spaces: the spaces before a position number the units before it.
+            first_unit = count(" ", 0, end_char - length + 2) - 1
+            last_unit = count(" ", 0, end_char) - 1
+            if first_unit > last_unit or first_unit >= len(units):
+                continue
+            first_token, last_token = owners[first_unit], owners[last_unit]
+            start, end = doc.tokens.starts[first_token], doc.tokens.ends[last_token]
+            score = 100.0
+            if fuzzy_tokens:
+                score = min((fuzzy_tokens.get(t, 100.0) for t in range(first_token, last_token + 1)), default=100.0)
+            for entry in entries:
+                if entry.case_sensitive and not doc.original_slice(start, end).isupper():
+                    continue
+                hits.append(Hit(start, end, first_token, last_token + 1, entry.kind, entry.key, score))
+        return hits
+
+    def _candidates(self, anchors: Mapping[str, list[Hit]], hits: Sequence[Hit], stems: frozenset[str]
+                    ) -> tuple[int, ...]:
+        """Claims with an anchor and a keyphrase, or an anchor and two content words (or two anchors and one)."""
+        keys = {"k" + self._phrase_keys[h.key] for h in hits if h.kind == "keyphrase"}
+        content = {item for item in ("s" + s for s in stems) if item in self._evidence_vocab}
+        # Lenient (bare-statement) matching leaves relatedness to the fitted model: every claim is a candidate.
+        found = set(range(len(self.profiles))) if self.lenient else self._paired(anchors, keys, content)
+        for item in keys | content:
+            found.update(self._singles.get(item, ()))
+        for anchor in anchors:
+            found.update(self._singles.get("a" + anchor, ()))
+        excluded = {h.key for h in hits if h.kind == "exclusion"}
+        result = []
+        for index in sorted(found):
+            profile = self.profiles[index]
+            if excluded and any(e in excluded for e in profile.exclusions):
+                continue
+            if self.lenient or not profile.anchors or any(a in anchors for a in profile.anchors):
+                result.append(index)
+        return tuple(result)
+
+    def _paired(self, anchors: Mapping[str, list[Hit]], keys: set[str], content: set[str]) -> set[int]:
+        found: set[int] = set()
+        content_votes: dict[int, set[str]] = defaultdict(set)
+        anchor_votes: dict[int, set[str]] = defaultdict(set)
+        for anchor in anchors:
+            for item in keys:
+                found.update(self._pairs.get((anchor, item), ()))
+            for item in content:
+                for claim in self._pairs.get((anchor, item), ()):
+                    content_votes[claim].add(item)
+                    anchor_votes[claim].add(anchor)
+        found.update(claim for claim, items in content_votes.items()
+                     if len(items) >= 2 or len(anchor_votes[claim]) >= 2)
+        return found
+
+
+def _deletes(word: str) -> list[str]:
+    return [word[:i] + word[i + 1:] for i in range(len(word))]
+
+
+def _deletion_keys(vocabulary: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    keys: dict[str, set[str]] = defaultdict(set)
+    for word in vocabulary:
+        keys[word].add(word)
+        for variant in _deletes(word):
+            keys[variant].add(word)
+    return {k: tuple(sorted(v)) for k, v in keys.items()}

@@ -1,0 +1,327 @@
+"""The matcher: RuleSet + item text -> matches, one per (claim, speaker), each with its explanation.
+
+Contract of `Matcher.match(title, text)`:
+
+- the item is normalised once and scanned once by the candidate index (cost grows with the text);
+- a candidate claim is *relevant* when at least one of its sentences is about it on its own (keyphrase, or
+  anchor plus content words, or a close fuzzy match of the statement); for claims built from a bare
+  statement the fitted relatedness model must agree as well;
+- sentences that only point back ("We have not seen that to date", "no comment on the claims") inherit
+  relevance from an earlier relevant sentence when they carry a stance cue;
+- every relevant sentence gets a speaker (`speaker.py`) and a stance; sentences are grouped by speaker
+  actor and each group yields one `Match` (label = argmax of the group's mean stance probabilities).
+  Unattributed sentences (and the headline without attribution) form the UNATTRIBUTED group, read in the
+  outlet view; attributed ones are read in the speaker view (see `stance.py`).
+
+So the seed article yields a corroboration by uk-defence-secretary, a denial by
+us-national-security-adviser and at most a `discusses` for China's embassy. `classify` gives the single
+item-level label `claimwatch evaluate` needs: the outlet view of the headline (weight `title_weight`) and
+the relevant body sentences, averaged, except that a body sentence denying the claim with probability
+>= DECISIVE_DENIAL makes the item a denial (articles that restate a claim and then report it refuted).
+`explain` returns an Explanation whether or not the item matches.
+
+Matchers built with `lenient=True` (`Matcher.for_statement`, used by `claimwatch evaluate`) make every
+claim a candidate and let the fitted relatedness model decide.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from monitor.matching.derive import ClaimProfile, actor_table, compile_claim
+from monitor.matching.index import CandidateIndex, Hit, Scan
+from monitor.matching.model import UNATTRIBUTED, Claim, Explanation, Label, Match, RuleSet, Span, Stance
+from monitor.matching.normalize import Doc, Sentence, fold, normalize
+from monitor.matching.score import (
+    SentenceEvidence,
+    alignment,
+    empty_evidence,
+    is_relevant,
+    refers_back,
+    relevance_features,
+    sentence_evidence,
+    with_fuzzy,
+)
+from monitor.matching.speaker import UNKNOWN, Speaker, resolve
+from monitor.matching.stance import STANCES, UnitCues, unit_features
+from monitor.matching.weights import Models, default_models
+
+DECISIVE_DENIAL = 0.6
+_INHERITING_CUES = ("phrase:absence", "phrase:no-comment", "family:deny", "phrase:assert", "scope:negated-deny")
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One relevant sentence of one claim: its speaker and stance in both views."""
+
+    sentence: Sentence
+    speaker: Speaker
+    outlet: Mapping[str, float]
+    spoken: Mapping[str, float]
+    cues: UnitCues
+    inherited: bool
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """Everything the matcher concluded about one claim for one item."""
+
+    profile: ClaimProfile
+    candidate: bool
+    relevant: bool
+    relevance: float
+    reason: str
+    evidence: tuple[SentenceEvidence, ...]
+    units: tuple[Unit, ...]
+    relevance_features: Mapping[str, float]
+
+
+@dataclass(frozen=True)
+class TrainingView:
+    """One pair as the fitter sees it."""
+
+    candidate: bool
+    relevance_features: Mapping[str, float]
+    units: list[tuple[dict[str, float], float]]
+
+
+class Matcher:
+    """Compiled once per RuleSet (or per bare statement); `match`, `explain` and `classify` are pure."""
+
+    def __init__(self, ruleset: RuleSet, models: Models | None = None, *, lenient: bool = False):
+        self.ruleset = ruleset
+        self.models = models or default_models()
+        self.lenient = lenient
+        table = actor_table(ruleset.actors)
+        self.profiles = tuple(compile_claim(claim, table) for claim in ruleset.claims)
+        self._by_id = {p.id: i for i, p in enumerate(self.profiles)}
+        self.index = CandidateIndex(self.profiles, ruleset.actors, lenient=lenient)
+        self._cues: dict[str, dict[str, tuple[str, ...]]] = {
+            p.id: {stance: tuple(fold(c) for c in getattr(p.claim.cues, stance)) for stance in STANCES}
+            for p in self.profiles
+        }
+
+    @classmethod
+    def for_statement(cls, statement: str, models: Models | None = None, claim_id: str = "claim") -> Matcher:
+        """A matcher for one bare statement (what `claimwatch evaluate` builds)."""
+        return cls(RuleSet((Claim(claim_id, statement),)), models, lenient=True)
+
+    def match(self, title: str, text: str = "") -> list[Match]:
+        """Every (claim, speaker) match of one item, most confident first."""
+        doc = normalize(title, text)
+        scan = self.index.scan(doc)
+        speakers: list[Speaker] | None = None
+        matches: list[Match] = []
+        for claim_index in scan.candidates:
+            if speakers is None:
+                speakers = self._speakers(doc, scan)
+            assessment = self._assess(doc, scan, self.profiles[claim_index], True, speakers)
+            if assessment.relevant:
+                matches.extend(self._matches(doc, assessment))
+        matches.sort(key=lambda m: (-m.score, m.claim_id, m.speaker))
+        return matches
+
+    def explain(self, claim_id: str, title: str, text: str = "") -> Explanation:
+        """Why the item matches the claim, or why not (also for items that are not candidates)."""
+        return self._explanation(*self._assess_one(claim_id, title, text))
+
+    def classify(self, claim_id: str, title: str, text: str = "") -> tuple[Label, float, Explanation]:
+        """The item-level label (outlet view) for one claim, its confidence and the explanation."""
+        doc, assessment = self._assess_one(claim_id, title, text)
+        explanation = self._explanation(doc, assessment)
+        if not assessment.relevant or not assessment.units:
+            return "unrelated", round(1.0 - assessment.relevance, 4), explanation
+        probabilities = self._combine([u.outlet for u in assessment.units],
+                                      [self._unit_weight(u) for u in assessment.units])
+        label = max(STANCES, key=lambda s: probabilities[s])
+        denial = max(u.outlet["denies"] for u in assessment.units)
+        if len(assessment.units) > 1 and label != "denies" and denial >= DECISIVE_DENIAL:
+            # An article that restates a claim and then reports it refuted is a denial.
+            return "denies", round(denial, 4), explanation
+        return label, round(probabilities[label], 4), explanation
+
+    def training_view(self, claim_id: str, title: str, text: str = "") -> TrainingView:
+        """What the fitter needs: relatedness features and the outlet-view stance features of the units.
+
+        When no sentence qualifies as a unit, the headline (or first sentence) stands in, so every gold
+        related pair contributes to the stance fit.
+        """
+        doc, assessment = self._assess_one(claim_id, title, text)
+        units = [(dict(u.cues.features), self._unit_weight(u)) for u in assessment.units]
+        if not units:
+            first = doc.sentences[0]
+            item = next((e for e in assessment.evidence if e.sentence.index == 0), empty_evidence(first))
+            units = [(dict(self._unit_cues(doc, assessment.profile, item, speaker_view=False).features),
+                      self.models.title_weight if first.is_title else 1.0)]
+        return TrainingView(assessment.candidate, dict(assessment.relevance_features), units)
+
+    # -- internals -------------------------------------------------------------------------------------
+
+    def _assess_one(self, claim_id: str, title: str, text: str) -> tuple[Doc, Assessment]:
+        if claim_id not in self._by_id:
+            raise KeyError(f"unknown claim id {claim_id!r}; known: {', '.join(sorted(self._by_id))}")
+        claim_index = self._by_id[claim_id]
+        doc = normalize(title, text)
+        scan = self.index.scan(doc, full=True)
+        candidate = claim_index in scan.candidates
+        assessment = self._assess(doc, scan, self.profiles[claim_index], candidate, self._speakers(doc, scan))
+        return doc, assessment
+
+    def _speakers(self, doc: Doc, scan: Scan) -> list[Speaker]:
+        actor_hits = [h for h in scan.hits if h.kind == "actor"]
+        speakers: list[Speaker] = []
+        previous: Speaker | None = None
+        for sentence in doc.sentences:
+            found = resolve(doc, sentence, actor_hits, self.ruleset.actors, previous) if actor_hits else UNKNOWN
+            speakers.append(found)
+            if found.actor != UNATTRIBUTED:
+                previous = found
+        return speakers
+
+    def _assess(self, doc: Doc, scan: Scan, profile: ClaimProfile, candidate: bool,
+                speakers: Sequence[Speaker]) -> Assessment:
+        evidence = [with_fuzzy(doc, profile, e) for e in sentence_evidence(doc, scan, profile)]
+        features = relevance_features(doc, profile, evidence, self.models.relevance)
+        probability = self.models.relevance.probability(features)
+        own = [is_relevant(e, profile) for e in evidence]
+        if profile.explicit_keyphrases:
+            relevant = candidate and any(own)
+        else:
+            relevant = candidate and probability >= self.models.relevance.threshold
+            if relevant and not any(own):
+                if not evidence:
+                    evidence = [empty_evidence(doc.sentences[0])]
+                    own = [False]
+                best = max(range(len(evidence)), key=lambda i: (len(evidence[i].positions), -i))
+                own[best] = True
+        reason = self._reason(profile, candidate, any(own), probability)
+        if not candidate and not any(own):
+            return Assessment(profile, candidate, False, probability, reason, tuple(evidence), (), features)
+        chosen: dict[int, tuple[SentenceEvidence, bool]] = {
+            e.sentence.index: (e, False) for e, is_own in zip(evidence, own, strict=True) if is_own}
+        for index in sorted(chosen):
+            # Sentences that point back at a relevant one ("We have not seen that") may inherit it.
+            for following in range(index + 1, min(index + 3, len(doc.sentences))):
+                if following not in chosen and refers_back(doc, doc.sentences[following]):
+                    known = next((e for e in evidence if e.sentence.index == following), None)
+                    chosen[following] = (known or empty_evidence(doc.sentences[following]), True)
+        units: list[Unit] = []
+        for index in sorted(chosen):
+            item, inherited = chosen[index]
+            cues_outlet = self._unit_cues(doc, profile, item, speaker_view=False)
+            if inherited and not any(f in cues_outlet.features for f in _INHERITING_CUES):
+                continue
+            speaker = speakers[index]
+            outlet = self.models.stance.probabilities(cues_outlet.features)
+            spoken = outlet
+            if speaker.actor != UNATTRIBUTED:
+                spoken = self.models.stance.probabilities(
+                    self._unit_cues(doc, profile, item, speaker_view=True).features)
+            units.append(Unit(item.sentence, speaker, outlet, spoken, cues_outlet, inherited))
+        return Assessment(profile, candidate, relevant, probability, reason, tuple(evidence), tuple(units),
+                          features)
+
+    @staticmethod
+    def _reason(profile: ClaimProfile, candidate: bool, own: bool, probability: float) -> str:
+        if not candidate:
+            return ("not a candidate: the item does not name one of the claim's anchors together with a "
+                    "keyphrase or content word of its statement")
+        if not own:
+            return "candidate, but no sentence is about the claim on its own"
+        return f"relevant sentences found; relatedness {probability:.2f}"
+
+    def _unit_cues(self, doc: Doc, profile: ClaimProfile, item: SentenceEvidence, *, speaker_view: bool
+                   ) -> UnitCues:
+        sentence = item.sentence
+        folded = doc.folded[sentence.start:sentence.end]
+        tokens = [(t.start - sentence.start, t.end - sentence.start, t.text) for t in doc.sentence_tokens(sentence)]
+        positions = frozenset(i - sentence.first_token for i in item.positions)
+        coverage = len(item.content) / max(1, len(profile.content))
+        anchor_coverage = len(item.anchors) / max(1, len(profile.anchors)) if profile.anchors else coverage
+        return unit_features(folded, tokens, positions, coverage, anchor_coverage,
+                             claim_negated=profile.negated, speaker_view=speaker_view,
+                             is_title=sentence.is_title, extra_cues=self._cues[profile.id])
+
+    def _unit_weight(self, unit: Unit) -> float:
+        return self.models.title_weight if unit.sentence.is_title else 1.0
+
+    @staticmethod
+    def _combine(distributions: Sequence[Mapping[str, float]], weights: Sequence[float]) -> dict[str, float]:
+        total = sum(weights) or 1.0
+        return {s: sum(d[s] * w for d, w in zip(distributions, weights, strict=True)) / total for s in STANCES}
+
+    def _matches(self, doc: Doc, assessment: Assessment) -> list[Match]:
+        groups: dict[str, list[Unit]] = defaultdict(list)
+        for unit in assessment.units:
+            groups[unit.speaker.actor].append(unit)
+        explanation = self._explanation(doc, assessment)
+        matches: list[Match] = []
+        for actor, units in groups.items():
+            views = [u.spoken if actor != UNATTRIBUTED else u.outlet for u in units]
+            probabilities = self._combine(views, [self._unit_weight(u) for u in units])
+            label: Stance = max(STANCES, key=lambda s: probabilities[s])
+            best = max(zip(units, views, strict=True), key=lambda uv: uv[1][label])[0]
+            start, end = doc.to_original(best.sentence.start, best.sentence.end)
+            quote = Span(start, end, doc.original[start:end].strip(), "quote", best.speaker.actor,
+                         round(100 * probabilities[label], 1))
+            speaker_spans = tuple(self._span(doc, a, b, kind, actor)
+                                  for u in units for a, b, kind in u.speaker.evidence)
+            own = Explanation(
+                claim_id=assessment.profile.id, relevant=True, reason=explanation.reason,
+                evidence=explanation.evidence,
+                cues=tuple(c for c in explanation.cues if any(u.sentence.start <= self._folded_start(doc, c) <
+                                                                u.sentence.end for u in units)),
+                speaker_evidence=speaker_spans,
+                stance_scores={s: round(p, 4) for s, p in probabilities.items()},
+            )
+            matches.append(Match(assessment.profile.id, label, round(probabilities[label], 4), actor,
+                                 units[0].speaker.affiliation, quote, own))
+        return matches
+
+    @staticmethod
+    def _folded_start(doc: Doc, span: Span) -> int:
+        if doc.origin is None:
+            return span.start
+        return next((i for i, o in enumerate(doc.origin) if o >= span.start), len(doc.folded))
+
+    @staticmethod
+    def _span(doc: Doc, start: int, end: int, kind: str, source: str, *, score: float = 100.0) -> Span:
+        a, b = doc.to_original(start, end)
+        return Span(a, b, doc.original[a:b], kind, source, round(score, 1))
+
+    def _explanation(self, doc: Doc, assessment: Assessment) -> Explanation:
+        evidence: list[Span] = []
+        seen: set[tuple[int, int, str]] = set()
+        for item in assessment.evidence:
+            for hit in item.hits:
+                self._add_hit(doc, hit, evidence, seen)
+            for index in sorted(item.positions):
+                token = doc.tokens[index]
+                key = (token.start, token.end, "content")
+                if token.stem in item.content and key not in seen:
+                    seen.add(key)
+                    evidence.append(self._span(doc, token.start, token.end, "content", token.stem))
+        best = max(assessment.evidence, key=lambda e: (e.fuzzy, len(e.positions)), default=None)
+        if best is not None and best.positions:
+            start, end, score = alignment(doc, assessment.profile, best.sentence)
+            if end > start:
+                evidence.append(self._span(doc, start, end, "alignment", "statement", score=score))
+        cues = tuple(self._span(doc, u.sentence.start + a, u.sentence.start + b, "cue", feature)
+                     for u in assessment.units for a, b, feature in u.cues.cues)
+        speaker_evidence = tuple(self._span(doc, a, b, kind, u.speaker.actor)
+                                 for u in assessment.units for a, b, kind in u.speaker.evidence)
+        scores: dict[str, float] = {"relatedness": round(assessment.relevance, 4)}
+        if assessment.units:
+            combined = self._combine([u.outlet for u in assessment.units],
+                                     [self._unit_weight(u) for u in assessment.units])
+            scores.update({s: round(p, 4) for s, p in combined.items()})
+        return Explanation(assessment.profile.id, assessment.relevant, assessment.reason, tuple(evidence), cues,
+                           speaker_evidence, scores)
+
+    def _add_hit(self, doc: Doc, hit: Hit, spans: list[Span], seen: set[tuple[int, int, str]]) -> None:
+        key = (hit.start, hit.end, hit.kind)
+        if key not in seen:
+            seen.add(key)
+            spans.append(self._span(doc, hit.start, hit.end, hit.kind, hit.key, score=hit.score))

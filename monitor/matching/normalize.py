@@ -1,0 +1,242 @@
+"""Normalise an item once: NFKC, casefold for matching, sentences, tokens and quotes, offsets kept.
+
+The item's original text is `title + "\\n\\n" + text` (either part may be empty; see `item_text`). Every
+offset in a `Doc` (sentences, tokens, quotes) and so every `Span` the matcher returns points into that
+original string. Matching works on `Doc.folded`: NFKC, casefolded, curly quotes and dashes made plain and
+diacritics dropped, with `Doc.origin` mapping each folded character back to its original offset.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import NamedTuple, overload
+
+from monitor.matching.text import stem, wordset
+
+# Characters mapped before casefolding; everything else goes through NFKC + casefold.
+_PLAIN = str.maketrans({
+    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "\u00b4": "'", "`": "'",
+    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u00ab": '"', "\u00bb": '"',
+    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-", "\u2212": "-",
+    "\u00a0": " ", "\u2009": " ", "\u202f": " ", "\u200b": "",
+})
+
+# Abbreviations whose final dot does not end a sentence (folded, without the dot).
+_ABBREVIATIONS = wordset("""
+mr mrs ms dr prof gen col lt sgt capt cmdr adm gov sen rep pres st jr sr co corp inc ltd vs etc jan feb mar
+apr jun jul aug sep sept oct nov dec u.s u.k u.n e.u u.s.a d.c a.m p.m e.g i.e approx est
+""")
+_SENTENCE_END = re.compile(r"""[.!?]+["')\]]*(?=\s+["'(\[]?[A-Z0-9\u0400-\u9fff])|[.!?]+["')\]]*\s*$|\n\s*\n""")
+_TOKEN = re.compile(r"\w+(?:['.-]\w+)*", re.UNICODE)
+_QUOTE = re.compile(r'"(?:[^"\n]|\n(?!\s*\n)){2,800}?"')
+
+
+class Token(NamedTuple):
+    """One word: offsets into the folded text, its folded form and its stem."""
+
+    start: int
+    end: int
+    text: str
+    stem: str
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence: folded-text offsets, the slice of `Doc.tokens` it owns, and whether it is the title."""
+
+    index: int
+    start: int
+    end: int
+    first_token: int
+    last_token: int
+    is_title: bool
+
+
+class TokenList(Sequence[Token]):
+    """The item's tokens stored as parallel tuples (cheap to build); indexing yields `Token` values."""
+
+    __slots__ = ("ends", "starts", "stems", "texts")
+
+    def __init__(self, starts: tuple[int, ...], ends: tuple[int, ...], texts: tuple[str, ...],
+                 stems: tuple[str, ...]):
+        self.starts, self.ends, self.texts, self.stems = starts, ends, texts, stems
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    @overload
+    def __getitem__(self, index: int) -> Token: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Token, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> Token | tuple[Token, ...]:
+        if isinstance(index, slice):
+            return tuple(self[i] for i in range(*index.indices(len(self))))
+        return Token(self.starts[index], self.ends[index], self.texts[index], self.stems[index])
+
+
+def _tokenize(folded: str) -> TokenList:
+    texts = tuple(_TOKEN.findall(folded))
+    starts: list[int] = []
+    ends: list[int] = []
+    position = 0
+    find = folded.find
+    for text in texts:
+        position = find(text, position)
+        starts.append(position)
+        position += len(text)
+        ends.append(position)
+    return TokenList(tuple(starts), tuple(ends), texts, tuple(map(stem, texts)))
+
+
+@dataclass(frozen=True)
+class Doc:
+    """An item normalised once; everything downstream reads this, never the raw strings."""
+
+    original: str
+    folded: str
+    origin: tuple[int, ...] | None
+    tokens: TokenList
+    sentences: tuple[Sentence, ...]
+    quotes: tuple[tuple[int, int], ...]
+    title_end: int
+
+    def to_original(self, start: int, end: int) -> tuple[int, int]:
+        """Map a [start, end) range of the folded text to the original text."""
+        if self.origin is None:
+            return start, end
+        if start >= len(self.origin):
+            return len(self.original), len(self.original)
+        o_start = self.origin[start]
+        o_end = self.origin[end] if end < len(self.origin) else len(self.original)
+        return o_start, max(o_end, o_start)
+
+    def original_slice(self, start: int, end: int) -> str:
+        """The original text of a folded-text range."""
+        a, b = self.to_original(start, end)
+        return self.original[a:b]
+
+    def sentence_tokens(self, sentence: Sentence) -> tuple[Token, ...]:
+        """The tokens of one sentence."""
+        return self.tokens[sentence.first_token:sentence.last_token]
+
+    def sentence_at(self, offset: int) -> Sentence:
+        """The sentence containing a folded-text offset (the last one when past the end)."""
+        for sentence in self.sentences:
+            if offset < sentence.end:
+                return sentence
+        return self.sentences[-1]
+
+    def in_quote(self, start: int, end: int) -> bool:
+        """Whether a folded-text range lies inside a quotation."""
+        return any(q_start <= start and end <= q_end for q_start, q_end in self.quotes)
+
+
+def item_text(title: str, text: str) -> str:
+    """The original text an item's spans refer to: the title, a blank line, the body."""
+    title, text = title.strip(), text.strip()
+    if title and text:
+        return f"{title}\n\n{text}"
+    return title or text
+
+
+def fold(text: str) -> str:
+    """The matching form of a phrase (alias, keyphrase): the same folding `normalize` applies to items."""
+    return _fold_with_origin(text)[0]
+
+
+def _fold_char(char: str) -> str:
+    folded = unicodedata.normalize("NFKC", char.translate(_PLAIN)).casefold()
+    if folded.isascii():
+        return folded
+    decomposed = unicodedata.normalize("NFKD", folded)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).translate(_PLAIN) or folded
+
+
+def _fold_with_origin(text: str) -> tuple[str, tuple[int, ...] | None]:
+    if text.isascii():
+        return text.lower(), None
+    parts: list[str] = []
+    origin: list[int] = []
+    for index, char in enumerate(text):
+        if char.isascii():
+            parts.append(char.lower())
+            origin.append(index)
+            continue
+        folded = _fold_char(char)
+        parts.append(folded)
+        origin.extend([index] * len(folded))
+    folded_text = "".join(parts)
+    if len(folded_text) == len(text) and all(i == o for i, o in enumerate(origin)):
+        return folded_text, None
+    return folded_text, tuple(origin)
+
+
+def _sentence_bounds(folded: str, original_upper: str, start: int, end: int) -> list[tuple[int, int]]:
+    bounds: list[tuple[int, int]] = []
+    cursor = start
+    for found in _SENTENCE_END.finditer(original_upper, start, end):
+        stop = found.end()
+        if found.group().startswith(".") and found.group().strip() == ".":
+            before = folded[max(cursor, found.start() - 12):found.start()]
+            word = before[before.rfind(" ") + 1:].lstrip("\"'(")
+            if word in _ABBREVIATIONS or len(word) == 1:
+                continue
+        if folded[cursor:stop].strip():
+            bounds.append((cursor, stop))
+        cursor = stop
+    if folded[cursor:end].strip():
+        bounds.append((cursor, end))
+    return bounds
+
+
+def _merge_quoted(bounds: list[tuple[int, int, bool]], quotes: tuple[tuple[int, int], ...]
+                  ) -> list[tuple[int, int, bool]]:
+    """Keep a quotation in one sentence: '"We have not seen that. I look forward...," Sullivan said.'"""
+    merged: list[tuple[int, int, bool]] = []
+    for start, end, is_title in bounds:
+        if merged and not is_title and not merged[-1][2]:
+            previous = merged[-1]
+            if any(q_start < previous[1] <= q_end - 1 and q_end > start for q_start, q_end in quotes):
+                merged[-1] = (previous[0], end, False)
+                continue
+        merged.append((start, end, is_title))
+    return merged
+
+
+def normalize(title: str, text: str = "") -> Doc:
+    """Normalise an item (title and body, either may be empty) into a `Doc`."""
+    original = item_text(title, text)
+    folded, origin = _fold_with_origin(original)
+    title_end_original = len(title.strip()) if title.strip() else 0
+    title_end = title_end_original
+    if origin is not None:
+        title_end = next((i for i, o in enumerate(origin) if o >= title_end_original), len(folded))
+    # Sentence boundaries need the case of the next word: use a case-preserving copy of the folded text.
+    cased = original if origin is None else "".join(original[o] if original[o].isascii() else folded[i]
+                                                     for i, o in enumerate(origin))
+    cased = cased.translate(_PLAIN)
+    tokens = _tokenize(folded)
+    bounds: list[tuple[int, int, bool]] = []
+    if title_end:
+        bounds.append((0, title_end, True))
+    bounds.extend((a, b, False) for a, b in _sentence_bounds(folded, cased, title_end, len(folded)))
+    quotes = tuple((m.start(), m.end()) for m in _QUOTE.finditer(folded))
+    bounds = _merge_quoted(bounds, quotes)
+    sentences: list[Sentence] = []
+    token_index = 0
+    for index, (start, end, is_title) in enumerate(bounds):
+        token_starts = tokens.starts
+        while token_index < len(tokens) and token_starts[token_index] < start:
+            token_index += 1
+        first = token_index
+        while token_index < len(tokens) and token_starts[token_index] < end:
+            token_index += 1
+        sentences.append(Sentence(index, start, end, first, token_index, is_title))
+    if not sentences:
+        sentences.append(Sentence(0, 0, len(folded), 0, len(tokens), bool(title_end)))
+    return Doc(original, folded, origin, tokens, tuple(sentences), quotes, title_end)

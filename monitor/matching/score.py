@@ -1,0 +1,190 @@
+"""Fuzzy evidence scoring: which sentences of an item are about a claim, and how strongly the item is.
+
+Exact evidence comes from the index (anchors, keyphrases, content stems per sentence). rapidfuzz adds what
+exact search misses: `token_set_ratio` of the statement against each sentence (reordered and paraphrased
+statements) and `partial_ratio_alignment` for the best-aligned stretch, snapped to word boundaries. The
+item-level relatedness is a small logistic model over these figures (weights.json, `relevance`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+from monitor.matching.derive import ClaimProfile
+from monitor.matching.index import Hit, Scan
+from monitor.matching.normalize import Doc, Sentence
+from monitor.matching.text import wordset
+
+# Referring words that let a cue-bearing sentence inherit the previous sentence's claim ("We have not
+# seen that to date").
+_REFERRING = wordset("""
+that this it claim claims claimed assertion assertions allegation allegations report reports accusation
+accusations suggestion remarks comments story rumor rumour
+""")
+
+
+@dataclass(frozen=True)
+class SentenceEvidence:
+    """What one sentence says of one claim."""
+
+    sentence: Sentence
+    anchors: frozenset[str]
+    keyphrases: frozenset[str]
+    content: frozenset[str]
+    positions: frozenset[int]
+    hits: tuple[Hit, ...]
+    fuzzy: float = 0.0
+
+
+@dataclass(frozen=True)
+class RelevanceModel:
+    """Logistic relatedness model: bias, feature weights, decision threshold and content-word weights."""
+
+    bias: float
+    weights: Mapping[str, float]
+    threshold: float
+    idf: Mapping[str, float]
+    default_idf: float = 1.0
+
+    def probability(self, features: Mapping[str, float]) -> float:
+        """P(related) for an item's relevance features."""
+        total = self.bias + sum(self.weights.get(name, 0.0) * value for name, value in features.items())
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, total))))
+
+    def weight(self, content_stem: str) -> float:
+        """How telling a content word is (rare across claims: close to 1)."""
+        return self.idf.get(content_stem, self.default_idf)
+
+
+def sentence_evidence(doc: Doc, scan: Scan, profile: ClaimProfile) -> list[SentenceEvidence]:
+    """The sentences that name the claim at all, in order, with its anchors, keyphrases and content words.
+
+    Cost follows the claim's own evidence in the item (hits and positions looked up), not the item length.
+    """
+    anchors: dict[int, set[str]] = defaultdict(set)
+    keys: dict[int, set[str]] = defaultdict(set)
+    content: dict[int, set[str]] = defaultdict(set)
+    positions: dict[int, set[int]] = defaultdict(set)
+    hits: dict[int, list[Hit]] = defaultdict(list)
+    where = scan.token_sentence
+    for anchor in profile.anchors:
+        for hit in scan.anchors.get(anchor, ()):
+            index = where[hit.first_token]
+            anchors[index].add(anchor)
+            positions[index].update(range(hit.first_token, hit.last_token))
+            hits[index].append(hit)
+    for phrase in profile.keyphrases:
+        for hit in scan.keyphrases.get(phrase, ()):
+            index = where[hit.first_token]
+            keys[index].add(phrase)
+            positions[index].update(range(hit.first_token, hit.last_token))
+            hits[index].append(hit)
+    for word in profile.content:
+        for token in scan.stem_positions.get(word, ()):
+            index = where[token]
+            content[index].add(word)
+            positions[index].add(token)
+    return [
+        SentenceEvidence(doc.sentences[i], frozenset(anchors.get(i, ())), frozenset(keys.get(i, ())),
+                         frozenset(content.get(i, ())), frozenset(positions[i]), tuple(hits.get(i, ())))
+        for i in sorted(positions)
+    ]
+
+
+def empty_evidence(sentence: Sentence) -> SentenceEvidence:
+    """Evidence for a sentence that names nothing of the claim."""
+    return SentenceEvidence(sentence, frozenset(), frozenset(), frozenset(), frozenset(), ())
+
+
+def with_fuzzy(doc: Doc, profile: ClaimProfile, evidence: SentenceEvidence) -> SentenceEvidence:
+    """The evidence with its sentence's token_set_ratio against the statement filled in."""
+    text = doc.folded[evidence.sentence.start:evidence.sentence.end]
+    score = fuzz.token_set_ratio(profile.statement, text) if evidence.positions else 0.0
+    return SentenceEvidence(evidence.sentence, evidence.anchors, evidence.keyphrases, evidence.content,
+                            evidence.positions, evidence.hits, score)
+
+
+def is_relevant(evidence: SentenceEvidence, profile: ClaimProfile) -> bool:
+    """Whether a sentence, on its own, is about the claim."""
+    n_content = len(evidence.content)
+    if profile.explicit_keyphrases:
+        if evidence.keyphrases and (evidence.anchors or n_content or len(evidence.keyphrases) >= 2):
+            return True
+        return (bool(evidence.anchors) and n_content >= 2) or evidence.fuzzy >= 85
+    needed = max(2, math.ceil(0.4 * len(profile.content)))
+    if evidence.anchors and (n_content or evidence.keyphrases):
+        return True
+    if not profile.anchors and (n_content >= needed or evidence.keyphrases):
+        return True
+    return evidence.fuzzy >= 80
+
+
+def refers_back(doc: Doc, sentence: Sentence) -> bool:
+    """Whether a sentence points at something said before ("that", "the claims", "the assertion")."""
+    return any(t.text in _REFERRING for t in doc.sentence_tokens(sentence))
+
+
+def alignment(doc: Doc, profile: ClaimProfile, sentence: Sentence) -> tuple[int, int, float]:
+    """Best-aligned stretch of a sentence for the statement (folded offsets, snapped to words) and its score."""
+    text = doc.folded[sentence.start:sentence.end]
+    found = fuzz.partial_ratio_alignment(profile.statement, text)
+    if found is None:
+        return sentence.start, sentence.start, 0.0
+    start, end = snap(text, found.dest_start, found.dest_end)
+    return sentence.start + start, sentence.start + end, found.score
+
+
+def snap(text: str, start: int, end: int) -> tuple[int, int]:
+    """Widen [start, end) to whole words of `text` and trim surrounding spaces."""
+    start = max(0, min(start, len(text)))
+    end = max(start, min(end, len(text)))
+    while start > 0 and text[start - 1].isalnum():
+        start -= 1
+    while end < len(text) and text[end].isalnum():
+        end += 1
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def relevance_features(
+    doc: Doc, profile: ClaimProfile, evidences: Sequence[SentenceEvidence], model: RelevanceModel
+) -> dict[str, float]:
+    """Item-level relatedness features (all in [0, 1])."""
+    content = set().union(*(e.content for e in evidences)) if evidences else set()
+    anchors = set().union(*(e.anchors for e in evidences)) if evidences else set()
+    keys = set().union(*(e.keyphrases for e in evidences)) if evidences else set()
+    total_weight = sum(model.weight(c) for c in profile.content) or 1.0
+    matched_weight = sum(model.weight(c) for c in content)
+    best_tsr = max((e.fuzzy for e in evidences), default=0.0) / 100
+    best = max(evidences, key=lambda e: (e.fuzzy, len(e.positions)), default=None)
+    partial = 0.0
+    if best is not None and best.positions:
+        partial = fuzz.partial_ratio(profile.statement, doc.folded[best.sentence.start:best.sentence.end]) / 100
+    features = {
+        "weighted-coverage": matched_weight / total_weight,
+        "coverage": len(content) / max(1, len(profile.content)),
+        "content-count": min(len(content), 5) / 5,
+        "max-weight": max((model.weight(c) for c in content), default=0.0),
+        "anchor-coverage": len(anchors) / max(1, len(profile.anchors)),
+        "anchor-any": 1.0 if anchors else 0.0,
+        "no-anchors": 0.0 if profile.anchors else 1.0,
+        "keyphrase-any": 1.0 if keys else 0.0,
+        "token-set-ratio": best_tsr,
+        "partial-ratio": partial,
+    }
+    features["weighted-coverage^2"] = features["weighted-coverage"] ** 2
+    # Word-family matches the stemmer misses ("castrated" / "castration"): shared five-letter prefixes.
+    missing = [c for c in profile.content if c not in content and len(c) >= 5]
+    if missing:
+        prefixes = {s[:5] for s in doc.tokens.stems if len(s) >= 5}
+        found = [c for c in missing if c[:5] in prefixes]
+        features["prefix-coverage"] = sum(model.weight(c) for c in found) / total_weight
+    return features

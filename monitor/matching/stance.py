@@ -1,0 +1,142 @@
+"""Stance of one unit (a headline or a sentence) toward one claim: cue features and a linear model.
+
+Features are the cues of `cues.py` (word families, the cue words themselves, scoped negation, phrases),
+how much of the claim the unit repeats, questions, and where the unit attributes what it says. Two views:
+
+- the *outlet* view (`speaker_view=False`) reads the unit as the publication's own stance: "X says Y" only
+  reports Y, so reporting verbs and trailing attributions count toward `discusses`;
+- the *speaker* view reads the unit as what its speaker asserts: "Shapps said Beijing is sending lethal
+  aid" is the speaker corroborating, so the reporting cues are dropped.
+
+Scores are a multinomial logistic model: fitted weights (weights.json, written by monitor.matching.fit) plus
+the fixed cue priors of `cues.PRIORS`. Pure Python at run time.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from monitor.matching.cues import PRIORS, WORDS, phrase_cues, word_cues
+from monitor.matching.model import Stance
+
+STANCES: tuple[Stance, ...] = ("corroborates", "denies", "discusses")
+_ATTRIBUTION_END = re.compile(
+    r"""[:,\-]\s*(?:[\w.'"]+\s+){0,4}(?:says?|said|reports?|reported|claims?|sources?|paper|monitor|media|"""
+    r"""officials?|study|poll|analysts?|insiders?)\W*$""")
+_REPORT_FEATURES = frozenset({"family:report", "attribution-end"} | {f"word:{w}" for w in WORDS["report"]})
+
+
+@dataclass(frozen=True)
+class LinearModel:
+    """A multinomial linear model: per-feature weight vectors, one entry per label."""
+
+    labels: tuple[str, ...]
+    bias: tuple[float, ...]
+    weights: Mapping[str, tuple[float, ...]]
+    priors: Mapping[str, tuple[float, ...]] = field(default_factory=dict)
+
+    def scores(self, features: Mapping[str, float]) -> list[float]:
+        """Raw log-odds per label."""
+        totals = list(self.bias)
+        for name, value in features.items():
+            for table in (self.weights, self.priors):
+                vector = table.get(name)
+                if vector is not None:
+                    for i, weight in enumerate(vector):
+                        totals[i] += weight * value
+        return totals
+
+    def probabilities(self, features: Mapping[str, float]) -> dict[str, float]:
+        """Softmax of the scores, keyed by label."""
+        return softmax(self.labels, self.scores(features))
+
+
+def softmax(labels: Sequence[str], scores: Sequence[float]) -> dict[str, float]:
+    """Probabilities from log-odds."""
+    top = max(scores)
+    exps = [math.exp(s - top) for s in scores]
+    total = sum(exps)
+    return {label: e / total for label, e in zip(labels, exps, strict=True)}
+
+
+def default_stance_priors() -> dict[str, tuple[float, ...]]:
+    """The fixed cue priors as a model table (labels in STANCES order)."""
+    return {name: tuple(vector) for name, vector in PRIORS.items()}
+
+
+@dataclass(frozen=True)
+class UnitCues:
+    """A unit's features and the cues behind them (for explanations)."""
+
+    features: Mapping[str, float]
+    cues: tuple[tuple[int, int, str], ...]
+
+
+def unit_features(
+    folded: str,
+    tokens: Sequence[tuple[int, int, str]],
+    claim_positions: frozenset[int],
+    coverage: float,
+    anchor_coverage: float,
+    *,
+    claim_negated: bool = False,
+    speaker_view: bool = False,
+    is_title: bool = True,
+    extra_cues: Mapping[str, tuple[str, ...]] | None = None,
+) -> UnitCues:
+    """Stance features of one unit.
+
+    `folded` is the unit's folded text; `tokens` its words as (start, end, text) relative to `folded`;
+    `claim_positions` the token indexes that name the claim (anchors, keyphrases, content words).
+    The returned cue ranges are character offsets into `folded`.
+    """
+    features: dict[str, float] = {}
+    cue_ranges: list[tuple[int, int, str]] = []
+
+    def add(name: str, value: float = 1.0) -> None:
+        if speaker_view and name in _REPORT_FEATURES:
+            return
+        features[name] = features.get(name, 0.0) + value
+
+    words = [t[2] for t in tokens]
+    add("coverage", coverage)
+    add("coverage^2", coverage * coverage)
+    add("anchor-coverage", anchor_coverage)
+    add("length", min(len(words), 40) / 40)
+    if not is_title:
+        add("body-sentence")
+    stripped = folded.rstrip(" \"')")
+    if "?" in folded:
+        add("question")
+        if stripped.endswith("?"):
+            add("question-end")
+    if _ATTRIBUTION_END.search(folded):
+        add("attribution-end")
+    for cue in word_cues(words, claim_positions):
+        if claim_negated and cue.feature in ("family:negation", "scope:negated-claim"):
+            add("claim-negated:" + cue.feature)
+            continue
+        add(cue.feature)
+        if cue.feature.startswith(("family:", "scope:")) and not (speaker_view and cue.feature in _REPORT_FEATURES):
+            start, end = tokens[cue.first][0], tokens[cue.last - 1][1]
+            cue_ranges.append((start, end, cue.feature))
+    colon = folded.find(":")
+    if 0 < colon < 40:
+        for word in folded[:colon].split()[:3]:
+            family = _family(word)
+            if family:
+                add(f"prefix:{family}")
+    for start, end, feature in phrase_cues(folded, extra_cues or {}):
+        add(feature)
+        cue_ranges.append((start, end, feature))
+    return UnitCues(features, tuple(cue_ranges))
+
+
+def _family(word: str) -> str | None:
+    for family, members in WORDS.items():
+        if word in members:
+            return family
+    return None

@@ -1,0 +1,80 @@
+"""Word-level helpers shared by every matching stage: a light stemmer and the function-word list."""
+
+from __future__ import annotations
+
+import functools
+import re
+
+
+def wordset(text: str) -> frozenset[str]:
+    """A constant word table from whitespace-separated words (keeps long lists readable)."""
+    return frozenset(text.split())
+
+
+# Function words: never keyphrases, never evidence that an item is about a claim.
+STOPWORDS = wordset("""
+a an the of to in on for and or but nor so yet is are was were be been being am by with at from as that this
+these those it its it's he she they them their theirs his her hers him we us our you your i me my mine who
+whom whose which what when where why how than then there here has have had having do does did done doing will
+would shall should can could may might must not no never also just only very more most much many some any all
+each every both either neither other such own same too into onto over under about after before while during
+since until up down out off again further once if because though although unless whether s t d ll re ve m o y
+said says say told tells claim claims claimed report reports reported according new
+""")
+
+# Irregular forms the suffix rules cannot reach; both sides of a comparison go through `stem`.
+_IRREGULAR = {
+    "said": "say", "says": "say", "told": "tell", "tells": "tell", "died": "die", "dies": "die", "dying": "die",
+    "dead": "die", "death": "die", "killed": "kill", "children": "child", "men": "man", "women": "woman",
+    "people": "person", "bought": "buy", "sold": "sell", "caught": "catch", "shot": "shoot", "built": "build",
+    "found": "find", "made": "make", "taken": "take", "took": "take", "gave": "give", "given": "give",
+    "won": "win", "lost": "lose", "left": "leave", "sent": "send", "ran": "run", "began": "begin", "begun": "begin",
+    "wrote": "write", "written": "write", "stole": "steal", "stolen": "steal", "flew": "fly", "flown": "fly",
+    "beheading": "behead", "beheaded": "behead", "supplies": "supply", "supplied": "supply", "supplying": "supply",
+    "supplier": "supply", "suppliers": "supply", "weapons": "weapon", "arms": "arm", "drones": "drone",
+}
+_SUFFIXES = ("ational", "ization", "ments", "ment", "ingly", "iness", "ness", "ings", "ing", "edly", "ies",
+             "ied", "ers", "er", "ed", "es", "s")
+_WORD = re.compile(r"\w+(?:['.-]\w+)*", re.UNICODE)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def stem(word: str) -> str:
+    """A crude, deterministic stem of a folded word ("supplying" -> "suppli", "Shapps'" -> "shap").
+
+    Memoised: a pure function of its argument, so the cache changes nothing but speed.
+    """
+    word = word.strip("'.-")
+    if word.endswith("'s"):
+        word = word[:-2]
+    irregular = _IRREGULAR.get(word)
+    if irregular is not None:
+        word = irregular
+    if len(word) <= 4 or not word.isalpha():
+        return word
+    for suffix in _SUFFIXES:
+        if suffix == "s" and word.endswith(("ss", "us", "is")):
+            continue
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            word = word[: -len(suffix)]
+            if suffix in ("ies", "ied"):
+                word += "i"
+            break
+    if len(word) > 4 and word[-1] == word[-2] and word[-1] not in "lsz":
+        word = word[:-1]
+    if len(word) > 4 and word.endswith("e"):
+        word = word[:-1]
+    if len(word) > 4 and word.endswith("y"):
+        word = word[:-1] + "i"
+    return word
+
+
+def words(folded: str) -> list[str]:
+    """The words of a folded string, in order."""
+    return _WORD.findall(folded)
+
+
+def content_stems(folded: str) -> list[str]:
+    """Stems of the content words of a folded string (function words dropped), in order, repeats kept."""
+    stems = (stem(w) for w in _WORD.findall(folded) if w not in STOPWORDS and len(w) > 1)
+    return [s for s in stems if s not in STOPWORDS and len(s) > 1]

@@ -1,0 +1,88 @@
+"""The fitted models: read from weights.json beside this module (written by `python -m monitor.matching.fit`).
+
+Reading the packaged file is the one read the matching package does, once per `Matcher` build, and only
+when the caller passes no models. Without the file the matcher still works on the cue priors and neutral
+relatedness weights (`fallback_models`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+from monitor.matching.score import RelevanceModel
+from monitor.matching.stance import STANCES, LinearModel, default_stance_priors
+
+WEIGHTS_FILE = "weights.json"
+
+
+@dataclass(frozen=True)
+class Models:
+    """Everything fitted: the stance model, the relatedness model and how body sentences are combined."""
+
+    stance: LinearModel
+    relevance: RelevanceModel
+    title_weight: float = 2.0
+
+
+def fallback_models() -> Models:
+    """Cue priors only, and a relatedness model that wants a third of the statement's content."""
+    stance = LinearModel(STANCES, (0.3, -1.0, 0.0), {}, default_stance_priors())
+    relevance = RelevanceModel(-3.0, {"weighted-coverage": 6.0, "anchor-any": 1.0, "keyphrase-any": 1.5},
+                               0.5, {})
+    return Models(stance, relevance)
+
+
+def models_from_dict(data: Mapping[str, Any]) -> Models:
+    """Models from the parsed weights.json structure."""
+    stance = data["stance"]
+    relevance = data["relevance"]
+    return Models(
+        stance=LinearModel(
+            labels=tuple(stance["labels"]),
+            bias=tuple(float(b) for b in stance["bias"]),
+            weights={k: tuple(float(x) for x in v) for k, v in stance["weights"].items()},
+            priors=default_stance_priors(),
+        ),
+        relevance=RelevanceModel(
+            bias=float(relevance["bias"]),
+            weights={k: float(v) for k, v in relevance["weights"].items()},
+            threshold=float(relevance["threshold"]),
+            idf={k: float(v) for k, v in relevance["idf"].items()},
+            default_idf=float(relevance.get("default_idf", 1.0)),
+        ),
+        title_weight=float(data.get("title_weight", 2.0)),
+    )
+
+
+def models_to_dict(models: Models, extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The JSON structure of `models` (priors are code, not data, and are left out)."""
+    data: dict[str, Any] = {
+        "stance": {
+            "labels": list(models.stance.labels),
+            "bias": [round(b, 5) for b in models.stance.bias],
+            "weights": {k: [round(x, 5) for x in v] for k, v in sorted(models.stance.weights.items())},
+        },
+        "relevance": {
+            "bias": round(models.relevance.bias, 5),
+            "weights": {k: round(v, 5) for k, v in sorted(models.relevance.weights.items())},
+            "threshold": round(models.relevance.threshold, 4),
+            "default_idf": round(models.relevance.default_idf, 4),
+            "idf": {k: round(v, 4) for k, v in sorted(models.relevance.idf.items())},
+        },
+        "title_weight": models.title_weight,
+    }
+    if extra:
+        data.update(extra)
+    return data
+
+
+def default_models() -> Models:
+    """The packaged weights.json, or the fallback when it is missing."""
+    source = resources.files("monitor.matching").joinpath(WEIGHTS_FILE)
+    if not source.is_file():
+        return fallback_models()
+    return models_from_dict(json.loads(source.read_text(encoding="utf-8")))

@@ -1,0 +1,75 @@
+"""`evaluate_csv`: bare-statement pairs in, id,label,score out."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from monitor.matching.evaluate import PairsFileError, evaluate_csv
+from monitor.matching.matcher import Matcher
+
+SAMPLE = Path(__file__).parent / "fixtures" / "matching" / "sample-pairs.csv"
+LABELS = {"corroborates", "denies", "discusses", "unrelated"}
+
+
+def test_writes_one_prediction_per_pair(tmp_path: Path) -> None:
+    """Every input row gets an output row with a known label and a score in [0, 1]."""
+    out = tmp_path / "predictions.csv"
+    written = evaluate_csv(SAMPLE, out)
+    with SAMPLE.open(encoding="utf-8") as handle:
+        gold = {r["id"]: r["gold"] for r in csv.DictReader(handle)}
+    with out.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert written == len(gold) == len(rows)
+    assert [r["id"] for r in rows] == list(gold)
+    assert {r["label"] for r in rows} <= LABELS
+    assert all(0.0 <= float(r["score"]) <= 1.0 for r in rows)
+    relatedness = sum((r["label"] == "unrelated") == (gold[r["id"]] == "unrelated") for r in rows) / len(rows)
+    assert relatedness >= 0.9
+
+
+def test_missing_columns_are_reported(tmp_path: Path) -> None:
+    """A file without the required columns is refused with the missing names."""
+    bad = tmp_path / "bad.csv"
+    bad.write_text("id,headline\n1,x\n", encoding="utf-8")
+    with pytest.raises(PairsFileError, match="claim, title"):
+        evaluate_csv(bad, tmp_path / "out.csv")
+
+
+def test_empty_text_and_long_body_both_work(tmp_path: Path) -> None:
+    """A headline alone and a headline with a long body are both classified."""
+    pairs = tmp_path / "pairs.csv"
+    body = ("Officials in Texas said on Monday that a farm was quarantined. " * 5
+            + "The USDA said there is no evidence that any turkey farm was contaminated with Ebola. " * 2)
+    with pairs.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["id", "claim", "title", "text"])
+        claim = "A Texas turkey farm was contaminated with Ebola"
+        writer.writerow(["1", claim, "Ebola found on Texas turkey farm", ""])
+        writer.writerow(["2", "A Texas turkey farm was contaminated with Ebola", "Turkey farm rumours", body])
+        writer.writerow(["3", "A Texas turkey farm was contaminated with Ebola", "Apple unveils a new watch", ""])
+    out = tmp_path / "out.csv"
+    assert evaluate_csv(pairs, out) == 3
+    with out.open(encoding="utf-8") as handle:
+        labels = {r["id"]: r["label"] for r in csv.DictReader(handle)}
+    assert labels["1"] == "corroborates"
+    assert labels["2"] == "denies"
+    assert labels["3"] == "unrelated"
+
+
+def test_bare_statement_headline() -> None:
+    """A bare statement matches a headline that repeats it in other words."""
+    matcher = Matcher.for_statement("China is supplying lethal aid to Russia for use in Ukraine")
+    assert matcher.classify("claim", "China sends lethal aid to Russia")[0] == "corroborates"
+    assert matcher.classify("claim", "Apple unveils a new watch")[0] == "unrelated"
+
+
+def test_explain_without_a_match() -> None:
+    """explain returns an Explanation with a reason even when the item does not match."""
+    matcher = Matcher.for_statement("A Texas turkey farm was contaminated with Ebola")
+    explanation = matcher.explain("claim", "Apple unveils a new watch", "")
+    assert not explanation.relevant
+    assert explanation.reason
+    assert explanation.claim_id == "claim"

@@ -1,0 +1,56 @@
+"""Speakers: attribution patterns resolved to actors and their top affiliation, or unattributed."""
+
+from __future__ import annotations
+
+import pytest
+
+from monitor.matching.derive import top_affiliation
+from monitor.matching.matcher import Matcher
+from monitor.matching.model import UNATTRIBUTED, Claim, RuleSet
+from tests.test_matching_seed import load_seed_ruleset
+
+CLAIM = Claim("china-arms", "China is supplying weapons to Russia", ("china",), ("russia",), ("weapons",))
+
+
+@pytest.fixture(scope="module")
+def matcher() -> Matcher:
+    """A matcher for the weapons claim with the seed actors."""
+    return Matcher(RuleSet((CLAIM,), load_seed_ruleset().actors))
+
+
+CASES = [
+    ("China is sending weapons to Russia, Sullivan said.", "us-national-security-adviser", "us-government"),
+    ('"China is sending weapons to Russia," said Jake Sullivan.', "us-national-security-adviser",
+     "us-government"),
+    ("China is sending weapons to Russia, according to the Kremlin.", "russia", "russia"),
+    ("China is sending weapons to Russia, a senior U.S. official told Reuters.", "us-government",
+     "us-government"),
+    ("Beijing: no weapons are going to Russia", "china", "china"),
+    ("China is sending weapons to Russia, British Defense Secretary Grant Shaps said.", "uk-defence-secretary",
+     "uk-government"),
+    ("Xi Jin-ping said China sends no weapons to Russia.", "china-president", "china"),
+    ("China is sending weapons to Russia, analysts believe.", UNATTRIBUTED, None),
+]
+
+
+@pytest.mark.parametrize(("text", "speaker", "affiliation"), CASES)
+def test_speaker_resolution(matcher: Matcher, text: str, speaker: str, affiliation: str | None) -> None:
+    """The attribution resolves (fuzzily) to the actor and the top of its affiliation chain."""
+    matches = matcher.match(text)
+    assert matches, text
+    assert {(m.speaker, m.speaker_affiliation) for m in matches} == {(speaker, affiliation)}
+
+
+def test_pronoun_follows_previous_speaker(matcher: Matcher) -> None:
+    """'He added' keeps the speaker of the sentence before."""
+    text = ("Grant Shapps said China is sending weapons to Russia. "
+            "He added that the weapons are flowing into Ukraine.")
+    assert {m.speaker for m in matcher.match(text)} == {"uk-defence-secretary"}
+
+
+def test_affiliation_chain_tops_out() -> None:
+    """Affiliation is followed up to the top actor."""
+    actors = load_seed_ruleset().actors
+    assert top_affiliation("us-national-security-adviser", actors) == "us-government"
+    assert top_affiliation("china-president", actors) == "china"
+    assert top_affiliation("china", actors) == "china"

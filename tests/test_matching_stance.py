@@ -1,0 +1,90 @@
+"""Stance cues, table-driven: negation, double negation, hedges, questions, reported speech, no comment."""
+
+from __future__ import annotations
+
+import pytest
+
+from monitor.matching.cues import word_cues
+from monitor.matching.matcher import Matcher
+from monitor.matching.model import Claim, RuleSet, StanceCues
+from tests.test_matching_seed import load_seed_ruleset
+
+CLAIM = Claim("china-arms", "China is supplying weapons to Russia", subjects=("china",), objects=("russia",),
+              keyphrases=("weapons", "lethal aid", "arms"))
+
+
+@pytest.fixture(scope="module")
+def matcher() -> Matcher:
+    """A matcher for the weapons claim with the seed actors."""
+    return Matcher(RuleSet((CLAIM,), load_seed_ruleset().actors))
+
+
+CASES = [
+    # (expected label, expected speaker, item text)
+    ("corroborates", "uk-government", "Britain says it has evidence that China is supplying weapons to Russia."),
+    ("corroborates", "unattributed", "Evidence shows China is supplying weapons to Russia."),
+    ("corroborates", "us-government", "The U.S. rejected China's denial that it is supplying weapons to Russia."),
+    ("corroborates", "uk-defence-secretary", "China is sending lethal aid to Russia, Grant Shapps said on Wednesday."),
+    ("denies", "china", "China denies supplying weapons to Russia."),
+    ("denies", "china", "Beijing rejects claims it is supplying weapons to Russia."),
+    ("denies", "china", "Beijing called the report about weapons for Russia baseless."),
+    ("denies", "us-national-security-adviser",
+     'There are reports China is supplying weapons to Russia. "We have not seen that," Sullivan said.'),
+    ("denies", "pentagon", "There is no evidence that China is supplying weapons to Russia, the Pentagon said."),
+    ("denies", "chinese-foreign-ministry",
+     "China is not supplying weapons to Russia, China's foreign ministry said."),
+    ("discusses", "unattributed", "China may be supplying weapons to Russia."),
+    ("discusses", "unattributed", "Is China supplying weapons to Russia?"),
+    ("discusses", "unattributed", "China allegedly supplying weapons to Russia"),
+    ("discusses", "chinese-embassy-uk",
+     "China's embassy in London declined to comment on reports that China is supplying weapons to Russia."),
+    ("discusses", "us-government", "The White House would not deny that China is supplying weapons to Russia."),
+    ("discusses", "us-government", "Washington warned about China supplying weapons to Russia."),
+    ("discusses", "unattributed", "Reports say China is supplying weapons to Russia."),
+    ("discusses", "unattributed", "China supplying weapons to Russia, according to unconfirmed reports"),
+]
+
+
+@pytest.mark.parametrize(("label", "speaker", "text"), CASES)
+def test_stance_of_speaker(matcher: Matcher, label: str, speaker: str, text: str) -> None:
+    """Each sentence yields the expected stance for the expected speaker."""
+    found = {m.speaker: m.label for m in matcher.match(text)}
+    assert found.get(speaker) == label, found
+
+
+SCOPE_CASES = [
+    # (folded words, claim word positions, expected scope feature)
+    (["the", "white", "house", "would", "not", "deny", "it"], frozenset(), "scope:negated-deny"),
+    (["officials", "have", "not", "confirmed", "the", "report"], frozenset(), "scope:negated-confirm"),
+    (["the", "u.s.", "rejected", "china's", "denial"], frozenset(), "scope:double-negation"),
+    (["banksy", "wasn't", "arrested"], frozenset({2}), "scope:negated-claim"),
+]
+
+
+@pytest.mark.parametrize(("words", "positions", "feature"), SCOPE_CASES)
+def test_negation_scope(words: list[str], positions: frozenset[int], feature: str) -> None:
+    """Negators change what the cue after them means."""
+    assert feature in {c.feature for c in word_cues(words, positions)}
+
+
+def test_double_negation_is_not_a_denial() -> None:
+    """'rejected China's denial' does not count as the deny family any more."""
+    features = {c.feature for c in word_cues(["the", "u.s.", "rejected", "china's", "denial"], frozenset())}
+    assert "family:deny" not in features
+
+
+def test_claim_specific_cues(matcher: Matcher) -> None:
+    """A claim's own cue phrases add to the built-in ones."""
+    claim = Claim("c", "China is supplying weapons to Russia", ("china",), ("russia",), ("weapons",),
+                  cues=StanceCues(denies=("a western fabrication",)))
+    own = Matcher(RuleSet((claim,), matcher.ruleset.actors))
+    found = {m.speaker: m.label for m in own.match("Beijing says weapons for Russia are a western fabrication.")}
+    assert found.get("china") == "denies"
+
+
+def test_headline_classification(matcher: Matcher) -> None:
+    """classify gives one outlet-level label per item: a hedged headline discusses."""
+    label, score, explanation = matcher.classify("china-arms", "China may be sending weapons to Russia, report says")
+    assert label == "discusses"
+    assert 0.0 < score <= 1.0
+    assert explanation.relevant
