@@ -23,8 +23,11 @@ from monitor.config import Config, load_config
 from monitor.demo import run_demo
 from monitor.errors import ConfigError, RuleFileError
 from monitor.logs import make_logger
+from monitor.matching.evaluate import PairsFileError, evaluate_csv
+from monitor.matching.matcher import Matcher
+from monitor.rulebook.examples import describe, item_label, run_examples
 from monitor.rulebook.feeds import FeedsFile
-from monitor.rulebook.loader import load_rulebook
+from monitor.rulebook.loader import RuleBook, load_rulebook
 from monitor.rulebook.schema import ActorsFile, ClaimSpec
 from storage.engine import make_engine, upgrade
 from storage.feeds import list_feeds
@@ -183,6 +186,76 @@ def rules_check(directory: RulesDir = None, config: ConfigOption = None) -> None
     active = sum(claim.status == "active" for claim in book.claims)
     typer.echo(f"{folder}: OK: {len(book.feeds)} feeds, {len(book.actors)} actors, "
                f"{len(book.claims)} claims ({active} active)")
+
+
+@rules_app.command("test")
+def rules_test(directory: RulesDir = None, config: ConfigOption = None) -> None:
+    """Run every claim's examples through the real matcher; print each failure explained; exit 1 on any."""
+    book = _load_or_exit(_rules_dir(directory, config))
+    results = run_examples(book)
+    failures = [result for result in results if not result.passed]
+    for result in failures:
+        wanted = result.expected + (f" by {result.expected_speaker}" if result.expected_speaker else "")
+        found = result.got + (f" (speakers: {', '.join(result.speakers)})" if result.expected_speaker else "")
+        typer.echo(f"FAIL {result.claim_id} example {result.index + 1}: expected {wanted}, got {found}")
+        typer.echo(f"  text: {result.text}")
+        for line in describe(result.explanation):
+            typer.echo(f"  {line}")
+    typer.echo(f"{len(results) - len(failures)} passed, {len(failures)} failed")
+    if failures:
+        raise typer.Exit(1)
+
+
+@rules_app.command("explain")
+def rules_explain(claim_id: Annotated[str, typer.Argument(help="the claim's id")],
+                  text: Annotated[str | None, typer.Option("--text", help="the item text")] = None,
+                  file: Annotated[Path | None, typer.Option("--file", help="read the item text from a file",
+                                                            exists=True, dir_okay=False)] = None,
+                  directory: Annotated[Path | None, typer.Option("--rules", help="rules folder")] = None,
+                  config: ConfigOption = None) -> None:
+    """Why an item matches a claim or not: spans and fuzzy scores, stance cues, speaker, label and score."""
+    if (text is None) == (file is None):
+        typer.echo("claimwatch: give the item as --text '...' or --file PATH (one of them)", err=True)
+        raise typer.Exit(2)
+    body = text if text is not None else file.read_text(encoding="utf-8")  # type: ignore[union-attr]
+    book = _load_or_exit(_rules_dir(directory, config))
+    if book.claim(claim_id) is None:
+        known = ", ".join(claim.id for claim in book.claims)
+        typer.echo(f"claimwatch: no claim {claim_id!r}; claims: {known}", err=True)
+        raise typer.Exit(2)
+    matcher = Matcher(book.ruleset([claim.id for claim in book.claims]))
+    title, _, rest = body.strip().partition("\n")
+    matches = [match for match in matcher.match(title, rest) if match.claim_id == claim_id]
+    label, score = item_label(matches)
+    typer.echo(f"claim: {claim_id}\nlabel: {label} (score {score:.2f})")
+    for match in matches:
+        quote = f" -- {match.quote.text!r}" if match.quote else ""
+        typer.echo(f"speaker {match.speaker} ({match.speaker_affiliation or 'no affiliation'}): "
+                   f"{match.label} {match.score:.2f}{quote}")
+    for line in describe(matcher.explain(claim_id, title, rest)):
+        typer.echo(line)
+
+
+@app.command()
+def evaluate(pairs: Annotated[Path, typer.Argument(help="CSV with id,claim,title,text", exists=True, dir_okay=False)],
+             output: Annotated[Path, typer.Option("-o", "--output", help="predictions CSV: id,label,score")]) -> None:
+    """Label each (claim, headline/text) pair: corroborates, denies, discusses or unrelated."""
+    try:
+        written = evaluate_csv(pairs, output)
+    except PairsFileError as exc:
+        typer.echo(f"claimwatch: {pairs}: {exc}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"{written} predictions written to {output}", err=True)
+
+
+def _load_or_exit(folder: Path) -> RuleBook:
+    try:
+        return load_rulebook(folder)
+    except RuleFileError as exc:
+        for problem in exc.problems:
+            typer.echo(str(problem))
+        typer.echo("the rules have errors; fix them first (claimwatch rules check)", err=True)
+        raise typer.Exit(1) from None
 
 
 @rules_app.command("schema")

@@ -1,0 +1,84 @@
+"""`claimwatch rules check|test|explain|schema` and `claimwatch evaluate` as a user runs them."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).parent.parent
+CLAIMWATCH = [sys.executable, "-m", "monitor"]
+SEED = (Path(__file__).parent / "fixtures" / "seed-article.txt").read_text(encoding="utf-8")
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*CLAIMWATCH, *args], capture_output=True, text=True, timeout=120, check=False)
+
+
+def test_check_reports_every_problem_and_exits_1(tmp_path: Path) -> None:
+    """`rules check` prints each problem as FILE:LINE:COL: message and exits 1; a clean folder exits 0."""
+    rules = tmp_path / "rules"
+    shutil.copytree(ROOT / "rules", rules)
+    assert _run("rules", "check", str(rules)).returncode == 0
+    (rules / "claims" / "bad.yaml").write_text("id: bad\nstatement: China is arming Russia\nstatus: maybe\n"
+                                               "subjects: [chinaa]\n")
+    (rules / "claims" / "worse.yaml").write_text("id: worse\nstatment: typo\n")
+    run = _run("rules", "check", str(rules))
+    assert run.returncode == 1
+    lines = run.stdout.splitlines()
+    assert f"{rules}/claims/bad.yaml:3:9: status: Input should be 'active', 'paused' or 'retired'" in lines
+    assert f"{rules}/claims/worse.yaml:2:1: statment: unknown key; did you mean 'statement'?" in lines
+    assert "3 problems in 2 files" in run.stderr
+
+
+def test_shipped_examples_all_pass() -> None:
+    """Every example in the shipped claim files gets its label (and speaker) from the real matcher."""
+    run = _run("rules", "test", str(ROOT / "rules"))
+    assert run.returncode == 0, run.stdout
+    assert run.stdout.strip().endswith(" failed") and ", 0 failed" in run.stdout
+
+
+def test_failing_example_is_explained(tmp_path: Path) -> None:
+    """A wrong example label makes `rules test` exit 1 and print the matcher's explanation."""
+    rules = tmp_path / "rules"
+    shutil.copytree(ROOT / "rules", rules)
+    claim = rules / "claims" / "china-lethal-aid-russia.yaml"
+    claim.write_text(claim.read_text() + "  - text: China denies sending lethal aid to Russia\n    label: corroborates\n")
+    run = _run("rules", "test", str(rules))
+    assert run.returncode == 1
+    assert "FAIL china-lethal-aid-russia example 7: expected corroborates, got denies" in run.stdout
+    assert "evidence: keyphrase 'lethal aid'" in run.stdout
+
+
+def test_explain_the_seed_article() -> None:
+    """`rules explain` on the seed article shows the UK corroboration and the US denial with their quotes."""
+    run = _run("rules", "explain", "china-lethal-aid-russia", "--rules", str(ROOT / "rules"), "--text", SEED)
+    assert run.returncode == 0, run.stderr
+    assert "speaker uk-defence-secretary (uk-government): corroborates" in run.stdout
+    assert "speaker us-national-security-adviser (us-government): denies" in run.stdout
+    assert "We have not seen that to date" in run.stdout
+
+
+def test_schema_is_json_schema_with_descriptions() -> None:
+    """`rules schema` prints a JSON Schema that forbids unknown keys and documents fields."""
+    schema = json.loads(_run("rules", "schema", "claim").stdout)
+    assert schema["additionalProperties"] is False
+    assert set(schema["required"]) == {"id", "statement"}
+    assert "description" in schema["properties"]["keyphrases"]
+
+
+def test_evaluate_writes_a_label_for_every_pair(tmp_path: Path) -> None:
+    """`evaluate` reads id,claim,title,text and writes id,label,score for every row."""
+    pairs = Path(__file__).parent / "fixtures" / "matching" / "sample-pairs.csv"
+    out = tmp_path / "predictions.csv"
+    run = _run("evaluate", str(pairs), "-o", str(out))
+    assert run.returncode == 0, run.stderr
+    with pairs.open(newline="", encoding="utf-8") as handle:
+        ids = [row["id"] for row in csv.DictReader(handle)]
+    with out.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [row["id"] for row in rows] == ids
+    assert {row["label"] for row in rows} <= {"corroborates", "denies", "discusses", "unrelated"}
