@@ -27,6 +27,7 @@ from monitor.config import Config
 from monitor.feeds.fetch import Fetcher, FetchLimits
 from monitor.feeds.parser_pool import ParserPool
 from monitor.feeds.schedule import Cadence
+from monitor.matching.matcher import Matcher
 from monitor.pipeline import Ingest
 from monitor.poller import Poller
 from monitor.rulebook.loader import RuleBook
@@ -80,6 +81,11 @@ class Rules:
                           problems=[str(problem) for problem in outcome.problems])
         return outcome
 
+    def matcher(self) -> Matcher | None:
+        """The matcher of the rules in force (None before any valid load); read once per refresh."""
+        current = self.keeper.current
+        return current.matcher if current else None
+
     def forget(self) -> None:
         """Remove this daemon's status row (on a clean stop)."""
         forget_rules_state(self._engine, self._owner)
@@ -112,14 +118,14 @@ def _process_alive(pid: int) -> bool:
 
 
 @contextmanager
-def poller_for(config: Config, engine: Engine, log: FilteringBoundLogger, clock: Clock = utc_now,
-               owner: str | None = None) -> Iterator[Poller]:
+def poller_for(config: Config, engine: Engine, log: FilteringBoundLogger, clock: Clock = utc_now, *,
+               owner: str | None = None, matcher: Callable[[], Matcher | None] = lambda: None) -> Iterator[Poller]:
     """A Poller with its fetcher and parser processes, all closed on exit."""
     polling = config.polling
     fetcher = Fetcher(FetchLimits.from_settings(polling), pool_size=polling.workers)
     parsers = ParserPool(polling.parser_processes, polling.parse_timeout_seconds)
     ingest = Ingest(engine=engine, fetcher=fetcher, parsers=parsers, cadence=Cadence.from_settings(polling),
-                    clock=clock, rng=random.Random(), log=log)
+                    clock=clock, rng=random.Random(), log=log, matcher=matcher)
     release_dead_leases(engine, log)
     poller = Poller(ingest, owner=owner or make_owner(), workers=polling.workers, per_host=polling.per_host,
                     lease=timedelta(seconds=polling.lease_seconds))
@@ -138,7 +144,7 @@ def run_once(config: Config, log: FilteringBoundLogger, clock: Clock = utc_now) 
     rules = Rules(config, engine, log, owner, clock)
     try:
         rules.reload("start")
-        with poller_for(config, engine, log, clock, owner) as poller:
+        with poller_for(config, engine, log, clock, owner=owner, matcher=rules.matcher) as poller:
             polled = poller.run_once()
         log.info("run.once_done", polled=polled)
         return polled
@@ -176,7 +182,7 @@ def run_forever(config: Config, log: FilteringBoundLogger, clock: Clock = utc_no
         watcher = threading.Thread(target=_watch_rules, args=(config.rules_dir, reload_requested, stop, log),
                                    name="rules-watch", daemon=True)
         watcher.start()
-        with poller_for(config, engine, log, clock, owner) as poller:
+        with poller_for(config, engine, log, clock, owner=owner, matcher=rules.matcher) as poller:
             scheduler = BackgroundScheduler(timezone=UTC)
             scheduler.add_job(poller.tick, "interval", seconds=config.polling.tick_seconds, id="poll",
                               max_instances=1, coalesce=True, next_run_time=utc_now())

@@ -1,7 +1,7 @@
 """One feed refresh, top to bottom. The order of the stages is written here and nowhere else:
 
     fetch (conditional GET) -> parse (in a parser process, time-limited) -> store items and the feed's
-    next poll in one transaction -> log the outcome
+    next poll in one transaction -> match new and changed items against the rules in force -> log
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from monitor.errors import FetchError, ParseError, TransientFetchError
 from monitor.feeds import schedule
 from monitor.feeds.fetch import Fetched, Fetcher
 from monitor.feeds.parser_pool import ParserPool
+from monitor.matching.matcher import Matcher
 from storage.feeds import LeasedFeed, PollResult
 from storage.items import ItemRecord, StoreOutcome, store_poll
 
@@ -34,6 +35,7 @@ class Ingest:
     clock: Callable[[], datetime]
     rng: random.Random
     log: FilteringBoundLogger
+    matcher: Callable[[], Matcher | None] = lambda: None
 
 
 def refresh_feed(ingest: Ingest, feed: LeasedFeed) -> StoreOutcome:
@@ -58,7 +60,22 @@ def refresh_feed(ingest: Ingest, feed: LeasedFeed) -> StoreOutcome:
         result = _failure(ingest, feed, exc, fetched)
     outcome = store_poll(ingest.engine, feed, result, items, ingest.clock())
     _log(ingest.log, feed, result, outcome, time.perf_counter() - started)
+    _match(ingest, feed, items, outcome)
     return outcome
+
+
+def _match(ingest: Ingest, feed: LeasedFeed, items: list[ItemRecord], outcome: StoreOutcome) -> None:
+    """Match the items this poll stored or changed; each match is logged (the ledger records it)."""
+    matcher = ingest.matcher()
+    if matcher is None or not outcome.keys:
+        return
+    by_key = {record.key: record for record in items}
+    for item_id, key in outcome.keys.items():
+        record = by_key[key]
+        for match in matcher.match(record.title, "\n\n".join(filter(None, (record.summary, record.content)))):
+            ingest.log.info("item.matched", feed_id=feed.id, item_id=item_id, claim_id=match.claim_id,
+                            stance=match.label, speaker=match.speaker, affiliation=match.speaker_affiliation,
+                            score=round(match.score, 3), url=record.url)
 
 
 def _success(ingest: Ingest, feed: LeasedFeed, fetched: Fetched, status: str,

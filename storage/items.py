@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
 from sqlalchemy import Connection, Engine, bindparam, insert, select, update
@@ -38,6 +38,7 @@ class StoreOutcome:
     updated_ids: list[int]
     unchanged: int
     lease_lost: bool = False
+    keys: dict[int, str] = field(default_factory=dict)
 
 
 def store_poll(engine: Engine, feed: LeasedFeed, result: PollResult, items: Sequence[ItemRecord],
@@ -59,7 +60,9 @@ def store_poll(engine: Engine, feed: LeasedFeed, result: PollResult, items: Sequ
                    if record.key in known and known[record.key][1] != record.content_hash]
         new_ids = _insert(connection, feed.id, fresh, now)
         updated_ids = _update(connection, feed.id, changed, known, now)
-    return StoreOutcome(new_ids, updated_ids, len(unique) - len(fresh) - len(changed))
+    keys = dict(zip(new_ids, (r.key for r in fresh), strict=True)) | {
+        known[r.key][0]: r.key for r in changed}
+    return StoreOutcome(new_ids, updated_ids, len(unique) - len(fresh) - len(changed), keys=keys)
 
 
 def _chunks(keys: Sequence[str]) -> Iterator[Sequence[str]]:

@@ -71,8 +71,9 @@ def ingest_stack(config: Config, engine: Engine, clock: FakeClock | None = None)
     log = make_logger(json=True, level="error")
     clock = clock or FakeClock()
     owner = make_owner()
-    Rules(config, engine, log, owner, clock).reload("test")
-    with poller_for(config, engine, log, clock, owner) as poller:
+    rules = Rules(config, engine, log, owner, clock)
+    rules.reload("test")
+    with poller_for(config, engine, log, clock, owner=owner, matcher=rules.matcher) as poller:
         yield poller
 
 

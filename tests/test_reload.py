@@ -75,7 +75,7 @@ def daemon_factory(tmp_path: Path) -> Iterator[Callable[[], Daemon]]:
     started: list[Daemon] = []
     config = tmp_path / "claimwatch.toml"
     config.write_text('state_dir = "state"\nrules_dir = "rules"\n[polling]\nworkers = 2\nparser_processes = 1\n'
-                      "tick_seconds = 0.2\n")
+                      "tick_seconds = 0.2\ndefault_interval_seconds = 1\nmin_interval_seconds = 1\n")
 
     def start() -> Daemon:
         daemon = Daemon(config, tmp_path / f"daemon-{len(started)}.log")
@@ -132,3 +132,24 @@ def test_bad_edit_keeps_last_good_rules_and_is_reported(tmp_path: Path, rules_di
     assert (row["rules_ok"], row["active_claims"], row["rule_problems"]) == (True, 0, [])
     assert daemon.stop() == 0
     assert json.loads(_status(tmp_path).stdout)["daemons"] == []
+
+
+def test_broken_edit_keeps_matching_with_the_old_rules(tmp_path: Path, rules_dir: Path, feed_server: FeedServer,
+                                                       daemon_factory: Callable[[], Daemon]) -> None:
+    """After a rejected edit, new items are still matched against the last good claims."""
+    first = {"guid": "a", "title": "Britain says China is sending lethal aid to Russia",
+             "description": "Beijing is supplying lethal aid to Russia for the war, the UK said."}
+    second = {"guid": "b", "title": "Shapps: China sending combat equipment and lethal aid to Russia",
+              "description": "Defence Secretary Grant Shapps said lethal aid is flowing from China to Russia."}
+    feed_server.add("/a.xml", Reply(body=rss([first])))
+    (rules_dir / "feeds.yaml").write_text(f"feeds:\n  - name: a\n    url: {feed_server.url('/a.xml')}\n")
+    daemon = daemon_factory()
+    daemon.wait_for(lambda ev: any(e["event"] == "item.matched" and e["claim_id"] == "c" for e in ev), "first match")
+    (rules_dir / "claims" / "c.yaml").write_text(CLAIM + "keyphrases: [lethal aid, lethal aid]\n")
+    daemon.process.send_signal(signal.SIGHUP)
+    daemon.wait_for(lambda ev: _count("rules.kept")(ev) >= 1, "the bad edit to be rejected")
+    feed_server.add("/a.xml", Reply(body=rss([first, second])))
+    daemon.wait_for(lambda ev: _count("item.matched")(ev) >= 2, "the new item to be matched")
+    matched = [e for e in daemon.events() if e["event"] == "item.matched"]
+    assert {e["claim_id"] for e in matched} == {"c"}
+    assert daemon.stop() == 0

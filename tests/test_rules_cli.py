@@ -46,7 +46,8 @@ def test_failing_example_is_explained(tmp_path: Path) -> None:
     rules = tmp_path / "rules"
     shutil.copytree(ROOT / "rules", rules)
     claim = rules / "claims" / "china-lethal-aid-russia.yaml"
-    claim.write_text(claim.read_text() + "  - text: China denies sending lethal aid to Russia\n    label: corroborates\n")
+    extra = "  - text: China denies sending lethal aid to Russia\n    label: corroborates\n"
+    claim.write_text(claim.read_text() + extra)
     run = _run("rules", "test", str(rules))
     assert run.returncode == 1
     assert "FAIL china-lethal-aid-russia example 7: expected corroborates, got denies" in run.stdout

@@ -12,14 +12,16 @@ from pathlib import Path
 from structlog.typing import FilteringBoundLogger
 
 from monitor.errors import RuleFileError, RuleProblem
+from monitor.matching.matcher import Matcher
 from monitor.rulebook.loader import RuleBook, load_rulebook
 
 
 @dataclass(frozen=True)
 class ActiveRules:
-    """A validated rule book and when it came into force."""
+    """A validated rule book, its compiled matcher (active claims only), and when it came into force."""
 
     book: RuleBook
+    matcher: Matcher
     loaded_at: datetime
 
 
@@ -64,9 +66,10 @@ class RulesKeeper:
             self.problems = ()
             if self.current is not None and self.current.book.fingerprint == book.fingerprint:
                 return ReloadOutcome(accepted=True, changed=False)
+            matcher = Matcher(book.ruleset())
             if self._install is not None:
                 self._install(book)
-            self.current = ActiveRules(book, self._clock())
+            self.current = ActiveRules(book, matcher, self._clock())
             self._log.info("rules.loaded", reason=reason, fingerprint=book.fingerprint[:12], feeds=len(book.feeds),
                            actors=len(book.actors), claims=len(book.claims),
                            active_claims=sum(claim.status == "active" for claim in book.claims))

@@ -1,0 +1,877 @@
+"""Ingest benchmark: the real poller against a loopback server of realistic news feeds.
+
+    .venv/bin/python bench/ingest.py                 # 2,000 feeds x 50 items, a few minutes on 2 cores
+    .venv/bin/python bench/ingest.py --feeds 200     # quick smoke run
+
+A separate process serves the feeds (pre-generated once, RSS 2.0 and some Atom) from an asyncio HTTP/1.1
+server with keep-alive on 127.0.0.1 ... 127.0.0.20, answering 304 when If-None-Match matches its ETag.
+This process then does what `claimwatch run --once` does (open_store, Rules.reload, poller_for,
+run_once) twice into a fresh SQLite file: once with every feed new, once two hours later when every feed
+answers 304. Then it measures the ceiling, bare feedparser.parse over the same bodies in one process, and
+prints the figures with PASS/MISS against the targets. It is not a test: it never fails on a miss.
+See bench/README.md for what the figures mean.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import gzip
+import io
+import multiprocessing
+import os
+import platform
+import random
+import resource
+import sqlite3
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from html import escape as html_escape
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+from xml.sax.saxutils import escape as xml_escape
+
+if TYPE_CHECKING:  # the product is imported lazily, so the server process stays light
+    from sqlalchemy import Engine
+    from structlog.typing import FilteringBoundLogger
+
+    from monitor.config import Config
+
+REFERENCE_304_FEEDS_PER_SECOND = 550.0  # a sequential Python feed-to-email tool on the same kind of feeds
+TARGET_CEILING_RATIO = 0.70
+TARGET_304_FEEDS_PER_SECOND = 1_000.0
+TARGET_RSS_MB = 250.0
+TARGET_FEEDS = 2_000
+SECOND_POLL_OFFSET = timedelta(hours=2)
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+MB = 1024 * 1024
+
+
+# --------------------------------------------------------------------------------------------------------
+# The corpus: deterministic, so the server and the ceiling measurement build the very same bytes.
+# --------------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Corpus:
+    """Which feeds exist and what is in them; every body is a pure function of (seed, index)."""
+
+    feeds: int
+    items: int
+    hosts: int
+    port: int = 0
+    seed: int = 20261128
+
+    def is_atom(self, index: int) -> bool:
+        """One feed in five is Atom, the rest RSS 2.0."""
+        return index % 5 == 4
+
+    def host(self, index: int) -> str:
+        """Feeds are dealt round-robin over the loopback hosts, as many publishers each with a few feeds."""
+        return f"127.0.0.{1 + index % self.hosts}"
+
+    def path(self, index: int) -> str:
+        """The feed's path on its host."""
+        return f"/{SECTIONS[index % len(SECTIONS)]}/feed-{index}.{'atom' if self.is_atom(index) else 'rss'}"
+
+    def url(self, index: int) -> str:
+        """The feed's absolute URL (needs the port)."""
+        return f"http://{self.host(index)}:{self.port}{self.path(index)}"
+
+    def content_type(self, index: int) -> str:
+        """What the server says the body is."""
+        return "application/atom+xml; charset=utf-8" if self.is_atom(index) else "application/rss+xml; charset=utf-8"
+
+
+SECTIONS = ("world", "politics", "business", "science", "health", "europe", "climate", "technology")
+SITES = ("dailyledger.example", "northstar-news.example", "observer-post.example", "la-gazette.example",
+         "metro-tribune.example", "coastal-herald.example", "the-meridian.example", "wire24.example")
+SUBJECTS = (
+    "The finance ministry", "Regional health officials", "Prime Minister Alvarez", "The European Commission",
+    "Shareholders of Nordvik Energy", "Flood-hit farmers", "Union leaders", "The central bank",
+    "Researchers at the University of Leeds", "City council members", "Federal prosecutors",
+    "Opposition lawmakers", "The World Health Organization", "Election observers", "Port authorities",
+    "Z\u00fcrich prosecutors", "S\u00e3o Paulo\u2019s mayor", "The defence ministry", "Airline executives",
+    "Independent fact-checkers", "The national statistics office", "Teachers\u2019 unions",
+)
+VERBS = (
+    "denies", "confirms", "rejects claims of", "says it will review", "warns of", "calls for an inquiry into",
+    "disputes figures on", "backs", "delays", "announces", "is accused of hiding", "defends",
+)
+OBJECTS = (
+    "a 12% rise in grain prices", "reports of a data breach", "the new border agreement",
+    "plans to close three hospitals", "the disputed vote count", "a \u20ac2.4bn rescue package",
+    "the merger with Halvorsen Group", "claims about vaccine supply", "record heat in the south",
+    "the fishing quota deal", "job cuts at the Bremen plant", "a leaked memo on water quality",
+    "the 2027 budget & tax plans", "\u2018misleading\u2019 crime statistics", "the bridge collapse inquiry",
+    "emissions data from coal plants", "a ceasefire proposal", "new rules for short-term lets",
+)
+TAILS = ("", "", "", " \u2014 live updates", ": what we know so far", " amid protests", " after talks in Brussels",
+         " as pressure mounts", ", documents show", " (updated)")
+SPEAKERS = ("a spokesperson", "officials", "the minister", "analysts", "two people familiar with the matter",
+            "the company", "critics", "a senior adviser", "local residents", "the regulator")
+CLAUSES = (
+    "the figures had been {adj} and would be corrected within weeks",
+    "no decision had been taken and talks would continue on {day}",
+    "the report relied on data that was &ldquo;{adj} at best&rdquo;",
+    "the plan would cost about {amount} over five years",
+    "an independent review had found {count} cases that were never disclosed",
+    "the claims were &ldquo;categorically false&rdquo; and legal action was being considered",
+    "the measures would take effect on {day} pending parliamentary approval",
+    "the agency&#8217;s own audit contradicted the official account",
+    "prices had risen by {pct}% since January, the sharpest increase in a decade",
+    "similar warnings in 2019 had been ignored &mdash; a point the opposition was quick to make",
+)
+ADJECTIVES = ("incomplete", "misleading", "outdated", "broadly accurate", "inflated", "selectively quoted")
+DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+AUTHORS = ("Maria Keller", "Tom\u00e1s O\u2019Brien", "Aisha Rahman", "Jonas Berg", "Chlo\u00e9 Martin",
+           "Daniel Okafor", "Priya Nair", "Lukas Schmidt", "Elena Rossi", "Samuel Adeyemi")
+
+
+def _title(rng: random.Random) -> str:
+    return f"{rng.choice(SUBJECTS)} {rng.choice(VERBS)} {rng.choice(OBJECTS)}{rng.choice(TAILS)}"
+
+
+def _sentence(rng: random.Random, site: str) -> str:
+    clause = rng.choice(CLAUSES).format(adj=rng.choice(ADJECTIVES), day=rng.choice(DAYS),
+                                        amount=f"&euro;{rng.randint(2, 90)}m", count=rng.randint(3, 400),
+                                        pct=rng.randint(2, 19))
+    speaker = rng.choice(SPEAKERS)
+    sentence = f"{rng.choice(SUBJECTS)} said on {rng.choice(DAYS)} that {clause}, according to {speaker}."
+    roll = rng.random()
+    if roll < 0.25:
+        slug = "-".join(rng.choice(OBJECTS).split()[:3]).lower().strip("&\u2018\u2019%")
+        anchor = f'<a href="https://{site}/{rng.choice(SECTIONS)}/{slug}?utm_source=rss&amp;utm_medium=feed">'
+        sentence += f" {anchor}Read the full statement</a>."
+    elif roll < 0.45:
+        sentence = f"<strong>{sentence}</strong>"
+    elif roll < 0.6:
+        sentence += f" &quot;We will not comment further,&quot; {speaker} added&nbsp;&ndash; <em>for now</em>."
+    return sentence
+
+
+def _description(rng: random.Random, site: str) -> str:
+    """600-1,500 characters of newsroom HTML: paragraphs, links, emphasis, entities, sometimes an image."""
+    target = rng.randint(600, 1_500)
+    parts: list[str] = []
+    if rng.random() < 0.3:
+        parts.append(f'<p><img src="https://cdn.{site}/img/{rng.getrandbits(48):012x}.jpg" '
+                     f'alt="{html_escape(_title(rng))}" width="640" height="360" /></p>')
+    size = sum(map(len, parts))
+    while size < target:
+        sentences = " ".join(_sentence(rng, site) for _ in range(rng.randint(1, 3)))
+        kind = rng.random()
+        if kind < 0.1:
+            paragraph = f"<blockquote><p>{sentences}</p></blockquote>"
+        elif kind < 0.18:
+            paragraph = f"<ul><li>{sentences}</li><li>{_title(rng)}</li></ul>"
+        else:
+            paragraph = f"<p>{sentences}</p>"
+        parts.append(paragraph)
+        size += len(paragraph)
+    return "\n".join(parts)
+
+
+def feed_body(corpus: Corpus, index: int) -> bytes:
+    """The body of feed `index`: RSS 2.0 or Atom, `corpus.items` distinct items, newest first."""
+    rng = random.Random(f"{corpus.seed}:{index}")
+    site = SITES[index % len(SITES)]
+    section = SECTIONS[index % len(SECTIONS)]
+    newest = datetime(2026, 11, 28, 8, 0, tzinfo=UTC) - timedelta(minutes=rng.randint(0, 600))
+    when = newest
+    entries = []
+    for number in range(corpus.items):
+        title = _title(rng)
+        slug = f"{section}/2026/11/{index:05d}-{number:03d}-{rng.getrandbits(32):08x}"
+        entries.append((title, slug, when, rng.choice(AUTHORS), _description(rng, site),
+                        (rng.choice(SECTIONS), rng.choice(SUBJECTS))))
+        when -= timedelta(minutes=rng.randint(3, 95))
+    if corpus.is_atom(index):
+        return _atom(corpus, index, site=site, section=section, newest=newest, entries=entries)
+    return _rss(corpus, index, rng, site=site, section=section, newest=newest, entries=entries)
+
+
+Entry = tuple[str, str, datetime, str, str, tuple[str, str]]
+
+
+def _rss(corpus: Corpus, index: int, rng: random.Random, *, site: str, section: str, newest: datetime,
+         entries: list[Entry]) -> bytes:
+    cdata = index % 2 == 0  # half the RSS feeds wrap descriptions in CDATA, half escape them
+    ttl = f"<ttl>{rng.choice((15, 30, 60))}</ttl>" if index % 3 == 0 else ""
+    out = [
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom" xmlns:dc="http://purl.org/dc/elements/1.1/"'
+        ' xmlns:media="http://search.yahoo.com/mrss/">\n<channel>\n',
+        f"<title>{xml_escape(site)} \u2014 {section.title()}</title>\n<link>https://{site}/{section}/</link>\n",
+        f"<description>Latest {section} news from {xml_escape(site)}</description>\n<language>en-gb</language>\n",
+        f"<lastBuildDate>{format_datetime(newest)}</lastBuildDate>\n{ttl}\n",
+        f'<atom:link href="https://{site}{corpus.path(index)}" rel="self" type="application/rss+xml"/>\n',
+    ]
+    for title, slug, when, author, html, (category, tag) in entries:
+        link = f"https://{site}/{slug}"
+        description = f"<![CDATA[{html}]]>" if cdata else xml_escape(html)
+        media = (f'<media:thumbnail url="https://cdn.{site}/thumb/{slug}.jpg" width="240" height="135"/>'
+                 if len(html) % 3 == 0 else "")
+        out.append(
+            f"<item>\n<title>{xml_escape(title)}</title>\n<link>{link}?utm_source=rss&amp;utm_campaign=feed</link>\n"
+            f'<guid isPermaLink="false">{site}:{slug}</guid>\n<pubDate>{format_datetime(when)}</pubDate>\n'
+            f"<dc:creator>{xml_escape(author)}</dc:creator>\n<category>{category.title()}</category>"
+            f"<category>{xml_escape(tag)}</category>\n<description>{description}</description>\n{media}</item>\n")
+    out.append("</channel>\n</rss>\n")
+    return "".join(out).encode("utf-8")
+
+
+def _atom(corpus: Corpus, index: int, *, site: str, section: str, newest: datetime, entries: list[Entry]) -> bytes:
+    out = [
+        '<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="en">\n',
+        f"<title>{xml_escape(site)} \u2014 {section.title()}</title>\n<id>tag:{site},2026:{section}</id>\n",
+        f'<link rel="alternate" href="https://{site}/{section}/"/>\n',
+        f'<link rel="self" href="https://{site}{corpus.path(index)}"/>\n<updated>{newest.isoformat()}</updated>\n',
+    ]
+    for title, slug, when, author, html, (category, tag) in entries:
+        out.append(
+            f'<entry>\n<title type="html">{xml_escape(title)}</title>\n'
+            f'<link rel="alternate" type="text/html" href="https://{site}/{slug}?utm_source=atom"/>\n'
+            f"<id>tag:{site},2026:{slug}</id>\n<published>{when.isoformat()}</published>\n"
+            f"<updated>{(when + timedelta(minutes=7)).isoformat()}</updated>\n"
+            f"<author><name>{xml_escape(author)}</name></author>\n"
+            f'<category term="{category}"/><category term="{xml_escape(tag, {chr(34): "&quot;"})}"/>\n'
+            f'<summary type="html">{xml_escape(html)}</summary>\n</entry>\n')
+    out.append("</feed>\n")
+    return "".join(out).encode("utf-8")
+
+
+# --------------------------------------------------------------------------------------------------------
+# The server process: asyncio protocol, raw HTTP/1.1 with keep-alive, bodies built once at start.
+# --------------------------------------------------------------------------------------------------------
+
+@dataclass
+class _Route:
+    etag: bytes
+    head_200: bytes
+    body: bytes
+    head_200_gzip: bytes
+    body_gzip: bytes
+    head_304: bytes
+
+
+@dataclass
+class _ServerState:
+    routes: dict[bytes, _Route] = field(default_factory=dict)
+    served_200: int = 0
+    served_304: int = 0
+    served_404: int = 0
+
+
+NOT_FOUND = b"HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\nContent-Length: 10\r\n\r\nnot found\n"
+MAX_HEAD_BYTES = 16 * 1024
+
+
+class _FeedProtocol(asyncio.Protocol):
+    """One keep-alive connection: requests are parsed from the buffer as they complete (pipelining too)."""
+
+    def __init__(self, state: _ServerState) -> None:
+        self._state = state
+        self._buffer = bytearray()
+        self._transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._transport = cast(asyncio.Transport, transport)
+
+    def data_received(self, data: bytes) -> None:
+        self._buffer += data
+        while self._transport is not None:
+            end = self._buffer.find(b"\r\n\r\n")
+            if end < 0:
+                if len(self._buffer) > MAX_HEAD_BYTES:
+                    self._transport.close()
+                return
+            head = bytes(self._buffer[:end])
+            del self._buffer[:end + 4]
+            self._answer(self._transport, head)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._transport = None
+
+    def _answer(self, transport: asyncio.Transport, head: bytes) -> None:
+        lines = head.split(b"\r\n")
+        request = lines[0].split(b" ")
+        target = request[1] if len(request) == 3 else b""
+        if_none_match = accept_encoding = b""
+        close = False
+        for line in lines[1:]:
+            name, _, value = line.partition(b":")
+            name = name.strip().lower()
+            if name == b"if-none-match":
+                if_none_match = value.strip()
+            elif name == b"accept-encoding":
+                accept_encoding = value.lower()
+            elif name == b"connection":
+                close = value.strip().lower() == b"close"
+        route = self._state.routes.get(target.split(b"?", 1)[0])
+        if route is None:
+            self._state.served_404 += 1
+            transport.write(NOT_FOUND)
+        elif if_none_match and route.etag in (tag.strip() for tag in if_none_match.split(b",")):
+            self._state.served_304 += 1
+            transport.write(route.head_304)
+        else:
+            self._state.served_200 += 1
+            if route.body_gzip and b"gzip" in accept_encoding:
+                transport.writelines((route.head_200_gzip, route.body_gzip))
+            else:
+                transport.writelines((route.head_200, route.body))
+        if close:
+            transport.close()
+
+
+def _build_routes(corpus: Corpus, use_gzip: bool) -> tuple[dict[bytes, _Route], int]:
+    routes: dict[bytes, _Route] = {}
+    total = 0
+    last_modified = format_datetime(datetime(2026, 11, 28, 8, 0, tzinfo=UTC), usegmt=True)
+    for index in range(corpus.feeds):
+        body = feed_body(corpus, index)
+        total += len(body)
+        etag = f'"cw-{corpus.seed:x}-{index:x}-v1"'
+        common = (f"ETag: {etag}\r\nLast-Modified: {last_modified}\r\nCache-Control: max-age=60\r\n"
+                  "Vary: Accept-Encoding\r\nServer: cw-bench\r\n")
+        head = f"HTTP/1.1 200 OK\r\nContent-Type: {corpus.content_type(index)}\r\n{common}"
+        packed = gzip.compress(body, compresslevel=6, mtime=0) if use_gzip else b""
+        routes[corpus.path(index).encode()] = _Route(
+            etag=etag.encode(),
+            head_200=f"{head}Content-Length: {len(body)}\r\n\r\n".encode(),
+            body=body,
+            head_200_gzip=f"{head}Content-Encoding: gzip\r\nContent-Length: {len(packed)}\r\n\r\n".encode(),
+            body_gzip=packed,
+            head_304=f"HTTP/1.1 304 Not Modified\r\n{common}\r\n".encode(),
+        )
+    return routes, total
+
+
+async def _serve(corpus: Corpus, use_gzip: bool, pipe: Connection) -> None:
+    started = time.perf_counter()
+    routes, total = _build_routes(corpus, use_gzip)
+    state = _ServerState(routes=routes)
+    generated = time.perf_counter() - started
+    loop = asyncio.get_running_loop()
+    servers: list[asyncio.Server] = []
+    for _attempt in range(20):
+        port = 0
+        try:
+            for number in range(1, corpus.hosts + 1):
+                server = await loop.create_server(lambda: _FeedProtocol(state), f"127.0.0.{number}", port,
+                                                  backlog=1024, reuse_address=True)
+                servers.append(server)
+                port = server.sockets[0].getsockname()[1]
+            break
+        except OSError:  # the port taken on 127.0.0.1 is in use on another loopback address: try another
+            for server in servers:
+                server.close()
+            servers.clear()
+    else:
+        raise RuntimeError("could not bind one port on all the loopback addresses")
+    pipe.send({"port": port, "bytes": total, "generate_seconds": generated,
+               "gzip_bytes": sum(len(route.body_gzip) for route in routes.values())})
+    stop = asyncio.Event()
+    loop.add_reader(pipe.fileno(), stop.set)  # anything on the pipe (or its closing) means stop
+    await stop.wait()
+    with contextlib.suppress(OSError):  # the benchmark may be gone (it failed, or was interrupted)
+        pipe.send({"served_200": state.served_200, "served_304": state.served_304, "served_404": state.served_404})
+    for server in servers:
+        server.close()
+
+
+def serve(corpus: Corpus, use_gzip: bool, pipe: Connection) -> None:
+    """The server process's entry point: build every body, listen, report the port, serve until told."""
+    asyncio.run(_serve(corpus, use_gzip, pipe))
+
+
+# --------------------------------------------------------------------------------------------------------
+# Process accounting from /proc (no extra dependency): CPU seconds and peak RSS of other processes.
+# --------------------------------------------------------------------------------------------------------
+
+def _stat_fields(pid: int) -> list[str]:
+    text = Path(f"/proc/{pid}/stat").read_text()
+    return text[text.rindex(")") + 2:].split()  # fields from 3 (state) on; comm may hold spaces
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a process has used so far (0 when it is gone)."""
+    try:
+        fields = _stat_fields(pid)
+    except (OSError, ValueError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+def peak_rss_mb(pid: int) -> float:
+    """A process's peak resident set (VmHWM) in MB; 0 when it is gone."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def _children(pid: int) -> list[int]:
+    children = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if int(_stat_fields(int(entry.name))[1]) == pid:
+                    children.append(int(entry.name))
+            except (OSError, ValueError, IndexError):
+                continue
+    return children
+
+
+def parser_pids() -> list[int]:
+    """The parser processes: children of this process's multiprocessing forkserver."""
+    pids = []
+    for child in _children(os.getpid()):
+        try:
+            cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"forkserver" in cmdline:
+            pids.extend(_children(child))
+    return pids
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds every core of the machine has spent busy since boot (all processes, the kernel too)."""
+    values = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return (sum(values) - values[3] - values[4]) / CLK_TCK  # all but idle and iowait
+
+
+def self_cpu_seconds() -> float:
+    """User + system CPU seconds of this process (all its threads)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+# --------------------------------------------------------------------------------------------------------
+# The polls: exactly the calls `claimwatch run --once` makes.
+# --------------------------------------------------------------------------------------------------------
+
+@dataclass
+class PollFigures:
+    """What one run_once did and cost."""
+
+    polled: int = 0
+    seconds: float = 0.0
+    poller_cpu: float = 0.0
+    parser_cpu: list[float] = field(default_factory=list)
+    parser_peak_mb: list[float] = field(default_factory=list)
+    server_cpu: float = 0.0
+    machine_busy: float = 0.0
+
+    @property
+    def accounted(self) -> float:
+        """CPU seconds of the benchmark's own processes during the poll."""
+        return self.poller_cpu + sum(self.parser_cpu) + self.server_cpu
+
+
+def timed_poll(config: Config, engine: Engine, log: FilteringBoundLogger, clock: Callable[[], datetime],
+               server_pid: int) -> PollFigures:
+    """One poller_for + run_once, timed; CPU of every process involved sampled around it."""
+    from monitor.daemon import poller_for
+
+    figures = PollFigures()
+    with poller_for(config, engine, log, clock) as poller:
+        server_before, cpu_before, busy_before = cpu_seconds(server_pid), self_cpu_seconds(), machine_busy_seconds()
+        started = time.perf_counter()
+        figures.polled = poller.run_once()
+        figures.seconds = time.perf_counter() - started
+        figures.machine_busy = machine_busy_seconds() - busy_before
+        figures.poller_cpu = self_cpu_seconds() - cpu_before
+        figures.server_cpu = cpu_seconds(server_pid) - server_before
+        parsers = parser_pids()  # read before poller_for closes the pool
+        figures.parser_cpu = [cpu_seconds(pid) for pid in parsers]
+        figures.parser_peak_mb = [peak_rss_mb(pid) for pid in parsers]
+    return figures
+
+
+def warm_forkserver() -> float:
+    """Start the forkserver with ParserPool's preload before the clock runs (the daemon pays this once)."""
+    started = time.perf_counter()
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["monitor.feeds.parse"])
+    child = context.Process(target=time.sleep, args=(0,))  # forked only once the preload is imported
+    child.start()
+    child.join()
+    return time.perf_counter() - started
+
+
+@contextmanager
+def database(url: str | None) -> Iterator[str | None]:
+    """None for claimwatch's default (SQLite under state_dir); for a PostgreSQL URL, a scratch database on
+    that server, dropped afterwards; any other URL as given (it must hold no feeds yet)."""
+    if url is None or not url.startswith("postgresql"):
+        yield url
+        return
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"cw_bench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@dataclass
+class IngestFigures:
+    """Everything measured against the real poller."""
+
+    database: str = ""
+    workers: int = 0
+    per_host: int = 0
+    parser_processes: int = 0
+    forkserver_seconds: float = 0.0
+    first: PollFigures = field(default_factory=PollFigures)
+    second: PollFigures = field(default_factory=PollFigures)
+    items_stored: int = 0
+    first_statuses: dict[str, int] = field(default_factory=dict)
+    second_statuses: dict[str, int] = field(default_factory=dict)
+    poller_peak_mb: float = 0.0
+    poller_setup_mb: float = 0.0
+
+
+def write_feeds_yaml(rules_dir: Path, corpus: Corpus) -> None:
+    """rules/feeds.yaml listing every feed of the corpus."""
+    rules_dir.mkdir(parents=True, exist_ok=True)
+    lines = ["feeds:"]
+    for index in range(corpus.feeds):
+        lines.append(f"  - name: bench-{index:05d}\n    url: {corpus.url(index)}\n    tags: [bench]")
+    (rules_dir / "feeds.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def run_ingest(args: argparse.Namespace, corpus: Corpus, server_pid: int, tmp: Path) -> IngestFigures:
+    """Both polls into a fresh database, as `claimwatch run --once` twice, two hours apart."""
+    from sqlalchemy import func, select
+
+    from monitor.config import Config, PollingSettings
+    from monitor.daemon import Rules, make_owner, open_store, utc_now
+    from monitor.logs import make_logger
+    from storage.models import FEEDS, ITEMS
+
+    write_feeds_yaml(tmp / "rules", corpus)
+    overrides = {name: value for name, value in (("workers", args.workers), ("per_host", args.per_host),
+                                                 ("parser_processes", args.parser_processes)) if value}
+    figures = IngestFigures()
+    with database(args.database_url) as url, open(os.devnull, "w") as devnull:
+        config = Config(state_dir=tmp / "state", rules_dir=tmp / "rules", database_url=url,
+                        polling=PollingSettings(**overrides))
+        figures.database = make_safe_url(config.effective_database_url)
+        figures.workers, figures.per_host = config.polling.workers, config.polling.per_host
+        figures.parser_processes = config.polling.parser_processes
+        log = make_logger(stream=devnull, json=True)
+        engine = open_store(config)
+        try:
+            with engine.connect() as connection:
+                if connection.execute(select(func.count()).select_from(FEEDS)).scalar_one():
+                    raise SystemExit(f"{figures.database} already holds feeds; the benchmark needs an empty one")
+            rules = Rules(config, engine, log, make_owner())  # run_once's catalog sync: rules.reload("start")
+            if not rules.reload("start").accepted:
+                raise SystemExit("the generated rules folder was refused")
+            rules.forget()
+            figures.forkserver_seconds = warm_forkserver()
+            figures.poller_setup_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+            def status_counts() -> dict[str, int]:
+                with engine.connect() as connection:
+                    rows = connection.execute(select(FEEDS.c.last_status, func.count())
+                                              .group_by(FEEDS.c.last_status))
+                    return {str(status): int(count) for status, count in rows}
+
+            progress("first poll: every feed new ...")
+            figures.first = timed_poll(config, engine, log, utc_now, server_pid)
+            figures.first_statuses = status_counts()
+            with engine.connect() as connection:
+                figures.items_stored = connection.execute(select(func.count()).select_from(ITEMS)).scalar_one()
+            progress(f"  {figures.first.polled:,} feeds, {figures.items_stored:,} items in "
+                     f"{figures.first.seconds:.1f} s")
+
+            progress("second poll: two hours later, every feed answers 304 ...")
+            figures.second = timed_poll(config, engine, log, lambda: utc_now() + SECOND_POLL_OFFSET, server_pid)
+            figures.second_statuses = status_counts()
+            progress(f"  {figures.second.polled:,} feeds in {figures.second.seconds:.2f} s")
+        finally:
+            engine.dispose()
+    figures.poller_peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    return figures
+
+
+def make_safe_url(url: str) -> str:
+    """The URL with any password hidden."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+# --------------------------------------------------------------------------------------------------------
+# The ceiling: feedparser alone, in this one process, on the same bodies.
+# --------------------------------------------------------------------------------------------------------
+
+@dataclass
+class CeilingFigures:
+    """Items per second of bare feedparser (two option sets) and of claimwatch's whole parse_feed."""
+
+    feeds: int = 0
+    items: int = 0
+    default_rate: float = 0.0
+    claimwatch_rate: float = 0.0
+    parse_feed_rate: float = 0.0
+    default_cpu_rate: float = 0.0
+    claimwatch_cpu_rate: float = 0.0
+    parse_feed_cpu_rate: float = 0.0
+    identical_to_served: bool = False
+
+
+def measure_ceiling(corpus: Corpus, sample: int) -> CeilingFigures:
+    """Parse `sample` of the feeds (spread over the corpus, RSS and Atom alike) three ways, one process."""
+    import feedparser
+
+    from monitor.feeds.parse import parse_feed
+
+    indices = sorted({round(k * corpus.feeds / sample) for k in range(sample)})
+    bodies = [(feed_body(corpus, index), corpus.content_type(index), corpus.url(index)) for index in indices]
+    figures = CeilingFigures(feeds=len(bodies))
+
+    def rate(parse: Callable[[bytes, str, str], int]) -> tuple[int, float, float]:
+        """Items, items per wall second, items per CPU second of this process."""
+        items = 0
+        started, cpu = time.perf_counter(), time.process_time()
+        for body, content_type, url in bodies:
+            items += parse(body, content_type, url)
+        return items, items / (time.perf_counter() - started), items / (time.process_time() - cpu)
+
+    def default(body: bytes, content_type: str, _url: str) -> int:
+        return len(feedparser.parse(io.BytesIO(body), response_headers={"content-type": content_type}).entries)
+
+    def claimwatch(body: bytes, content_type: str, _url: str) -> int:
+        return len(feedparser.parse(io.BytesIO(body), response_headers={"content-type": content_type},
+                                    sanitize_html=False, resolve_relative_uris=False).entries)
+
+    def full(body: bytes, content_type: str, url: str) -> int:
+        return len(parse_feed(body, {"content-type": content_type}, url).items)
+
+    figures.items, figures.default_rate, figures.default_cpu_rate = rate(default)
+    _, figures.claimwatch_rate, figures.claimwatch_cpu_rate = rate(claimwatch)
+    _, figures.parse_feed_rate, figures.parse_feed_cpu_rate = rate(full)
+    return figures
+
+
+def check_served_body(corpus: Corpus, index: int) -> bool:
+    """Whether the server's body of feed `index` is byte for byte what this process generates."""
+    with urllib.request.urlopen(corpus.url(index), timeout=10) as response:
+        return bool(response.read() == feed_body(corpus, index))
+
+
+# --------------------------------------------------------------------------------------------------------
+# Reporting.
+# --------------------------------------------------------------------------------------------------------
+
+def progress(message: str) -> None:
+    """A progress line, printed at once."""
+    print(message, flush=True)
+
+
+def verdict(ok: bool) -> str:
+    """PASS or MISS."""
+    return "PASS" if ok else "MISS"
+
+
+def _cpu_line(poll: PollFigures, cores: int, items: int, unit: str) -> str:
+    parsers = " + ".join(f"{cpu:.1f}" for cpu in poll.parser_cpu) or "0"
+    per = f"{poll.poller_cpu / items * 1000:.3f} ms poller" if items else "-"
+    if items and poll.parser_cpu:
+        per += f", {sum(poll.parser_cpu) / items * 1000:.3f} ms parsers"
+    return (f"              CPU s: poller {poll.poller_cpu:.1f}, parsers {parsers}, server {poll.server_cpu:.1f} = "
+            f"{poll.accounted:.1f} of {poll.seconds * cores:.1f} core-s; machine busy {poll.machine_busy:.1f} "
+            f"core-s\n              CPU per {unit}: {per}")
+
+
+def _header(args: argparse.Namespace, corpus: Corpus, *, served: dict[str, Any], ingest: IngestFigures,
+            stats: dict[str, int], background: float) -> None:
+    atom = sum(corpus.is_atom(index) for index in range(corpus.feeds))
+    print()
+    print("=" * 100)
+    print(f"claimwatch ingest benchmark: {corpus.feeds:,} feeds x {corpus.items} items "
+          f"({corpus.feeds - atom:,} RSS 2.0, {atom:,} Atom) on {corpus.hosts} loopback hosts")
+    print(f"machine     : {os.cpu_count()} cores, Python {platform.python_version()}, SQLite "
+          f"{sqlite3.sqlite_version}, {platform.system()} {platform.release()}")
+    print(f"database    : {ingest.database}")
+    print(f"poller      : workers={ingest.workers} per_host={ingest.per_host} "
+          f"parser_processes={ingest.parser_processes}; forkserver warm-up {ingest.forkserver_seconds:.2f} s "
+          "(not timed)")
+    gz = f", gzip {served['gzip_bytes'] / MB:,.1f} MB" if args.gzip else ""
+    print(f"server      : {served['bytes'] / MB:,.1f} MB of feed bodies{gz}, generated once in "
+          f"{served['generate_seconds']:.1f} s; answered {stats.get('served_200', 0):,} x 200, "
+          f"{stats.get('served_304', 0):,} x 304, {stats.get('served_404', 0):,} x 404")
+    print(f"load        : {background:.2f} cores busy with other work in the second before the benchmark started")
+    print("-" * 100)
+
+
+def _polls(corpus: Corpus, ingest: IngestFigures) -> tuple[float, float]:
+    first, second = ingest.first, ingest.second
+    cores = os.cpu_count() or 1
+    expected = corpus.feeds * corpus.items
+    items_rate = ingest.items_stored / first.seconds if first.seconds else 0.0
+    feeds_rate = second.polled / second.seconds if second.seconds else 0.0
+    count_note = "= feeds x items, verified" if ingest.items_stored == expected else f"EXPECTED {expected:,}"
+    print(f"first poll  : {first.seconds:,.2f} s wall, {ingest.items_stored:,} items stored ({count_note}), "
+          f"{items_rate:,.0f} items/s, {first.polled / max(first.seconds, 1e-9):,.0f} feeds/s")
+    print(f"              feed statuses {ingest.first_statuses}")
+    print(_cpu_line(first, cores, ingest.items_stored, "item"))
+    print(f"304 re-poll : {second.polled:,} feeds in {second.seconds:,.2f} s, {feeds_rate:,.0f} feeds/s "
+          f"({ingest.second_statuses.get('not_modified', 0):,} answered 304)")
+    print(_cpu_line(second, cores, second.polled, "feed"))
+    parser_peak = max([*first.parser_peak_mb, *second.parser_peak_mb], default=0.0)
+    parser_total = max(sum(first.parser_peak_mb), sum(second.parser_peak_mb))
+    print(f"peak RSS    : poller process {ingest.poller_peak_mb:,.0f} MB (ru_maxrss; {ingest.poller_setup_mb:,.0f} MB "
+          f"before the first poll); parser processes {parser_peak:,.0f} MB each at most, {parser_total:,.0f} MB "
+          "together (VmHWM)")
+    return items_rate, feeds_rate
+
+
+def _ceiling(ceiling: CeilingFigures) -> None:
+    print(f"ceiling     : bare feedparser.parse in one process on {ceiling.feeds} of the same bodies "
+          f"({ceiling.items:,} items; served bytes identical: {ceiling.identical_to_served})")
+    print("                                                                 items/s   items/CPU-s")
+    for label, wall, cpu in (
+            ("default options                                  ", ceiling.default_rate, ceiling.default_cpu_rate),
+            ("sanitize_html=False, resolve_relative_uris=False ", ceiling.claimwatch_rate,
+             ceiling.claimwatch_cpu_rate),
+            ("for reference: claimwatch's whole parse_feed     ", ceiling.parse_feed_rate,
+             ceiling.parse_feed_cpu_rate)):
+        print(f"              {label}{wall:8,.0f}      {cpu:8,.0f}")
+
+
+def report(args: argparse.Namespace, corpus: Corpus, *, served: dict[str, Any], ingest: IngestFigures,
+           ceiling: CeilingFigures, stats: dict[str, int], background: float) -> None:
+    """Print the figures and the verdicts."""
+    _header(args, corpus, served=served, ingest=ingest, stats=stats, background=background)
+    items_rate, feeds_rate = _polls(corpus, ingest)
+    _ceiling(ceiling)
+    ratio_default = items_rate / ceiling.default_rate if ceiling.default_rate else 0.0
+    ratio_claimwatch = items_rate / ceiling.claimwatch_rate if ceiling.claimwatch_rate else 0.0
+    print(f"ratios      : first poll / feedparser default = {ratio_default:.2f}; "
+          f"first poll / feedparser with claimwatch's options = {ratio_claimwatch:.2f}")
+    print(f"              304 re-poll / {REFERENCE_304_FEEDS_PER_SECOND:,.0f} feeds/s reference = "
+          f"{feeds_rate / REFERENCE_304_FEEDS_PER_SECOND:.2f}")
+    first = ingest.first
+    if first.machine_busy > 1.15 * first.accounted:
+        print(f"note        : during the first poll the machine was busy {first.machine_busy:.0f} core-s but the "
+              f"benchmark's processes used {first.accounted:.0f}: something else took CPU (another program, or "
+              "a database server on this machine)")
+    small = "" if corpus.feeds >= TARGET_FEEDS else f"  (the target is set for {TARGET_FEEDS:,} feeds)"
+    print("-" * 100)
+    print("targets")
+    print(f"  first poll >= {TARGET_CEILING_RATIO:.0%} of the feedparser ceiling (claimwatch's options): "
+          f"{ratio_claimwatch:5.0%}  {verdict(ratio_claimwatch >= TARGET_CEILING_RATIO)}")
+    print(f"  first poll >= {TARGET_CEILING_RATIO:.0%} of the feedparser ceiling (default options):     "
+          f"{ratio_default:5.0%}  {verdict(ratio_default >= TARGET_CEILING_RATIO)}")
+    print(f"  304 re-poll >= {TARGET_304_FEEDS_PER_SECOND:,.0f} feeds/s: {feeds_rate:,.0f} feeds/s  "
+          f"{verdict(feeds_rate >= TARGET_304_FEEDS_PER_SECOND)}{small}")
+    print(f"  peak RSS of the poller process <= {TARGET_RSS_MB:.0f} MB: {ingest.poller_peak_mb:,.0f} MB  "
+          f"{verdict(ingest.poller_peak_mb <= TARGET_RSS_MB)}{small}")
+    print("=" * 100)
+
+
+# --------------------------------------------------------------------------------------------------------
+# Entry point.
+# --------------------------------------------------------------------------------------------------------
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """The command line."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0] if __doc__ else None)
+    parser.add_argument("--feeds", type=int, default=TARGET_FEEDS, help="feeds to serve (default 2,000)")
+    parser.add_argument("--items", type=int, default=50, help="items per feed (default 50)")
+    parser.add_argument("--hosts", type=int, default=20, help="loopback addresses 127.0.0.1..N (default 20)")
+    parser.add_argument("--workers", type=int, default=None, help="polling.workers (default: PollingSettings)")
+    parser.add_argument("--per-host", type=int, default=None, help="polling.per_host (default: PollingSettings)")
+    parser.add_argument("--parser-processes", type=int, default=None,
+                        help="polling.parser_processes (default: PollingSettings)")
+    parser.add_argument("--database-url", default=None,
+                        help="SQLAlchemy URL; a PostgreSQL URL gets a scratch database created and dropped on "
+                             "that server (default: a fresh SQLite file in a temp dir)")
+    parser.add_argument("--ceiling-feeds", type=int, default=200,
+                        help="how many of the feeds the feedparser ceiling parses (default 200)")
+    parser.add_argument("--gzip", action="store_true", help="serve gzip-compressed bodies (default: identity)")
+    args = parser.parse_args(argv)
+    if not 1 <= args.hosts <= 254 or args.feeds < 1 or args.items < 1:
+        parser.error("--feeds and --items must be positive, --hosts between 1 and 254")
+    return args
+
+
+def start_server(corpus: Corpus, use_gzip: bool) -> tuple[multiprocessing.process.BaseProcess, Connection,
+                                                           dict[str, Any]]:
+    """The server process, its pipe, and what it reported once ready (port, sizes)."""
+    context = multiprocessing.get_context("spawn")
+    ours, theirs = context.Pipe()
+    process = context.Process(target=serve, args=(corpus, use_gzip, theirs), name="cw-bench-server", daemon=True)
+    process.start()
+    theirs.close()
+    if not ours.poll(600):
+        process.kill()
+        raise SystemExit("the feed server did not come up within 10 minutes")
+    ready: dict[str, Any] = ours.recv()
+    return process, ours, ready
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark and print its figures; 0 unless something broke (a missed target is not a break)."""
+    args = parse_args(argv)
+    busy_before = machine_busy_seconds()
+    time.sleep(1.0)
+    background = machine_busy_seconds() - busy_before  # core-s per second other work was using
+    if background > 0.2:
+        progress(f"warning: the machine is already {background:.1f} cores busy before the benchmark starts; "
+                 "the wall figures will be low (see the CPU lines)")
+    corpus = Corpus(feeds=args.feeds, items=args.items, hosts=args.hosts)
+    progress(f"generating {corpus.feeds:,} feeds x {corpus.items} items in the server process ...")
+    process, pipe, served = start_server(corpus, args.gzip)
+    corpus = Corpus(feeds=args.feeds, items=args.items, hosts=args.hosts, port=served["port"])
+    stats: dict[str, int] = {}
+    try:
+        progress(f"  serving on 127.0.0.1-{args.hosts} port {corpus.port} "
+                 f"({served['bytes'] / MB:,.1f} MB in {served['generate_seconds']:.1f} s)")
+        with tempfile.TemporaryDirectory(prefix="claimwatch-bench-") as tmp:
+            ingest = run_ingest(args, corpus, process.pid or 0, Path(tmp))
+        identical = check_served_body(corpus, corpus.feeds - 1) and check_served_body(corpus, 0)
+        pipe.send("stop")
+        if pipe.poll(10):
+            stats = pipe.recv()
+    finally:
+        pipe.close()
+        process.join(5)
+        if process.is_alive():
+            process.kill()
+    sample = max(1, min(args.ceiling_feeds, corpus.feeds))
+    progress(f"ceiling: feedparser alone on {sample} of the same bodies ...")
+    ceiling = measure_ceiling(corpus, sample)
+    ceiling.identical_to_served = identical
+    report(args, corpus, served=served, ingest=ingest, ceiling=ceiling, stats=stats, background=background)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
