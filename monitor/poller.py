@@ -35,29 +35,28 @@ class Poller:
         self._running: dict[int, str] = {}
         self._hosts: Counter[str] = Counter()
         self._waiting: deque[LeasedFeed] = deque()
-        self._started: set[int] = set()
         self._stopping = False
         self.polled = 0
 
-    def tick(self, *, once: bool = False) -> int:
+    def tick(self) -> int:
         """Lease what is due (up to what the pool can take soon) and start what the host limits allow;
-        returns how many feeds were leased. With `once`, feeds this poller already started are skipped."""
+        returns how many feeds were leased."""
         with self._lock:
             if self._stopping:
                 return 0
             room = 2 * self._workers - len(self._running) - len(self._waiting)
-            exclude = sorted(self._started) if once else []
         leased = lease_due_feeds(self._ingest.engine, now=self._ingest.clock(), owner=self._owner,
-                                 lease=self._lease, limit=room, exclude=exclude)
+                                 lease=self._lease, limit=room)
         with self._lock:
             self._waiting.extend(leased)
             self._start_waiting()
         return len(leased)
 
     def run_once(self) -> int:
-        """Poll every feed that is due, each at most once; return how many were polled, when all are done."""
+        """Poll every feed that is due and return how many were polled, when all are done. A polled feed is
+        never due again in the same run: its next poll is at least the interval floor away."""
         while True:
-            leased = self.tick(once=True)
+            leased = self.tick()
             with self._lock:
                 if leased:
                     self._idle.wait_for(lambda: len(self._running) + len(self._waiting) < self._workers)
@@ -89,7 +88,6 @@ class Poller:
                 continue
             self._running[feed.id] = host
             self._hosts[host] += 1
-            self._started.add(feed.id)
             self._pool.submit(self._work, feed)
         held_back.extend(self._waiting)
         self._waiting = held_back

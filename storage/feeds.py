@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, RowMapping, Update, func, or_, select, update
+from sqlalchemy import Connection, Engine, RowMapping, bindparam, func, or_, select, update
 from sqlmodel import Session
 
 from storage.models import FEEDS, ITEMS, Feed
@@ -100,8 +100,7 @@ def sync_catalog(engine: Engine, entries: Sequence[CatalogEntry], now: datetime)
     return changes
 
 
-def lease_due_feeds(engine: Engine, *, now: datetime, owner: str, lease: timedelta, limit: int,
-                    exclude: Sequence[int] = ()) -> list[LeasedFeed]:
+def lease_due_feeds(engine: Engine, *, now: datetime, owner: str, lease: timedelta, limit: int) -> list[LeasedFeed]:
     """Claim up to `limit` due feeds for `owner` until now + lease.
 
     On PostgreSQL the candidate rows are locked with FOR UPDATE SKIP LOCKED, so several daemons sharing
@@ -117,8 +116,6 @@ def lease_due_feeds(engine: Engine, *, now: datetime, owner: str, lease: timedel
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    if exclude:
-        due = due.where(FEEDS.c.id.not_in(exclude))
     with engine.begin() as connection:
         ids = list(connection.execute(due).scalars())
         if not ids:
@@ -133,34 +130,39 @@ def lease_due_feeds(engine: Engine, *, now: datetime, owner: str, lease: timedel
                 for row in rows]
 
 
+_POLL_COLUMNS = ("last_status", "last_polled_at", "next_poll_at", "last_http_status", "consecutive_errors",
+                 "last_error", "url", "etag", "last_modified", "retired")
+# Built once: the per-poll UPDATE is the hottest statement of a re-poll where every feed answers 304.
+_POLL_UPDATE = (update(FEEDS)
+                .where(FEEDS.c.id == bindparam("b_id"), FEEDS.c.lease_owner == bindparam("b_owner"))
+                .values({name: bindparam(f"b_{name}") for name in _POLL_COLUMNS})
+                .values(lease_owner=None, lease_until=None,
+                        last_success_at=func.coalesce(bindparam("b_last_success_at"), FEEDS.c.last_success_at)))
+
+
 def poll_update_values(feed: LeasedFeed, result: PollResult, now: datetime) -> dict[str, object]:
-    """The column values one poll sets, including the lease release."""
-    values: dict[str, object] = {
-        "last_status": result.status,
-        "last_polled_at": now,
-        "next_poll_at": result.next_poll_at,
-        "last_http_status": result.http_status,
-        "lease_owner": None,
-        "lease_until": None,
+    """The bound values of one poll's UPDATE: every column it sets, from the lease and the result."""
+    keep_validators = result.etag is None and result.last_modified is None
+    return {
+        "b_id": feed.id,
+        "b_owner": feed.lease_owner,
+        "b_last_status": result.status,
+        "b_last_polled_at": now,
+        "b_next_poll_at": result.next_poll_at,
+        "b_last_http_status": result.http_status,
+        "b_consecutive_errors": 0 if result.success else feed.consecutive_errors + 1,
+        "b_last_error": None if result.success else result.error,
+        "b_last_success_at": now if result.success else None,
+        "b_url": result.url if result.url is not None else feed.url,
+        "b_etag": feed.etag if keep_validators else result.etag,
+        "b_last_modified": feed.last_modified if keep_validators else result.last_modified,
+        "b_retired": result.retired,
     }
-    if result.success:
-        values.update(consecutive_errors=0, last_error=None, last_success_at=now)
-    else:
-        values.update(consecutive_errors=feed.consecutive_errors + 1, last_error=result.error)
-    if result.url is not None:
-        values["url"] = result.url
-    if result.etag is not None or result.last_modified is not None:
-        values.update(etag=result.etag, last_modified=result.last_modified)
-    if result.retired:
-        values["retired"] = True
-    return values
 
 
-def feed_update_statement(feed: LeasedFeed, result: PollResult, now: datetime) -> Update:
-    """The UPDATE for one poll, guarded by the lease so a process that lost its lease changes nothing."""
-    return (update(FEEDS)
-            .where(FEEDS.c.id == feed.id, FEEDS.c.lease_owner == feed.lease_owner)
-            .values(**poll_update_values(feed, result, now)))
+def record_poll(connection: Connection, feed: LeasedFeed, result: PollResult, now: datetime) -> bool:
+    """Apply one poll's outcome, guarded by the lease; False when the lease was lost (nothing changed)."""
+    return connection.execute(_POLL_UPDATE, poll_update_values(feed, result, now)).rowcount == 1
 
 
 def release_leases(engine: Engine, *owners: str) -> None:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 
 from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 
-from storage.feeds import LeasedFeed, PollResult, feed_update_statement
+from storage.feeds import LeasedFeed, PollResult, record_poll
 from storage.models import ITEMS
 
 KEY_CHUNK = 500
@@ -28,6 +28,9 @@ class ItemRecord:
     published_at: datetime | None
     updated_at: datetime | None
     content_hash: str
+
+
+_FIELDS = tuple(f.name for f in fields(ItemRecord))
 
 
 @dataclass(frozen=True)
@@ -51,7 +54,7 @@ def store_poll(engine: Engine, feed: LeasedFeed, result: PollResult, items: Sequ
     """
     unique = list({record.key: record for record in items}.values())
     with engine.begin() as connection:
-        if connection.execute(feed_update_statement(feed, result, now)).rowcount != 1:
+        if not record_poll(connection, feed, result, now):
             connection.rollback()
             return StoreOutcome([], [], 0, lease_lost=True)
         known = _known_hashes(connection, feed.id, [record.key for record in unique])
@@ -83,9 +86,14 @@ def _known_hashes(connection: Connection, feed_id: int, keys: Sequence[str]) -> 
 def _insert(connection: Connection, feed_id: int, records: Sequence[ItemRecord], now: datetime) -> list[int]:
     if not records:
         return []
-    rows = [{**asdict(record), "feed_id": feed_id, "revision": 1, "first_seen_at": now} for record in records]
+    rows = [{**_shallow(record), "feed_id": feed_id, "revision": 1, "first_seen_at": now} for record in records]
     result = connection.execute(insert(ITEMS).returning(ITEMS.c.id, sort_by_parameter_order=True), rows)
     return [row[0] for row in result]
+
+
+def _shallow(record: ItemRecord) -> dict[str, object]:
+    # dataclasses.asdict deep-copies every value; the fields are immutable, so a plain read is enough.
+    return {name: getattr(record, name) for name in _FIELDS}
 
 
 def _update(connection: Connection, feed_id: int, records: Sequence[ItemRecord],
