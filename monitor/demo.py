@@ -4,6 +4,8 @@ fresh SQLite file; then what it stored, and a second poll that the sample server
 from __future__ import annotations
 
 import hashlib
+import io
+import json
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -11,6 +13,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import TextIO
 
@@ -78,19 +81,21 @@ def run_demo(out: TextIO, keep: Path | None = None) -> None:
     with tempfile.TemporaryDirectory(prefix="claimwatch-demo-") as scratch, sample_server(files) as base:
         root = keep or Path(scratch)
         rules = root / "rules"
-        rules.mkdir(parents=True, exist_ok=True)
+        _copy_tree(resources.files("monitor") / "samples" / "rules", rules)
         feeds_yaml = "feeds:\n" + "".join(
             f"  - name: {Path(name).stem}\n    url: {base}/{name}\n    interval: 15m\n" for name in sorted(files))
         (rules / "feeds.yaml").write_text(feeds_yaml, encoding="utf-8")
         config = Config(state_dir=root / "state", rules_dir=rules,
                         polling=PollingSettings(workers=4, parser_processes=1))
-        log = make_logger(json=True, level="warning")
+        events = io.StringIO()
+        log = make_logger(events, json=True, level="info")
         out.write(f"claimwatch demo: {len(files)} sample feeds served at {base}\n")
         out.write(f"database: {config.effective_database_url}\n\n")
 
         polled = daemon.run_once(config, log)
         out.write(f"First poll: {polled} feeds fetched.\n\n")
         _print_items(out, config)
+        _print_matches(out, config, events.getvalue())
 
         later = daemon.utc_now() + timedelta(minutes=16)
         polled = daemon.run_once(config, log, clock=lambda: later)
@@ -113,6 +118,28 @@ def _print_items(out: TextIO, config: Config) -> None:
         when = published.strftime("%Y-%m-%d %H:%M") if published else "undated"
         out.write(f"  {when}  {title}\n                    {url}\n")
     out.write(f"\n{len(rows)} items stored.\n")
+
+
+def _print_matches(out: TextIO, config: Config, log_text: str) -> None:
+    matches = [event for line in log_text.splitlines() if line.startswith("{")
+               for event in [json.loads(line)] if event.get("event") == "item.matched"]
+    engine = make_engine(config.effective_database_url)
+    with engine.connect() as connection:
+        titles = dict(connection.execute(select(ITEMS.c.id, ITEMS.c.title)).all())
+    engine.dispose()
+    out.write(f"\nMatches against the example claims ({len(matches)}):\n")
+    for event in sorted(matches, key=lambda e: (e["claim_id"], e["item_id"])):
+        speaker = event["speaker"] + (f" ({event['affiliation']})" if event.get("affiliation") else "")
+        out.write(f"  {event['claim_id']}: {event['stance']:<12} by {speaker}\n      {titles[event['item_id']]}\n")
+
+
+def _copy_tree(source: Traversable, target: Path) -> None:
+    target.mkdir(parents=True, exist_ok=True)
+    for entry in source.iterdir():
+        if entry.is_dir():
+            _copy_tree(entry, target / entry.name)
+        else:
+            (target / entry.name).write_bytes(entry.read_bytes())
 
 
 def _print_feeds(out: TextIO, config: Config) -> None:

@@ -1,0 +1,20 @@
+"""`claimwatch demo`, the README's first command, end to end as a subprocess."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+
+def test_demo_polls_stores_matches_and_repolls_with_304() -> None:
+    """The demo stores every sample item, matches the seed story, and its second poll is answered with 304s."""
+    run = subprocess.run([sys.executable, "-m", "monitor", "demo"], capture_output=True, text=True, timeout=180,
+                         check=False)
+    assert run.returncode == 0, run.stderr
+    out = run.stdout
+    assert "First poll: 4 feeds fetched." in out
+    assert "17 items stored." in out
+    assert "china-lethal-aid-russia: corroborates by uk-defence-secretary (uk-government)" in out
+    assert "china-lethal-aid-russia: denies       by us-national-security-adviser (us-government)" in out
+    assert out.count("last answer: not_modified") == 4
+    assert "soybean" not in out.split("Matches against the example claims")[1]
