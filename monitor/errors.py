@@ -19,7 +19,7 @@ Callers decide by class, never by message text: `except TransientError` backs of
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 
 class ClaimwatchError(Exception):
@@ -75,7 +75,7 @@ class TransientFetchError(FetchError, TransientError):
     """The fetch may succeed later; `retry_after` is the server's own wish when it gave one."""
 
     def __init__(self, message: str, *, status: int | None = None,
-                 retry_after: timedelta | None = None) -> None:
+                 retry_after: timedelta | datetime | None = None) -> None:
         super().__init__(message, status=status)
         self.retry_after = retry_after
 

@@ -10,7 +10,7 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
 from structlog.typing import FilteringBoundLogger
@@ -90,6 +90,8 @@ def _success(ingest: Ingest, feed: LeasedFeed, fetched: Fetched, status: str,
 def _failure(ingest: Ingest, feed: LeasedFeed, exc: FetchError | ParseError,
              fetched: Fetched | None) -> PollResult:
     retry_after = exc.retry_after if isinstance(exc, TransientFetchError) else None
+    if isinstance(retry_after, datetime):
+        retry_after = max(retry_after - ingest.clock(), timedelta(0))
     status = exc.status if isinstance(exc, FetchError) else (fetched.status if fetched else None)
     next_poll = schedule.after_failure(ingest.clock(), ingest.cadence, feed.consecutive_errors + 1,
                                        ingest.rng, retry_after)

@@ -7,8 +7,8 @@ timeouts, refused connections, 5xx, 429) or a PermanentFetchError (4xx, loops, t
 from __future__ import annotations
 
 import time
-from contextlib import closing
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -165,8 +165,9 @@ def _next_hop(current: str, location: str, seen: list[str], max_redirects: int) 
     return target
 
 
-def retry_after(value: str | None, now: datetime | None = None) -> timedelta | None:
-    """A Retry-After header (delta-seconds or HTTP-date) as a delay; None when absent or unreadable."""
+def retry_after(value: str | None) -> timedelta | datetime | None:
+    """A Retry-After header: a delay (delta-seconds) or a moment (HTTP-date, aware); None when absent or
+    unreadable. A moment is turned into a delay by the caller, against its own clock."""
     if not value:
         return None
     value = value.strip()
@@ -176,9 +177,7 @@ def retry_after(value: str | None, now: datetime | None = None) -> timedelta | N
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
         return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(when - (now or datetime.now(UTC)), timedelta(0))
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
 
 def cache_seconds(headers: httpx.Headers) -> float | None:
