@@ -69,8 +69,9 @@ def parse_feed(body: bytes, headers: Mapping[str, str], url: str) -> ParsedFeed:
             summary=entry.get("summary"),
             content=content[0].get("value") if content else None,
             author=entry.get("author"),
-            language=(content[0].get("language") if content else None) or language,
-            published=utc_from_struct(entry.get("published_parsed")),
+            language=(content[0].get("language") if content else None) or entry.get("language") or language,
+            # RSS 1.0's dc:date and Atom's updated arrive as updated only; they date an undated entry.
+            published=utc_from_struct(entry.get("published_parsed") or entry.get("updated_parsed")),
             # `in` first: feedparser's get("updated_parsed") falls back to the published date, with a warning.
             updated=utc_from_struct(entry["updated_parsed"]) if "updated_parsed" in entry else None,
             base_url=url,
