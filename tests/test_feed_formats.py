@@ -25,8 +25,8 @@ ATOM03 = b"""<?xml version="1.0"?><feed version="0.3" xmlns="http://purl.org/ato
 ATOM10 = b"""<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom" xml:lang="fr">
 <title>A10</title><id>urn:x</id><updated>2024-05-22T10:00:00Z</updated>
 <entry><title type="html">Caf&amp;eacute; &lt;i&gt;news&lt;/i&gt;</title><id>urn:x:1</id>
-<link href="http://x.example.com/a10?fbclid=zz&amp;page=2#top"/><updated>2024-05-22T12:00:00+01:00</updated>
-<published>2024-05-22T11:00:00+01:00</published><content type="html">&lt;p&gt;One&lt;/p&gt;&lt;p&gt;Two&lt;/p&gt;</content>
+<link href="http://x.example.com/a10?fbclid=zz&amp;page=2#top"/>
+<updated>2024-05-22T12:00:00+01:00</updated><published>2024-05-22T11:00:00+01:00</published><content type="html">&lt;p&gt;One&lt;/p&gt;&lt;p&gt;Two&lt;/p&gt;</content>
 </entry></feed>"""
 
 
