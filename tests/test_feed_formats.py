@@ -26,7 +26,8 @@ ATOM10 = b"""<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.or
 <title>A10</title><id>urn:x</id><updated>2024-05-22T10:00:00Z</updated>
 <entry><title type="html">Caf&amp;eacute; &lt;i&gt;news&lt;/i&gt;</title><id>urn:x:1</id>
 <link href="http://x.example.com/a10?fbclid=zz&amp;page=2#top"/>
-<updated>2024-05-22T12:00:00+01:00</updated><published>2024-05-22T11:00:00+01:00</published><content type="html">&lt;p&gt;One&lt;/p&gt;&lt;p&gt;Two&lt;/p&gt;</content>
+<updated>2024-05-22T12:00:00+01:00</updated><published>2024-05-22T11:00:00+01:00</published>
+<content type="html">&lt;p&gt;One&lt;/p&gt;&lt;p&gt;Two&lt;/p&gt;</content>
 </entry></feed>"""
 
 
