@@ -116,18 +116,16 @@ def lease_due_feeds(engine: Engine, *, now: datetime, owner: str, lease: timedel
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
+    claim = (update(FEEDS).where(FEEDS.c.id.in_(due.scalar_subquery()))
+             .values(lease_owner=owner, lease_until=now + lease)
+             .returning(FEEDS.c.id, FEEDS.c.name, FEEDS.c.url, FEEDS.c.etag, FEEDS.c.last_modified,
+                        FEEDS.c.interval_seconds, FEEDS.c.consecutive_errors, FEEDS.c.next_poll_at))
     with engine.begin() as connection:
-        ids = list(connection.execute(due).scalars())
-        if not ids:
-            return []
-        connection.execute(update(FEEDS).where(FEEDS.c.id.in_(ids))
-                           .values(lease_owner=owner, lease_until=now + lease))
-        rows = connection.execute(select(FEEDS).where(FEEDS.c.id.in_(ids))
-                                  .order_by(FEEDS.c.next_poll_at)).mappings()
-        return [LeasedFeed(id=row["id"], name=row["name"], url=row["url"], etag=row["etag"],
-                           last_modified=row["last_modified"], interval_seconds=row["interval_seconds"],
-                           consecutive_errors=row["consecutive_errors"], lease_owner=owner)
-                for row in rows]
+        rows = sorted(connection.execute(claim).mappings(), key=lambda row: row["next_poll_at"])
+    return [LeasedFeed(id=row["id"], name=row["name"], url=row["url"], etag=row["etag"],
+                       last_modified=row["last_modified"], interval_seconds=row["interval_seconds"],
+                       consecutive_errors=row["consecutive_errors"], lease_owner=owner)
+            for row in rows]
 
 
 _POLL_COLUMNS = ("last_status", "last_polled_at", "next_poll_at", "last_http_status", "consecutive_errors",
