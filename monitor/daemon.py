@@ -34,6 +34,7 @@ from monitor.rulebook.loader import RuleBook
 from monitor.rulebook.reload import ReloadOutcome, RulesKeeper
 from storage.engine import make_engine, upgrade
 from storage.feeds import lease_owners, release_leases, sync_catalog
+from storage.poll_batch import PollBatch
 from storage.rules_state import forget_rules_state, record_rules_load
 
 Clock = Callable[[], datetime]
@@ -125,7 +126,7 @@ def poller_for(config: Config, engine: Engine, log: FilteringBoundLogger, clock:
     fetcher = Fetcher(FetchLimits.from_settings(polling), pool_size=polling.workers)
     parsers = ParserPool(polling.parser_processes, polling.parse_timeout_seconds)
     ingest = Ingest(engine=engine, fetcher=fetcher, parsers=parsers, cadence=Cadence.from_settings(polling),
-                    clock=clock, rng=random.Random(), log=log, matcher=matcher)
+                    clock=clock, rng=random.Random(), log=log, matcher=matcher, batch=PollBatch(engine))
     release_dead_leases(engine, log)
     poller = Poller(ingest, owner=owner or make_owner(), workers=polling.workers, per_host=polling.per_host,
                     lease=timedelta(seconds=polling.lease_seconds))

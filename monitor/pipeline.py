@@ -22,6 +22,7 @@ from monitor.feeds.parser_pool import ParserPool
 from monitor.matching.matcher import Matcher
 from storage.feeds import LeasedFeed, PollResult
 from storage.items import ItemRecord, StoreOutcome, store_poll
+from storage.poll_batch import PollBatch
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class Ingest:
     rng: random.Random
     log: FilteringBoundLogger
     matcher: Callable[[], Matcher | None] = lambda: None
+    batch: PollBatch | None = None
 
 
 def refresh_feed(ingest: Ingest, feed: LeasedFeed) -> StoreOutcome:
@@ -58,7 +60,11 @@ def refresh_feed(ingest: Ingest, feed: LeasedFeed) -> StoreOutcome:
                                 url=fetched.moved_to)
     except (FetchError, ParseError) as exc:
         result = _failure(ingest, feed, exc, fetched)
-    outcome = store_poll(ingest.engine, feed, result, items, ingest.clock())
+    if result.status == "not_modified" and ingest.batch is not None:
+        ingest.batch.add(feed, result, ingest.clock())
+        outcome = StoreOutcome([], [], 0)
+    else:
+        outcome = store_poll(ingest.engine, feed, result, items, ingest.clock())
     _log(ingest.log, feed, result, outcome, time.perf_counter() - started)
     _match(ingest, feed, items, outcome)
     return outcome

@@ -41,6 +41,7 @@ class Poller:
     def tick(self) -> int:
         """Lease what is due (up to what the pool can take soon) and start what the host limits allow;
         returns how many feeds were leased."""
+        self._flush()
         with self._lock:
             if self._stopping:
                 return 0
@@ -61,6 +62,7 @@ class Poller:
                 if leased:
                     self._idle.wait_for(lambda: len(self._running) + len(self._waiting) < self._workers)
                 elif not self._running and not self._waiting:
+                    self._flush()
                     return self.polled
                 else:
                     self._idle.wait()
@@ -74,8 +76,14 @@ class Poller:
             self._idle.wait_for(lambda: not self._running, timeout)
             finished = not self._running
         self._pool.shutdown(wait=finished, cancel_futures=True)
+        self._flush()
         release_leases(self._ingest.engine, self._owner)
         return finished
+
+    def _flush(self) -> None:
+        """Write the schedule-only outcomes (304s) still queued."""
+        if self._ingest.batch is not None:
+            self._ingest.batch.flush()
 
     def _start_waiting(self) -> None:
         """Start waiting feeds while workers are free, skipping hosts at their limit (lock held)."""

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, Engine, RowMapping, bindparam, func, or_, select, update
+from sqlalchemy import Connection, Engine, RowMapping, Update, bindparam, func, or_, select, update
 from sqlmodel import Session
 
 from storage.models import FEEDS, ITEMS, Feed
@@ -156,6 +156,11 @@ def poll_update_values(feed: LeasedFeed, result: PollResult, now: datetime) -> d
         "b_last_modified": feed.last_modified if keep_validators else result.last_modified,
         "b_retired": result.retired,
     }
+
+
+def poll_update_statement() -> Update:
+    """The prebuilt per-poll UPDATE, for executemany with poll_update_values rows."""
+    return _POLL_UPDATE
 
 
 def record_poll(connection: Connection, feed: LeasedFeed, result: PollResult, now: datetime) -> bool:

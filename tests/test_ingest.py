@@ -54,7 +54,8 @@ def test_conditional_get_skips_unchanged_feed(tmp_path: Path, engine: Engine, da
     assert feed_server.hits("/c.xml")[1].headers["if-none-match"] == '"v1"'
     assert len(_items(engine)) == 2
     [row] = list_feeds(engine)
-    assert (row.status, row.items, row.consecutive_errors) == ("ok", 2, 0)
+    assert (row.status, row.last_result, row.items, row.consecutive_errors) == ("ok", "not_modified", 2, 0)
+    assert row.last_poll == clock.now and row.next_poll is not None and row.next_poll > clock.now
 
 
 def test_updated_item_is_recorded_not_duplicated(tmp_path: Path, engine: Engine, database_url: str,
