@@ -18,3 +18,15 @@ def test_demo_polls_stores_matches_and_repolls_with_304() -> None:
     assert "china-lethal-aid-russia: denies       by us-national-security-adviser (us-government)" in out
     assert out.count("last answer: not_modified") == 4
     assert "soybean" not in out.split("Matches against the example claims")[1]
+
+
+def test_demo_rules_are_the_shipped_example_rules() -> None:
+    """The demo bundles the repository's example actors and claims unchanged (the package cannot reach rules/)."""
+    from pathlib import Path
+
+    root = Path(__file__).parent.parent
+    shipped = {p.relative_to(root / "rules"): p.read_bytes() for p in (root / "rules").rglob("*.yaml")
+               if p.name != "feeds.yaml"}
+    bundled = {p.relative_to(root / "monitor" / "samples" / "rules"): p.read_bytes()
+               for p in (root / "monitor" / "samples" / "rules").rglob("*.yaml")}
+    assert bundled == shipped
