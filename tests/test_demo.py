@@ -13,7 +13,7 @@ def test_demo_polls_stores_matches_and_repolls_with_304() -> None:
     assert run.returncode == 0, run.stderr
     out = run.stdout
     assert "First poll: 4 feeds fetched." in out
-    assert "17 items stored." in out
+    assert "21 items stored." in out
     assert "china-lethal-aid-russia: corroborates by uk-defence-secretary (uk-government)" in out
     assert "china-lethal-aid-russia: denies       by us-national-security-adviser (us-government)" in out
     assert out.count("last answer: not_modified") == 4
