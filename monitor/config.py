@@ -68,6 +68,36 @@ class ChannelSettings(BaseModel):
         return redact_url(self.url.get_secret_value())
 
 
+class AlertSettings(BaseModel):
+    """When evidence alerts, how alerts are grouped and routed, and how hard delivery tries."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    grouping_seconds: float = Field(
+        120, ge=0, description="alerts of one claim within this window go out as one message; 0 turns it off")
+    max_age_seconds: float = Field(
+        3 * 86_400, gt=0, description="items older than this when first seen are recorded but do not alert")
+    story_window_seconds: float = Field(
+        3 * 86_400, gt=0, description="a copy of a story folds into it when it appears within this window")
+    retry_limit_seconds: float = Field(
+        48 * 3_600, gt=0, description="a delivery still failing this long after its alert is dead")
+    backoff_base_seconds: float = Field(30, gt=0, description="first retry delay after a failed delivery")
+    backoff_max_seconds: float = Field(3_600, gt=0, description="cap of the exponential delivery backoff")
+    send_timeout_seconds: float = Field(20, gt=0, description="connect and read timeout of one send")
+    senders: int = Field(4, ge=1, le=64, description="messages sent at once (a hanging channel holds one)")
+    lease_seconds: float = Field(300, gt=0, description="how long a claimed delivery stays ours")
+    default_channels: list[str] = Field(
+        default_factory=lambda: ["default"], description="channel tags that get alerts nothing else routes")
+    operator_channels: list[str] = Field(
+        default_factory=lambda: ["operator"],
+        description="channel tags that hear about rejected rule edits and dead deliveries")
+    severity_channels: dict[str, list[str]] = Field(
+        default_factory=dict, description="severity -> channel tags, e.g. critical = [\"oncall\"]")
+    digest_channels: list[str] = Field(
+        default_factory=lambda: ["digest"], description="channel tags that get a daily summary of every claim")
+    digest_hour: int = Field(8, ge=0, le=23, description="UTC hour the daily digest goes out")
+
+
 def redact_url(url: str) -> str:
     """scheme://host/*** where the URL names a DNS host, else scheme://***: the user, password, path and
     token-shaped "hosts" of notification URLs (slack://TokenA/TokenB/...) are secrets."""
@@ -88,6 +118,7 @@ class Config(BaseSettings):
     database_url: str | None = Field(
         None, description="SQLAlchemy URL; empty means SQLite at STATE_DIR/claimwatch.db")
     polling: PollingSettings = Field(default_factory=PollingSettings)
+    alerts: AlertSettings = Field(default_factory=AlertSettings)
     channels: list[ChannelSettings] = Field(default_factory=list)
 
     @classmethod

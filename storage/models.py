@@ -60,10 +60,14 @@ class Item(SQLModel, table=True):
     revision: int = Field(default=1, description="1 when first stored, +1 each time its content changes")
     first_seen_at: datetime = Field(sa_type=UTCDateTime)
     changed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    story_id: int | None = Field(default=None, sa_type=BigInteger, description="set when it matched a claim")
+    ledger_at: datetime | None = Field(default=None, sa_type=UTCDateTime, description=(
+        "when this revision was matched into the ledger; None means waiting to be matched"))
 
     __table_args__ = (
         UniqueConstraint("feed_id", "key", name="uq_items_feed_key"),
         Index("ix_items_first_seen", "first_seen_at"),
+        Index("ix_items_ledger_pending", "ledger_at", "id"),
     )
 
 
@@ -87,3 +91,153 @@ class RulesState(SQLModel, table=True):
 
 
 RULES_STATE: Table = RulesState.__table__  # type: ignore[attr-defined]
+
+
+class Story(SQLModel, table=True):
+    """Items that tell the same story (syndicated copies, retitled near-duplicates), folded into one."""
+
+    __tablename__ = "stories"
+
+    id: int | None = Field(default=None, sa_column=Column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True))
+    url: str | None = Field(default=None, sa_type=Text, description="canonical link of its first item")
+    fingerprint: str = Field(max_length=64, description="digest of the normalised lead: exact copies share it")
+    title: str = Field(default="", sa_type=Text)
+    lead: str = Field(default="", sa_type=Text, description="normalised opening words, for fuzzy folding")
+    first_item_id: int = Field(sa_type=BigInteger)
+    first_seen_at: datetime = Field(sa_type=UTCDateTime)
+    last_seen_at: datetime = Field(sa_type=UTCDateTime)
+    copies: int = Field(default=1, description="items folded into it, the first included")
+
+    __table_args__ = (
+        Index("ix_stories_fingerprint", "fingerprint"),
+        Index("ix_stories_url", "url"),
+        Index("ix_stories_first_seen", "first_seen_at"),
+    )
+
+
+class Evidence(SQLModel, table=True):
+    """One item's match to one claim by one speaker, and what the ledger decided about it."""
+
+    __tablename__ = "evidence"
+
+    id: int | None = Field(default=None, sa_column=Column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True))
+    item_id: int = Field(sa_type=BigInteger, foreign_key="items.id", ondelete="CASCADE")
+    story_id: int = Field(sa_type=BigInteger, foreign_key="stories.id")
+    claim_id: str = Field(max_length=100)
+    stance: str = Field(max_length=16)
+    speaker: str = Field(max_length=100, description="actor id, or 'unattributed'")
+    holder: str = Field(max_length=200, description="whose position it is: the speaker's top affiliation, "
+                        "or 'source:<feed>' when unattributed")
+    score: float
+    quote: str = Field(default="", sa_type=Text)
+    why: str = Field(default="", sa_type=Text, description="one line on why it matched")
+    explanation: dict[str, object] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    feed: str = Field(max_length=200)
+    url: str | None = Field(default=None, sa_type=Text)
+    published_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    seen_at: datetime = Field(sa_type=UTCDateTime)
+    decision: str = Field(max_length=32, description="what the ledger made of it: see monitor/alerts/decide.py")
+    alert_id: str | None = Field(default=None, max_length=32)
+
+    __table_args__ = (
+        Index("ix_evidence_claim_seen", "claim_id", "seen_at"),
+        Index("ix_evidence_story", "story_id"),
+        Index("ix_evidence_item", "item_id"),
+    )
+
+
+class ClaimState(SQLModel, table=True):
+    """One row per claim that has evidence: its first corroboration and denial. Locked while a claim's
+    ledger changes, so concurrent daemons decide "first" and "new" one at a time."""
+
+    __tablename__ = "claim_states"
+
+    claim_id: str = Field(primary_key=True, max_length=100)
+    first_corroboration_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    first_denial_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Position(SQLModel, table=True):
+    """A holder's latest stance on a claim and since when: the claim's picture is its positions."""
+
+    __tablename__ = "positions"
+
+    claim_id: str = Field(primary_key=True, max_length=100)
+    holder: str = Field(primary_key=True, max_length=200)
+    stance: str = Field(max_length=16)
+    since: datetime = Field(sa_type=UTCDateTime)
+    last_seen_at: datetime = Field(sa_type=UTCDateTime)
+    last_evidence_id: int = Field(sa_type=BigInteger)
+    last_alerted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    evidence_count: int = 1
+
+
+class Alert(SQLModel, table=True):
+    """The outbox: an alert decided in the same transaction as its evidence, delivered by the notifier."""
+
+    __tablename__ = "alerts"
+
+    id: str = Field(primary_key=True, max_length=32, description="stable: receivers drop duplicates by it")
+    claim_id: str | None = Field(default=None, max_length=100, description="None for operator notices")
+    kind: str = Field(max_length=32)
+    priority: int = Field(description="1 is the most urgent")
+    stance: str | None = Field(default=None, max_length=16)
+    holder: str | None = Field(default=None, max_length=200)
+    evidence_id: int | None = Field(default=None, sa_type=BigInteger)
+    severity: str = Field(default="medium", max_length=16)
+    detail: dict[str, object] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    state: str = Field(max_length=16, description="pending, sent, dead, silenced or recorded")
+    silence_id: int | None = None
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+    __table_args__ = (Index("ix_alerts_claim_created", "claim_id", "created_at"),
+                      Index("ix_alerts_state", "state"))
+
+
+class Delivery(SQLModel, table=True):
+    """One alert to one channel: attempts, backoff, lease and outcome."""
+
+    __tablename__ = "deliveries"
+
+    id: int | None = Field(default=None, sa_column=Column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True))
+    alert_id: str = Field(max_length=32, foreign_key="alerts.id", ondelete="CASCADE")
+    channel: str = Field(max_length=100)
+    group_key: str = Field(max_length=200, description="deliveries sharing it within the window go as one message")
+    state: str = Field(max_length=16, description="pending, sent or dead")
+    attempts: int = 0
+    next_attempt_at: datetime = Field(sa_type=UTCDateTime)
+    last_error: str | None = Field(default=None, sa_type=Text)
+    lease_owner: str | None = Field(default=None, max_length=100)
+    lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+    __table_args__ = (UniqueConstraint("alert_id", "channel", name="uq_deliveries_alert_channel"),
+                      Index("ix_deliveries_due", "state", "next_attempt_at"))
+
+
+class Silence(SQLModel, table=True):
+    """Alerts of a claim (optionally of one speaker) are recorded as silenced, not sent, until it ends."""
+
+    __tablename__ = "silences"
+
+    id: int | None = Field(default=None, primary_key=True)
+    claim_id: str = Field(max_length=100)
+    speaker: str | None = Field(default=None, max_length=100, description="an actor id: speaker or holder")
+    reason: str = Field(sa_type=Text)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    ends_at: datetime = Field(sa_type=UTCDateTime)
+    removed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+STORIES: Table = Story.__table__  # type: ignore[attr-defined]
+EVIDENCE: Table = Evidence.__table__  # type: ignore[attr-defined]
+CLAIM_STATES: Table = ClaimState.__table__  # type: ignore[attr-defined]
+POSITIONS: Table = Position.__table__  # type: ignore[attr-defined]
+ALERTS: Table = Alert.__table__  # type: ignore[attr-defined]
+DELIVERIES: Table = Delivery.__table__  # type: ignore[attr-defined]
+SILENCES: Table = Silence.__table__  # type: ignore[attr-defined]
