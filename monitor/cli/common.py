@@ -1,0 +1,69 @@
+"""What the command groups share: the --config option, loading config and rules or exiting, and formats.
+
+Exit codes: 0 done; 1 the command ran and found problems (invalid rules, ...); 2 it could not run at all
+(bad configuration, unreachable database).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
+
+from monitor.config import Config, load_config
+from monitor.errors import ConfigError, RuleFileError
+from monitor.rulebook.loader import RuleBook, load_rulebook
+from storage.engine import make_engine, upgrade
+
+T = TypeVar("T")
+
+ConfigOption = Annotated[Path | None, typer.Option("--config", "-c", help="claimwatch.toml to read",
+                                                   envvar="CLAIMWATCH_CONFIG", dir_okay=False)]
+JsonOption = Annotated[bool, typer.Option("--json", help="JSON output, for scripts")]
+
+
+def load_config_or_exit(path: Path | None) -> Config:
+    """The configuration, or exit 2 saying what is wrong with it."""
+    try:
+        return load_config(path)
+    except ConfigError as exc:
+        typer.echo(f"claimwatch: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
+def with_store(settings: Config, work: Callable[[Engine], T]) -> T:
+    """Run `work` on the configured database brought up to date; exit 2 when it is unreachable."""
+    engine = make_engine(settings.effective_database_url)
+    try:
+        upgrade(engine)
+        return work(engine)
+    except OperationalError as exc:
+        typer.echo(f"claimwatch: database unavailable: {exc.orig}", err=True)
+        raise typer.Exit(2) from None
+    finally:
+        engine.dispose()
+
+
+def load_rules_or_exit(folder: Path) -> RuleBook:
+    try:
+        return load_rulebook(folder)
+    except RuleFileError as exc:
+        for problem in exc.problems:
+            typer.echo(str(problem))
+        typer.echo("the rules have errors; fix them first (claimwatch rules check)", err=True)
+        raise typer.Exit(1) from None
+
+
+def iso(value: datetime | None) -> str | None:
+    """ISO 8601, or None."""
+    return value.isoformat() if value else None
+
+
+def short(value: datetime | None) -> str:
+    """A compact UTC timestamp for tables, or '-'."""
+    return value.strftime("%Y-%m-%d %H:%M:%S") if value else "-"

@@ -1,0 +1,114 @@
+"""`claimwatch rules ...`: check, test, explain and schema of the analysts' rule files."""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import BaseModel
+
+from monitor.cli.common import ConfigOption, load_config_or_exit, load_rules_or_exit
+from monitor.errors import RuleFileError
+from monitor.matching.matcher import Matcher
+from monitor.rulebook.examples import describe, item_label, run_examples
+from monitor.rulebook.feeds import FeedsFile
+from monitor.rulebook.loader import load_rulebook
+from monitor.rulebook.schema import ActorsFile, ClaimSpec
+
+
+class SchemaKind(StrEnum):
+    """The rule files that have a schema."""
+
+    claim = "claim"
+    actors = "actors"
+    feeds = "feeds"
+
+
+rules_app = typer.Typer(help="The analysts' rule files: feeds, actors and claims.", no_args_is_help=True)
+
+RulesDir = Annotated[Path | None, typer.Argument(help="the rules folder (default: rules_dir from the config)",
+                                                file_okay=False)]
+
+
+def rules_dir(directory: Path | None, config: Path | None) -> Path:
+    return directory if directory is not None else load_config_or_exit(config).rules_dir
+
+
+@rules_app.command("check")
+def rules_check(directory: RulesDir = None, config: ConfigOption = None) -> None:
+    """Validate every rule file; each problem as FILE:LINE:COL: message; exit 1 on any."""
+    folder = rules_dir(directory, config)
+    try:
+        book = load_rulebook(folder)
+    except RuleFileError as exc:
+        for problem in exc.problems:
+            typer.echo(str(problem))
+        files = len({problem.file for problem in exc.problems})
+        typer.echo(f"{len(exc.problems)} problem{'s' * (len(exc.problems) != 1)} in {files} "
+                   f"file{'s' * (files != 1)}", err=True)
+        raise typer.Exit(1) from None
+    active = sum(claim.status == "active" for claim in book.claims)
+    typer.echo(f"{folder}: OK: {len(book.feeds)} feeds, {len(book.actors)} actors, "
+               f"{len(book.claims)} claims ({active} active)")
+
+
+@rules_app.command("test")
+def rules_test(directory: RulesDir = None, config: ConfigOption = None) -> None:
+    """Run every claim's examples through the real matcher; print each failure explained; exit 1 on any."""
+    book = load_rules_or_exit(rules_dir(directory, config))
+    results = run_examples(book)
+    failures = [result for result in results if not result.passed]
+    for result in failures:
+        wanted = result.expected + (f" by {result.expected_speaker}" if result.expected_speaker else "")
+        found = result.got + (f" (speakers: {', '.join(result.speakers)})" if result.expected_speaker else "")
+        typer.echo(f"FAIL {result.claim_id} example {result.index + 1}: expected {wanted}, got {found}")
+        typer.echo(f"  text: {result.text}")
+        for line in describe(result.explanation):
+            typer.echo(f"  {line}")
+    typer.echo(f"{len(results) - len(failures)} passed, {len(failures)} failed")
+    if failures:
+        raise typer.Exit(1)
+
+
+@rules_app.command("explain")
+def rules_explain(claim_id: Annotated[str, typer.Argument(help="the claim's id")],
+                  text: Annotated[str | None, typer.Option("--text", help="the item text")] = None,
+                  file: Annotated[Path | None, typer.Option("--file", help="read the item text from a file",
+                                                            exists=True, dir_okay=False)] = None,
+                  directory: Annotated[Path | None, typer.Option("--rules", help="rules folder")] = None,
+                  config: ConfigOption = None) -> None:
+    """Why an item matches a claim or not: spans and fuzzy scores, stance cues, speaker, label and score."""
+    if (text is None) == (file is None):
+        typer.echo("claimwatch: give the item as --text '...' or --file PATH (one of them)", err=True)
+        raise typer.Exit(2)
+    body = text if text is not None else file.read_text(encoding="utf-8")  # type: ignore[union-attr]
+    book = load_rules_or_exit(rules_dir(directory, config))
+    if book.claim(claim_id) is None:
+        known = ", ".join(claim.id for claim in book.claims)
+        typer.echo(f"claimwatch: no claim {claim_id!r}; claims: {known}", err=True)
+        raise typer.Exit(2)
+    matcher = Matcher(book.ruleset([claim.id for claim in book.claims]))
+    title, _, rest = body.strip().partition("\n")
+    matches = [match for match in matcher.match(title, rest) if match.claim_id == claim_id]
+    label, score = item_label(matches)
+    typer.echo(f"claim: {claim_id}\nlabel: {label} (score {score:.2f})")
+    for match in matches:
+        quote = f" -- {match.quote.text!r}" if match.quote else ""
+        typer.echo(f"speaker {match.speaker} ({match.speaker_affiliation or 'no affiliation'}): "
+                   f"{match.label} {match.score:.2f}{quote}")
+    for line in describe(matcher.explain(claim_id, title, rest)):
+        typer.echo(line)
+
+
+@rules_app.command("schema")
+def rules_schema(kind: Annotated[SchemaKind, typer.Argument(help="which file's schema")] = SchemaKind.claim) -> None:
+    """Print the JSON Schema of a rule file, for editors that validate YAML as you type."""
+    models: dict[SchemaKind, type[BaseModel]] = {
+        SchemaKind.claim: ClaimSpec, SchemaKind.actors: ActorsFile, SchemaKind.feeds: FeedsFile}
+    model = models[kind]
+    schema = model.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    typer.echo(json.dumps(schema, indent=2, ensure_ascii=False))

@@ -1,0 +1,154 @@
+"""The service commands: run, demo, status, db upgrade, feeds list, evaluate."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from sqlalchemy.exc import OperationalError
+
+from monitor import daemon
+from monitor.cli.common import ConfigOption, iso, load_config_or_exit, short
+from monitor.demo import run_demo
+from monitor.logs import make_logger
+from monitor.matching.evaluate import PairsFileError, evaluate_csv
+from storage.engine import make_engine, upgrade
+from storage.feeds import list_feeds
+from storage.rules_state import rules_statuses
+
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+feeds_app = typer.Typer(help="The feeds from rules/feeds.yaml and their polling state.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the service commands to the top-level app."""
+    app.command()(run)
+    app.command()(demo)
+    app.command()(status)
+    app.command()(evaluate)
+    app.add_typer(db_app, name="db")
+    app.add_typer(feeds_app, name="feeds")
+
+
+def run(config: ConfigOption = None,
+        once: Annotated[bool, typer.Option("--once", help="poll every due feed once, then exit")] = False,
+        ) -> None:
+    """Run the daemon: poll feeds on schedule until SIGTERM (or once, with --once)."""
+    settings = load_config_or_exit(config)
+    log = make_logger()
+    try:
+        if once:
+            daemon.run_once(settings, log)
+        else:
+            daemon.run_forever(settings, log)
+    except OperationalError as exc:
+        log.error("database.unavailable", error=str(exc.orig))
+        raise typer.Exit(2) from None
+
+
+def demo(keep: Annotated[Path | None, typer.Option(help="keep the state in this folder")] = None) -> None:
+    """Poll the bundled sample feeds from a loopback server into a fresh SQLite file and show the result."""
+    run_demo(sys.stdout, keep)
+
+
+def status(config: ConfigOption = None,
+           as_json: Annotated[bool, typer.Option("--json", help="one JSON object, for scripts")] = False) -> None:
+    """Feeds by state, stored items, and each running daemon's rules; exit 1 when the rules in force are
+    not the ones on disk (a bad edit was rejected) or no feed is healthy."""
+    settings = load_config_or_exit(config)
+    engine = make_engine(settings.effective_database_url)
+    try:
+        upgrade(engine)
+        feeds = list_feeds(engine)
+        daemons = rules_statuses(engine)
+    except OperationalError as exc:
+        typer.echo(f"claimwatch: database unavailable: {exc.orig}", err=True)
+        raise typer.Exit(2) from None
+    counts = Counter(row.status for row in feeds)
+    rejected = [daemon for daemon in daemons if not daemon.ok]
+    healthy = not rejected and (not feeds or counts["ok"] + counts["new"] > 0)
+    report = {
+        "healthy": healthy,
+        "feeds": dict(sorted(counts.items())),
+        "items": sum(row.items for row in feeds),
+        "daemons": [{"owner": d.owner, "rules_ok": d.ok, "rules_fingerprint": d.fingerprint,
+                     "rules_loaded_at": iso(d.loaded_at), "checked_at": iso(d.checked_at),
+                     "active_claims": d.claims, "rule_problems": d.problems} for d in daemons],
+    }
+    if as_json:
+        typer.echo(json.dumps(report, indent=2))
+    else:
+        typer.echo(f"{'healthy' if healthy else 'UNHEALTHY'}: feeds " +
+                   (", ".join(f"{n} {state}" for state, n in sorted(counts.items())) or "none") +
+                   f"; {report['items']} items stored")
+        for daemon in daemons:
+            state = "rules ok" if daemon.ok else f"rules REJECTED ({len(daemon.problems)} problems)"
+            typer.echo(f"daemon {daemon.owner}: {state}; {daemon.claims} active claims "
+                       f"since {short(daemon.loaded_at)}")
+            for problem in daemon.problems:
+                typer.echo(f"  {problem}")
+    if not healthy:
+        raise typer.Exit(1)
+
+
+@db_app.command("upgrade")
+def db_upgrade(config: ConfigOption = None) -> None:
+    """Apply every pending schema migration."""
+    settings = load_config_or_exit(config)
+    engine = make_engine(settings.effective_database_url)
+    try:
+        upgrade(engine)
+    except OperationalError as exc:
+        typer.echo(f"claimwatch: database unavailable: {exc.orig}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"database at the newest schema: {engine.url.render_as_string(hide_password=True)}")
+
+
+@feeds_app.command("list")
+def feeds_list(config: ConfigOption = None,
+               as_json: Annotated[bool, typer.Option("--json", help="a JSON list, for scripts")] = False) -> None:
+    """Each feed's URL, status, last and next poll, consecutive errors, last error and stored items."""
+    settings = load_config_or_exit(config)
+    engine = make_engine(settings.effective_database_url)
+    try:
+        upgrade(engine)
+        rows = list_feeds(engine)
+    except OperationalError as exc:
+        typer.echo(f"claimwatch: database unavailable: {exc.orig}", err=True)
+        raise typer.Exit(2) from None
+    if as_json:
+        typer.echo(json.dumps([{
+            "name": row.name, "url": row.url, "status": row.status, "last_result": row.last_result,
+            "last_poll": iso(row.last_poll),
+            "next_poll": iso(row.next_poll), "consecutive_errors": row.consecutive_errors,
+            "last_error": row.last_error, "items": row.items, "tags": row.tags} for row in rows], indent=2))
+        return
+    typer.echo(format_feed_table(rows))
+
+
+def evaluate(pairs: Annotated[Path, typer.Argument(help="CSV with id,claim,title,text", exists=True, dir_okay=False)],
+             output: Annotated[Path, typer.Option("-o", "--output", help="predictions CSV: id,label,score")]) -> None:
+    """Label each (claim, headline/text) pair: corroborates, denies, discusses or unrelated."""
+    try:
+        written = evaluate_csv(pairs, output)
+    except PairsFileError as exc:
+        typer.echo(f"claimwatch: {pairs}: {exc}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"{written} predictions written to {output}", err=True)
+
+
+def format_feed_table(rows: list) -> str:  # type: ignore[type-arg]
+    """A fixed-width table of feeds for a terminal."""
+    header = ("NAME", "STATUS", "ITEMS", "ERRORS", "LAST POLL", "NEXT POLL", "URL / LAST ERROR")
+    lines = [header]
+    for row in rows:
+        detail = row.url + (f"  ({row.last_error})" if row.last_error else "")
+        lines.append((row.name, row.status, str(row.items), str(row.consecutive_errors),
+                      short(row.last_poll), short(row.next_poll), detail))
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header) - 1)]
+    return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=False))
+                     + "  " + line[-1] for line in lines)
