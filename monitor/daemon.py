@@ -23,21 +23,22 @@ from sqlalchemy import Engine
 from structlog.typing import FilteringBoundLogger
 from watchfiles import watch
 
+from monitor.alerts.ledger import Ledger
 from monitor.config import Config
 from monitor.feeds.fetch import Fetcher, FetchLimits
 from monitor.feeds.parser_pool import ParserPool
 from monitor.feeds.schedule import Cadence
-from monitor.matching.matcher import Matcher
 from monitor.pipeline import Ingest
 from monitor.poller import Poller
 from monitor.rulebook.loader import RuleBook
-from monitor.rulebook.reload import ReloadOutcome, RulesKeeper
+from monitor.rulebook.reload import ActiveRules, ReloadOutcome, RulesKeeper
 from storage.engine import make_engine, upgrade
 from storage.feeds import lease_owners, release_leases, sync_catalog
 from storage.poll_batch import PollBatch
 from storage.rules_state import forget_rules_state, record_rules_load
 
 Clock = Callable[[], datetime]
+BACKLOG_SECONDS = 30
 
 
 def utc_now() -> datetime:
@@ -82,10 +83,9 @@ class Rules:
                           problems=[str(problem) for problem in outcome.problems])
         return outcome
 
-    def matcher(self) -> Matcher | None:
-        """The matcher of the rules in force (None before any valid load); read once per refresh."""
-        current = self.keeper.current
-        return current.matcher if current else None
+    def current(self) -> ActiveRules | None:
+        """The rules in force (None before any valid load); read once per item."""
+        return self.keeper.current
 
     def forget(self) -> None:
         """Remove this daemon's status row (on a clean stop)."""
@@ -120,13 +120,13 @@ def _process_alive(pid: int) -> bool:
 
 @contextmanager
 def poller_for(config: Config, engine: Engine, log: FilteringBoundLogger, clock: Clock = utc_now, *,
-               owner: str | None = None, matcher: Callable[[], Matcher | None] = lambda: None) -> Iterator[Poller]:
+               owner: str | None = None, ledger: Ledger | None = None) -> Iterator[Poller]:
     """A Poller with its fetcher and parser processes, all closed on exit."""
     polling = config.polling
     fetcher = Fetcher(FetchLimits.from_settings(polling), pool_size=polling.workers)
     parsers = ParserPool(polling.parser_processes, polling.parse_timeout_seconds)
     ingest = Ingest(engine=engine, fetcher=fetcher, parsers=parsers, cadence=Cadence.from_settings(polling),
-                    clock=clock, rng=random.Random(), log=log, matcher=matcher, batch=PollBatch(engine))
+                    clock=clock, rng=random.Random(), log=log, ledger=ledger, batch=PollBatch(engine))
     release_dead_leases(engine, log)
     poller = Poller(ingest, owner=owner or make_owner(), workers=polling.workers, per_host=polling.per_host,
                     lease=timedelta(seconds=polling.lease_seconds))
@@ -145,8 +145,10 @@ def run_once(config: Config, log: FilteringBoundLogger, clock: Clock = utc_now) 
     rules = Rules(config, engine, log, owner, clock)
     try:
         rules.reload("start")
-        with poller_for(config, engine, log, clock, owner=owner, matcher=rules.matcher) as poller:
+        ledger = Ledger(engine, config, rules.current, clock, log)
+        with poller_for(config, engine, log, clock, owner=owner, ledger=ledger) as poller:
             polled = poller.run_once()
+        ledger.backlog()
         log.info("run.once_done", polled=polled)
         return polled
     finally:
@@ -183,9 +185,12 @@ def run_forever(config: Config, log: FilteringBoundLogger, clock: Clock = utc_no
         watcher = threading.Thread(target=_watch_rules, args=(config.rules_dir, reload_requested, stop, log),
                                    name="rules-watch", daemon=True)
         watcher.start()
-        with poller_for(config, engine, log, clock, owner=owner, matcher=rules.matcher) as poller:
+        ledger = Ledger(engine, config, rules.current, clock, log)
+        with poller_for(config, engine, log, clock, owner=owner, ledger=ledger) as poller:
             scheduler = BackgroundScheduler(timezone=UTC)
             scheduler.add_job(poller.tick, "interval", seconds=config.polling.tick_seconds, id="poll",
+                              max_instances=1, coalesce=True, next_run_time=utc_now())
+            scheduler.add_job(ledger.backlog, "interval", seconds=BACKLOG_SECONDS, id="ledger-backlog",
                               max_instances=1, coalesce=True, next_run_time=utc_now())
             scheduler.start()
             log.info("daemon.started", database=engine.url.render_as_string(hide_password=True))

@@ -122,14 +122,14 @@ def _print_items(out: TextIO, config: Config) -> None:
 
 def _print_matches(out: TextIO, config: Config, log_text: str) -> None:
     matches = [event for line in log_text.splitlines() if line.startswith("{")
-               for event in [json.loads(line)] if event.get("event") == "item.matched"]
+               for event in [json.loads(line)] if event.get("event") == "evidence.recorded"]
     engine = make_engine(config.effective_database_url)
     with engine.connect() as connection:
         titles = dict(connection.execute(select(ITEMS.c.id, ITEMS.c.title)).all())
     engine.dispose()
     out.write(f"\nMatches against the example claims ({len(matches)}):\n")
     for event in sorted(matches, key=lambda e: (e["claim_id"], e["item_id"])):
-        speaker = event["speaker"] + (f" ({event['affiliation']})" if event.get("affiliation") else "")
+        speaker = event["speaker"] + (f" ({event['holder']})" if event["holder"] != event["speaker"] else "")
         out.write(f"  {event['claim_id']}: {event['stance']:<12} by {speaker}\n      {titles[event['item_id']]}\n")
 
 

@@ -1,7 +1,11 @@
 """One feed refresh, top to bottom. The order of the stages is written here and nowhere else:
 
     fetch (conditional GET) -> parse (in a parser process, time-limited) -> store items and the feed's
-    next poll in one transaction -> match new and changed items against the rules in force -> log
+    next poll in one transaction -> log -> record: match the new and changed items against the rules in
+    force into the claim ledger, with their alerts in the outbox (one transaction per item)
+
+Stored items wait in the database until the ledger has recorded them, so a process killed between the
+two stages loses nothing: the daemon's backlog pass records them later.
 """
 
 from __future__ import annotations
@@ -13,13 +17,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from structlog.typing import FilteringBoundLogger
 
+from monitor.alerts.ledger import Ledger
 from monitor.errors import FetchError, ParseError, TransientFetchError
 from monitor.feeds import schedule
 from monitor.feeds.fetch import Fetched, Fetcher
 from monitor.feeds.parser_pool import ParserPool
-from monitor.matching.matcher import Matcher
 from storage.feeds import LeasedFeed, PollResult
 from storage.items import ItemRecord, StoreOutcome, store_poll
 from storage.poll_batch import PollBatch
@@ -36,7 +41,7 @@ class Ingest:
     clock: Callable[[], datetime]
     rng: random.Random
     log: FilteringBoundLogger
-    matcher: Callable[[], Matcher | None] = lambda: None
+    ledger: Ledger | None = None
     batch: PollBatch | None = None
 
 
@@ -66,22 +71,18 @@ def refresh_feed(ingest: Ingest, feed: LeasedFeed) -> StoreOutcome:
     else:
         outcome = store_poll(ingest.engine, feed, result, items, ingest.clock())
     _log(ingest.log, feed, result, outcome, time.perf_counter() - started)
-    _match(ingest, feed, items, outcome)
+    _record(ingest, feed, outcome)
     return outcome
 
 
-def _match(ingest: Ingest, feed: LeasedFeed, items: list[ItemRecord], outcome: StoreOutcome) -> None:
-    """Match the items this poll stored or changed; each match is logged (the ledger records it)."""
-    matcher = ingest.matcher()
-    if matcher is None or not outcome.keys:
+def _record(ingest: Ingest, feed: LeasedFeed, outcome: StoreOutcome) -> None:
+    """Record the items this poll stored or changed into the ledger; a failure leaves them waiting."""
+    if ingest.ledger is None or not outcome.keys:
         return
-    by_key = {record.key: record for record in items}
-    for item_id, key in outcome.keys.items():
-        record = by_key[key]
-        for match in matcher.match(record.title, "\n\n".join(filter(None, (record.summary, record.content)))):
-            ingest.log.info("item.matched", feed_id=feed.id, item_id=item_id, claim_id=match.claim_id,
-                            stance=match.label, speaker=match.speaker, affiliation=match.speaker_affiliation,
-                            score=round(match.score, 3), url=record.url)
+    try:
+        ingest.ledger.record(outcome.keys)
+    except SQLAlchemyError as exc:
+        ingest.log.warning("ledger.failed", feed_id=feed.id, error=str(exc), retry="the backlog pass records them")
 
 
 def _success(ingest: Ingest, feed: LeasedFeed, fetched: Fetched, status: str,

@@ -12,6 +12,7 @@ from xml.sax.saxutils import escape
 
 from sqlalchemy import Engine
 
+from monitor.alerts.ledger import Ledger
 from monitor.config import Config, PollingSettings
 from monitor.daemon import Rules, make_owner, poller_for
 from monitor.logs import make_logger
@@ -73,7 +74,8 @@ def ingest_stack(config: Config, engine: Engine, clock: FakeClock | None = None)
     owner = make_owner()
     rules = Rules(config, engine, log, owner, clock)
     rules.reload("test")
-    with poller_for(config, engine, log, clock, owner=owner, matcher=rules.matcher) as poller:
+    with poller_for(config, engine, log, clock, owner=owner,
+                    ledger=Ledger(engine, config, rules.current, clock, log)) as poller:
         yield poller
 
 
