@@ -144,7 +144,8 @@ def test_broken_edit_keeps_matching_with_the_old_rules(tmp_path: Path, rules_dir
     feed_server.add("/a.xml", Reply(body=rss([first])))
     (rules_dir / "feeds.yaml").write_text(f"feeds:\n  - name: a\n    url: {feed_server.url('/a.xml')}\n")
     daemon = daemon_factory()
-    daemon.wait_for(lambda ev: any(e["event"] == "evidence.recorded" and e["claim_id"] == "c" for e in ev), "first match")
+    daemon.wait_for(lambda ev: any(e["event"] == "evidence.recorded" and e["claim_id"] == "c" for e in ev),
+                    "first match")
     (rules_dir / "claims" / "c.yaml").write_text(CLAIM + "keyphrases: [lethal aid, lethal aid]\n")
     daemon.process.send_signal(signal.SIGHUP)
     daemon.wait_for(lambda ev: _count("rules.kept")(ev) >= 1, "the bad edit to be rejected")
