@@ -54,3 +54,37 @@ def test_affiliation_chain_tops_out() -> None:
     assert top_affiliation("us-national-security-adviser", actors) == "us-government"
     assert top_affiliation("china-president", actors) == "china"
     assert top_affiliation("china", actors) == "china"
+
+
+OBJECT_CASES = [
+    # (text, speaker): names governed by prepositions or quoted earlier do not speak
+    ("Beijing says it never sent weapons to any party in the Ukraine conflict and accuses Britain of lies.",
+     "china"),
+    ("Washington has not seen China sending weapons to Russia, the White House said, hours after Grant Shapps "
+     "said it was.", "us-government"),
+    ("There was no comment from China's embassy in London after Grant Shapps said China is sending weapons "
+     "to Russia.", "chinese-embassy-uk"),
+    ("UK says China is sending weapons to Russia", "uk-government"),
+    ("U.S. officials said Beijing helps Moscow with weapons that fill gaps in Russia's defence production, "
+     "stopping short of saying more.", "us-government"),
+]
+
+
+@pytest.mark.parametrize(("text", "speaker"), OBJECT_CASES)
+def test_objects_and_earlier_speakers_do_not_speak(matcher: Matcher, text: str, speaker: str) -> None:
+    """Only the name in subject position of the main attribution speaks for the sentence."""
+    assert {m.speaker for m in matcher.match(text)} == {speaker}
+
+
+def test_continued_quotation_keeps_its_speaker(matcher: Matcher) -> None:
+    """A quoted paragraph right after an attributed quotation is the same speaker's."""
+    text = ('"China sends no weapons to Russia," China\'s foreign ministry said. '
+            '"We urge Britain to stop spreading baseless smears about weapons for Russia."')
+    assert {m.speaker for m in matcher.match(text)} == {"chinese-foreign-ministry"}
+
+
+def test_the_spokesperson_is_the_previous_speaker(matcher: Matcher) -> None:
+    """'the spokesperson said' refers to the speaker named just before."""
+    text = ("China's foreign ministry said China sends no weapons to Russia. "
+            "The weapons claims are false, the spokesperson said.")
+    assert {m.speaker for m in matcher.match(text)} == {"chinese-foreign-ministry"}

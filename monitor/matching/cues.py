@@ -84,6 +84,7 @@ PHRASES: Mapping[str, tuple[str, ...]] = {
         r"\bappears?\s+to\b", r"\bseems?\s+to\b", r"\bif\s+true\b", r"\bit\s+is\s+unclear\b", r"\bremains?\s+unclear\b",
         r"\blooking\s+into\b", r"\bwarned?\s+(?:about|that|of)\b", r"\bquestions?\s+(?:over|about|raised)\b",
         r"\bwithout\s+providing\s+evidence\b", r"\bcould\s+not\s+(?:be\s+)?(?:independently\s+)?verif",
+        r"\bstop(?:s|ped|ping)?\s+short\s+of\b",
     ),
     "assert": (
         r"\bwe\s+have\s+evidence\b", r"\bevidence\s+(?:shows|showed|that)\b", r"\bcan\s+(?:reveal|confirm)\b",
@@ -144,8 +145,9 @@ def word_cues(tokens: Sequence[str], claim_positions: frozenset[int]) -> list[Cu
             continue
         if family == "deny" and token in _DENY_VERBS:
             following = tokens[index + 1:index + 5]
-            governed = [i for i, w in enumerate(following, index + 1)
-                        if w in _DENY_NOUNS or WORD_FAMILY.get(w) == "deny"]
+            # Only a deny *noun* is governed ("rejected China's denial"); "rejected it as groundless"
+            # is a plain denial.
+            governed = [i for i, w in enumerate(following, index + 1) if w in _DENY_NOUNS]
             if governed and following[:1] not in (["that"], ["it"], ["they"]):
                 consumed.add(governed[0])
                 text = " ".join(tokens[index:governed[0] + 1])

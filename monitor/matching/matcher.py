@@ -6,8 +6,12 @@ Contract of `Matcher.match(title, text)`:
 - a candidate claim is *relevant* when at least one of its sentences is about it on its own (keyphrase, or
   anchor plus content words, or a close fuzzy match of the statement); for claims built from a bare
   statement the fitted relatedness model must agree as well;
-- sentences that only point back ("We have not seen that to date", "no comment on the claims") inherit
-  relevance from an earlier relevant sentence when they carry a stance cue;
+- a claim whose rule names subject actors needs one of them in the item (exact or fuzzy alias): Russian
+  drones over Kharkiv are not "China is supplying lethal aid to Russia". A sentence is about such a claim on
+  its own only when the subject is near the claim's words: in the same sentence, or in the headline;
+- sentences that only point back ("We have not seen that to date", "no comment on the claims"), or that
+  repeat the claim without its subject, inherit relevance from a relevant (or inheriting) sentence at most
+  two sentences before when they carry a stance cue;
 - every relevant sentence gets a speaker (`speaker.py`) and a stance; sentences are grouped by speaker
   actor and each group yields one `Match` (label = argmax of the group's mean stance probabilities).
   Unattributed sentences (and the headline without attribution) form the UNATTRIBUTED group, read in the
@@ -44,7 +48,7 @@ from monitor.matching.score import (
     sentence_evidence,
     with_fuzzy,
 )
-from monitor.matching.speaker import UNKNOWN, Speaker, resolve
+from monitor.matching.speaker import UNKNOWN, Speaker, resolve, shortened_prefix
 from monitor.matching.stance import STANCES, UnitCues, unit_features
 from monitor.matching.weights import Models, default_models
 
@@ -97,6 +101,7 @@ class Matcher:
         table = actor_table(ruleset.actors)
         self.profiles = tuple(compile_claim(claim, table) for claim in ruleset.claims)
         self._by_id = {p.id: i for i, p in enumerate(self.profiles)}
+        self._subjects = {p.id: frozenset(a for a in p.claim.subjects if a in p.anchors) for p in self.profiles}
         self.index = CandidateIndex(self.profiles, ruleset.actors, lenient=lenient)
         self._cues: dict[str, dict[str, tuple[str, ...]]] = {
             p.id: {stance: tuple(fold(c) for c in getattr(p.claim.cues, stance)) for stance in STANCES}
@@ -178,6 +183,9 @@ class Matcher:
             speakers.append(found)
             if found.actor != UNATTRIBUTED:
                 previous = found
+        if speakers and doc.sentences[0].is_title and speakers[0].actor == UNATTRIBUTED:
+            body = [s for s in speakers[1:] if s.actor != UNATTRIBUTED]
+            speakers[0] = shortened_prefix(doc, doc.sentences[0], body, self.ruleset.actors) or speakers[0]
         return speakers
 
     def _assess(self, doc: Doc, scan: Scan, profile: ClaimProfile, candidate: bool,
@@ -185,7 +193,16 @@ class Matcher:
         evidence = [with_fuzzy(doc, profile, e) for e in sentence_evidence(doc, scan, profile)]
         features = relevance_features(doc, profile, evidence, self.models.relevance)
         probability = self.models.relevance.probability(features)
-        own = [is_relevant(e, profile) for e in evidence]
+        subjects = self._subjects[profile.id]
+        named = not subjects or any(s in scan.anchors for s in subjects)
+        candidate = candidate and named
+        bearing = [is_relevant(e, profile) for e in evidence]
+        title_subject = bool(subjects) and any(
+            e.sentence.is_title and not subjects.isdisjoint(e.anchors) for e in evidence)
+        # A sentence counts on its own when it names a subject (or the headline does); otherwise it only
+        # carries the claim on from a relevant sentence just before it.
+        own = [b and (not subjects or title_subject or not subjects.isdisjoint(e.anchors))
+               for b, e in zip(bearing, evidence, strict=True)]
         if profile.explicit_keyphrases:
             relevant = candidate and any(own)
         else:
@@ -193,38 +210,43 @@ class Matcher:
             if relevant and not any(own):
                 if not evidence:
                     evidence = [empty_evidence(doc.sentences[0])]
-                    own = [False]
+                    own, bearing = [False], [False]
                 best = max(range(len(evidence)), key=lambda i: (len(evidence[i].positions), -i))
                 own[best] = True
-        reason = self._reason(profile, candidate, any(own), probability)
+        reason = self._reason(profile, candidate, any(own), probability, named)
         if not candidate and not any(own):
             return Assessment(profile, candidate, False, probability, reason, tuple(evidence), (), features)
-        chosen: dict[int, tuple[SentenceEvidence, bool]] = {
-            e.sentence.index: (e, False) for e, is_own in zip(evidence, own, strict=True) if is_own}
-        for index in sorted(chosen):
-            # Sentences that point back at a relevant one ("We have not seen that") may inherit it.
-            for following in range(index + 1, min(index + 3, len(doc.sentences))):
-                if following not in chosen and refers_back(doc, doc.sentences[following]):
-                    known = next((e for e in evidence if e.sentence.index == following), None)
-                    chosen[following] = (known or empty_evidence(doc.sentences[following]), True)
+        by_index = {e.sentence.index: (e, b) for e, b in zip(evidence, bearing, strict=True)}
+        own_indexes = {e.sentence.index for e, is_own in zip(evidence, own, strict=True) if is_own}
         units: list[Unit] = []
-        for index in sorted(chosen):
-            item, inherited = chosen[index]
+        last: int | None = None
+        for sentence in doc.sentences:
+            index = sentence.index
+            known, carries = by_index.get(index, (None, False))
+            inherited = index not in own_indexes
+            # Sentences that point back at a relevant one ("We have not seen that"), or that repeat the claim
+            # without its subject, inherit it when they carry a stance cue.
+            if inherited and (last is None or index - last > 2 or not (carries or refers_back(doc, sentence))):
+                continue
+            item = known or empty_evidence(sentence)
             cues_outlet = self._unit_cues(doc, profile, item, speaker_view=False)
             if inherited and not any(f in cues_outlet.features for f in _INHERITING_CUES):
                 continue
+            last = index
             speaker = speakers[index]
             outlet = self.models.stance.probabilities(cues_outlet.features)
             spoken = outlet
             if speaker.actor != UNATTRIBUTED:
                 spoken = self.models.stance.probabilities(
                     self._unit_cues(doc, profile, item, speaker_view=True).features)
-            units.append(Unit(item.sentence, speaker, outlet, spoken, cues_outlet, inherited))
+            units.append(Unit(sentence, speaker, outlet, spoken, cues_outlet, inherited))
         return Assessment(profile, candidate, relevant, probability, reason, tuple(evidence), tuple(units),
                           features)
 
     @staticmethod
-    def _reason(profile: ClaimProfile, candidate: bool, own: bool, probability: float) -> str:
+    def _reason(profile: ClaimProfile, candidate: bool, own: bool, probability: float, named: bool) -> str:
+        if not named:
+            return "not a candidate: the item names none of the claim's subjects"
         if not candidate:
             return ("not a candidate: the item does not name one of the claim's anchors together with a "
                     "keyphrase or content word of its statement")

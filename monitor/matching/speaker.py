@@ -5,13 +5,19 @@ Patterns, on the sentence's folded words and the actor names the index found in 
 - "<name> said / told Reuters / denied / warned ...", "with <name> saying that ..."
 - inverted after a quotation: '"...," said <name>'
 - "according to <name>", "a senior U.S. official told Reuters" (the name inside the noun phrase)
-- a headline prefix: "Beijing: ...", "Pentagon: ..."
+- a headline prefix: "Beijing: ...", "Pentagon: ..."; a prefix that shortens the name of a speaker of the
+  body ("Defence Secretary: ..." over a story quoting the British Defence Secretary) is that speaker
 - "no comment from <name>", "<name> declined to comment"
-- "He said" / "she added": the previous sentence's speaker
+- "He said" / "she added" / "the spokesperson said": the previous sentence's speaker
+- a quotation that opens a sentence without attribution continues the previous speaker's quotation
 
-When several attributions are found, the most specific actor wins (the longest affiliation chain, then the
-last one). Names that are no actor of the RuleSet leave the speaker UNATTRIBUTED, with the words kept as
-evidence.
+A name speaks only from subject position: a name governed by a preposition ("aid to Russia", "into
+Ukraine", "in the Ukraine conflict"), opening a relative clause ("a plan that Kyiv dismissed"), or a
+possessive right before a noun use of the verb ("Shapps' claims") is the object or setting of the sentence,
+not its speaker. An attribution inside a subordinate clause ("..., hours after Shapps said ...") reports what
+someone said earlier; it speaks for the sentence only when the sentence has no main attribution. Among the
+remaining attributions the most specific actor wins (the longest affiliation chain, then the last one).
+Names that are no actor of the RuleSet leave the speaker UNATTRIBUTED.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from monitor.matching.derive import affiliation_chain
+from monitor.matching.derive import actor_terms, affiliation_chain
 from monitor.matching.index import Hit
 from monitor.matching.model import UNATTRIBUTED, Actor
 from monitor.matching.normalize import Doc, Sentence
@@ -35,6 +41,25 @@ asserted asserts disputed disputes refuted refutes called calls
 _INVERTIBLE = frozenset(["said", "says", "told", "added", "wrote", "tweeted", "stated", "according"])
 _PRONOUNS = frozenset(["he", "she", "they"])
 _FROM_CUES = frozenset(["comment", "response", "reply", "word", "statement"])
+# Words that govern a following name as an object or setting, never as the speaker.
+_PREPOSITIONS = wordset("""
+to into in on at for from of with by over against about toward towards across between among amid onto upon
+through via within without near behind beyond under like than that which whom whose
+""")
+# Determiners and modifiers that may stand between a preposition and the name it governs.
+_DETERMINERS = wordset("""
+the a an its his her their our this that these those northern southern eastern western northeastern
+northwestern southeastern southwestern occupied neighbouring neighboring
+""")
+# Subordinators that put an attribution into a clause about an earlier statement.
+_SUBORDINATORS = wordset("""
+after before since following until when while once hours days weeks
+""")
+# Anaphoric heads: "the spokesperson said" speaks for the previous speaker.
+_ANAPHORS = wordset("""
+spokesperson spokesman spokeswoman official officials ministry minister embassy adviser advisor secretary
+president department office agency government
+""")
 
 
 @dataclass(frozen=True)
@@ -67,7 +92,12 @@ def resolve(
             verb = tokens[pronoun_at]
             return Speaker(previous.actor, previous.affiliation,
                            ((tokens[pronoun_at - 1].start, verb.end, "pronoun"),))
+        if previous is not None and previous.actor != UNATTRIBUTED and tokens and _continues_quote(doc, sentence):
+            return Speaker(previous.actor, previous.affiliation,
+                           ((tokens[0].start, tokens[0].end, "continued quotation"),))
         return UNKNOWN
+    main = [f for f in found if not _subordinate(doc, sentence, f[0])]
+    found = main or found
     hit, verb_index, verb_text = max(found, key=lambda f: (len(affiliation_chain(f[0].key, actors)),
                                                              f[0].first_token))
     chain = affiliation_chain(hit.key, actors)
@@ -116,7 +146,8 @@ def _attributions(doc: Doc, sentence: Sentence, hits: Sequence[Hit]
         if word not in SPEECH_VERBS:
             continue
         hit = _name_before(hits, base, index)
-        if hit is not None and not _inside_quote_only(doc, hit, tokens[index].start):
+        if hit is not None and _is_subject(doc, words, base, hit, index) and not _inside_quote_only(
+                doc, hit, tokens[index].start):
             found.append((hit, index, word))
             continue
         if word in _INVERTIBLE and index > 0 and _after_quote(doc, tokens[index].start):
@@ -124,7 +155,8 @@ def _attributions(doc: Doc, sentence: Sentence, hits: Sequence[Hit]
             if hit is not None:
                 found.append((hit, index, word))
                 continue
-        if index > 0 and words[index - 1] in _PRONOUNS:
+        if index > 0 and (words[index - 1] in _PRONOUNS or (
+                words[index - 1] in _ANAPHORS and index > 1 and words[index - 2] == "the")):
             pronoun_at = index
     return found, pronoun_at
 
@@ -150,3 +182,57 @@ def _after_quote(doc: Doc, offset: int) -> bool:
 def _inside_quote_only(doc: Doc, hit: Hit, verb_start: int) -> bool:
     """A name inside a quotation is not the speaker of the verb after the quotation."""
     return doc.in_quote(hit.start, hit.end) and not doc.in_quote(verb_start, verb_start + 1)
+
+
+def _is_subject(doc: Doc, words: Sequence[str], base: int, hit: Hit, verb_index: int) -> bool:
+    """Whether a name before a speech verb can be its subject (not an object, setting or possessor)."""
+    first, last = hit.first_token - base, hit.last_token - base
+    between = words[last:verb_index]
+    if any(w in ("that", "which", "who", "whom", "whose", "while", "whereas") for w in between):
+        return False
+    if not between and doc.folded[hit.end:hit.end + 1] == "'":
+        return False  # "Shapps' claims", "China's denials": a possessive before a noun
+    tokens = doc.tokens
+    position = first - 1
+    while position >= 0 and words[position] in _DETERMINERS and words[position] != "that":
+        position -= 1
+    if position < 0 or words[position] not in _PREPOSITIONS:
+        return True
+    # Punctuation between the preposition and the name ends the phrase ('"... seen that," Sullivan said').
+    gap = doc.folded[tokens.ends[base + position]:hit.start]
+    return any(c in gap for c in ',;:"()')
+
+
+def _subordinate(doc: Doc, sentence: Sentence, hit: Hit) -> bool:
+    """Whether a name stands in a subordinate clause ("hours after Shapps said", "following Biden's remarks")."""
+    tokens = doc.tokens
+    start = max(sentence.first_token, hit.first_token - 5)
+    for index in range(hit.first_token - 1, start - 1, -1):
+        if "," in doc.folded[tokens.ends[index]:tokens.starts[index + 1]]:
+            return False
+        if tokens.texts[index] in _SUBORDINATORS:
+            return True
+    return False
+
+
+def _continues_quote(doc: Doc, sentence: Sentence) -> bool:
+    """Whether a sentence opens with a quotation (a quoted paragraph continuing the last speaker)."""
+    head = doc.folded[sentence.start:sentence.end].lstrip()
+    return head.startswith('"') and not sentence.is_title
+
+
+def shortened_prefix(doc: Doc, sentence: Sentence, body: Sequence[Speaker], actors: Mapping[str, Actor]
+                     ) -> Speaker | None:
+    """A headline prefix naming a body speaker by a shortened alias ("Defence Secretary: ...")."""
+    colon = doc.folded.find(":", sentence.start, sentence.end)
+    if colon <= sentence.start:
+        return None
+    prefix = " ".join(doc.folded[sentence.start:colon].split())
+    if not prefix or len(prefix.split()) > 4:
+        return None
+    for speaker in body:
+        actor = actors.get(speaker.actor)
+        if actor is not None and any(t == prefix or t.endswith(" " + prefix) for t in actor_terms(actor)):
+            return Speaker(speaker.actor, speaker.affiliation, ((sentence.start, colon, "name"),
+                                                                (colon, colon + 1, "attribution::")))
+    return None
