@@ -146,10 +146,10 @@ def story_claims(connection: Connection, story_id: int) -> set[str]:
 def positions(connection: Connection, claim_id: str) -> dict[str, PositionRow]:
     """Every holder's position on the claim."""
     rows = connection.execute(select(POSITIONS).where(POSITIONS.c.claim_id == claim_id)).mappings().all()
-    return {row["holder"]: _position(row) for row in rows}
+    return {row["holder"]: position_from_row(row) for row in rows}
 
 
-def _position(row: RowMapping) -> PositionRow:
+def position_from_row(row: RowMapping) -> PositionRow:
     return PositionRow(row["holder"], row["stance"], row["since"], row["last_seen_at"], row["last_alerted_at"],
                        row["evidence_count"])
 
@@ -166,7 +166,10 @@ def link_alert(connection: Connection, evidence_id: int, alert_id: str) -> None:
 
 def save_position(connection: Connection, claim_id: str, holder: str, *, stance: str, evidence_id: int,
                   now: datetime, previous: PositionRow | None, alerted: bool) -> PositionRow:
-    """Set the holder's stance (its `since` moves only when the stance changes); returns the new position."""
+    """Set the holder's stance (its `since` moves only when the stance changes); returns the new position.
+
+    `alerted` marks the position as announced now (an alert, or one held back by a silence or by age):
+    the claim's realert window runs from there."""
     since = previous.since if previous is not None and previous.stance == stance else now
     last_alerted = now if alerted else (previous.last_alerted_at if previous else None)
     count = (previous.evidence_count if previous else 0) + 1

@@ -158,7 +158,7 @@ class Ledger:
                 if decision.updates_position and match.label in STANCES_HELD:
                     held[holder] = store.save_position(connection, claim_id, holder, stance=match.label,
                                                        evidence_id=evidence_id, now=now, previous=held.get(holder),
-                                                       alerted=decision.alerts)
+                                                       alerted=decision.outcome != "quiet")
                     store.mark_claim_stance(connection, claim_id, match.label, now)
                     picture = decisions.ClaimPicture(picture.corroborated or match.label == "corroborates",
                                                      picture.denied or match.label == "denies")

@@ -1,0 +1,162 @@
+"""`claimwatch claims ...` (each claim's picture and timeline) and `claimwatch silence ...`."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
+
+import typer
+from sqlalchemy import Engine
+
+from monitor.cli.common import ConfigOption, JsonOption, iso, load_config_or_exit, load_rules_or_exit, short, with_store
+from monitor.rulebook.durations import parse_duration
+from monitor.rulebook.loader import RuleBook
+from storage.claims import claim_positions, claim_summaries, claim_timeline
+from storage.silences import add_silence, list_silences, remove_silence
+
+claims_app = typer.Typer(help="Each tracked claim's picture (who corroborates, who denies) and timeline.",
+                         no_args_is_help=True)
+silence_app = typer.Typer(help="Hold back a claim's alerts (or one speaker's) for a while.", no_args_is_help=True)
+STANCE_WORD = {"corroborates": "corroborate", "denies": "deny"}
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@claims_app.command("list")
+def claims_list(config: ConfigOption = None, as_json: JsonOption = False) -> None:
+    """Every claim in the rules with its status, evidence, stories, and how many corroborate or deny it."""
+    settings = load_config_or_exit(config)
+    book = load_rules_or_exit(settings.rules_dir)
+    summaries = with_store(settings, claim_summaries)
+    rows: list[dict[str, Any]] = []
+    for claim in book.claims:
+        summary = summaries.get(claim.id)
+        rows.append({"id": claim.id, "status": claim.status, "severity": claim.severity,
+                     "statement": claim.statement, "evidence": summary.evidence if summary else 0,
+                     "stories": summary.stories if summary else 0,
+                     "corroborating": summary.corroborating if summary else 0,
+                     "denying": summary.denying if summary else 0,
+                     "last_seen_at": iso(summary.last_seen_at) if summary else None})
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    width = max((len(row["id"]) for row in rows), default=5)
+    typer.echo(f"{'CLAIM':<{width}}  STATUS   SEV       EVIDENCE  STORIES  CORROB  DENY  LAST SEEN")
+    for row in rows:
+        typer.echo(f"{row['id']:<{width}}  {row['status']:<7}  {row['severity']:<8}  {row['evidence']:>8}  "
+                   f"{row['stories']:>7}  {row['corroborating']:>6}  {row['denying']:>4}  "
+                   f"{(row['last_seen_at'] or '-')[:19]}")
+
+
+@claims_app.command("show")
+def claims_show(claim_id: Annotated[str, typer.Argument(help="the claim's id")], config: ConfigOption = None,
+                limit: Annotated[int, typer.Option(help="timeline entries to show, newest kept")] = 100,
+                as_json: JsonOption = False) -> None:
+    """The claim's picture (each holder's stance and since when) and its timeline: who said what, when,
+    where, with links."""
+    settings = load_config_or_exit(config)
+    book = load_rules_or_exit(settings.rules_dir)
+    claim = book.claim(claim_id)
+    if claim is None:
+        typer.echo(f"claimwatch: no claim {claim_id!r}; claims: {', '.join(c.id for c in book.claims)}", err=True)
+        raise typer.Exit(2)
+
+    def read(engine: Engine) -> tuple[list, list]:  # type: ignore[type-arg]
+        return claim_positions(engine, claim_id), claim_timeline(engine, claim_id, limit=limit)
+
+    positions, timeline = with_store(settings, read)
+    names = _names(book)
+    report = {
+        "id": claim.id, "statement": claim.statement, "status": claim.status, "severity": claim.severity,
+        "picture": [{"holder": p.holder, "name": names.get(p.holder, p.holder), "stance": p.stance,
+                     "since": iso(p.since), "last_seen_at": iso(p.last_seen_at), "evidence": p.evidence_count}
+                    for p in positions],
+        "timeline": [{"seen_at": iso(e.seen_at), "published_at": iso(e.published_at), "stance": e.stance,
+                      "speaker": e.speaker, "holder": e.holder, "score": e.score, "source": e.feed, "title": e.title,
+                      "url": e.url, "quote": e.quote, "why": e.why, "decision": e.decision, "alert_id": e.alert_id,
+                      "story_id": e.story_id, "story_copies": e.story_copies} for e in timeline],
+    }
+    if as_json:
+        typer.echo(json.dumps(report, indent=2, ensure_ascii=False))
+        return
+    typer.echo(f"{claim.id} ({claim.status}, {claim.severity}): {claim.statement}\n")
+    for stance in ("corroborates", "denies"):
+        holders = [p for p in positions if p.stance == stance]
+        typer.echo(f"{STANCE_WORD[stance].capitalize()}: " + (", ".join(
+            f"{names.get(p.holder, p.holder)} (since {short(p.since)})" for p in holders) or "nobody"))
+    typer.echo(f"\nTimeline ({len(timeline)} pieces of evidence):")
+    for entry in timeline:
+        alert = f"  alert {entry.alert_id}" if entry.alert_id else ""
+        typer.echo(f"  {short(entry.seen_at)}  {entry.stance:<12} {entry.speaker} ({entry.holder})  "
+                   f"[{entry.decision}]{alert}")
+        typer.echo(f"      {entry.feed}: {entry.title}")
+        if entry.url:
+            typer.echo(f"      {entry.url}")
+        if entry.quote:
+            typer.echo(f"      \"{entry.quote[:200]}\"")
+
+
+def _names(book: RuleBook) -> dict[str, str]:
+    return {actor.id: actor.name for actor in book.actors}
+
+
+@silence_app.command("add")
+def silence_add(claim: Annotated[str, typer.Option("--claim", help="the claim's id")],
+                duration: Annotated[str, typer.Option("--for", help="how long: 90s, 15m, 6h, 2d")],
+                reason: Annotated[str, typer.Option("--reason", help="why, for whoever reads `silence list`")],
+                speaker: Annotated[str | None, typer.Option("--speaker", help="only this actor (speaker or the "
+                                                                               "government it speaks for)")] = None,
+                config: ConfigOption = None) -> None:
+    """Record this claim's alerts (or one speaker's) as silenced instead of sending them, until it expires."""
+    settings = load_config_or_exit(config)
+    try:
+        seconds = float(parse_duration(duration))
+    except ValueError as exc:
+        typer.echo(f"claimwatch: --for: {exc}", err=True)
+        raise typer.Exit(2) from None
+    book = load_rules_or_exit(settings.rules_dir)
+    if book.claim(claim) is None:
+        typer.echo(f"claimwatch: no claim {claim!r}; claims: {', '.join(c.id for c in book.claims)}", err=True)
+        raise typer.Exit(2)
+    if speaker is not None and speaker not in _names(book):
+        typer.echo(f"claimwatch: no actor {speaker!r} in actors.yaml", err=True)
+        raise typer.Exit(2)
+    now = _now()
+    ends = now + timedelta(seconds=seconds)
+    silence_id = with_store(settings, lambda engine: add_silence(
+        engine, claim_id=claim, speaker=speaker, reason=reason, now=now, ends_at=ends))
+    typer.echo(f"silence {silence_id}: {claim}{' / ' + speaker if speaker else ''} until {short(ends)} UTC")
+
+
+@silence_app.command("list")
+def silence_list(config: ConfigOption = None,
+                 include_ended: Annotated[bool, typer.Option("--all", help="also expired and removed ones")] = False,
+                 as_json: JsonOption = False) -> None:
+    """The silences in force (or all of them)."""
+    settings = load_config_or_exit(config)
+    rows = with_store(settings, lambda engine: list_silences(engine, _now(), include_ended=include_ended))
+    if as_json:
+        typer.echo(json.dumps([{"id": r.id, "claim_id": r.claim_id, "speaker": r.speaker, "reason": r.reason,
+                                "created_at": iso(r.created_at), "ends_at": iso(r.ends_at),
+                                "removed_at": iso(r.removed_at)} for r in rows], indent=2, ensure_ascii=False))
+        return
+    if not rows:
+        typer.echo("no silences in force")
+    for row in rows:
+        removed = f" (removed {short(row.removed_at)})" if row.removed_at else ""
+        typer.echo(f"{row.id}  {row.claim_id}{' / ' + row.speaker if row.speaker else ''}  until "
+                   f"{short(row.ends_at)}{removed}  {row.reason}")
+
+
+@silence_app.command("remove")
+def silence_remove(silence_id: Annotated[int, typer.Argument(help="the silence's id (silence list)")],
+                   config: ConfigOption = None) -> None:
+    """Lift a silence now; exit 1 when no such silence is in force."""
+    settings = load_config_or_exit(config)
+    if not with_store(settings, lambda engine: remove_silence(engine, silence_id, _now())):
+        typer.echo(f"claimwatch: no silence {silence_id} in force", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"silence {silence_id} removed")
