@@ -77,29 +77,34 @@ def _lease_free(table: FromClause, now: datetime) -> ColumnElement[bool]:
 
 
 def lease_deliveries(engine: Engine, *, now: datetime, owner: str, lease: timedelta, limit: int,
-                     flush: bool = False, alert_ids: Collection[str] | None = None) -> list[LeasedDelivery]:
+                     flush: bool = False, alert_ids: Collection[str] | None = None,
+                     siblings: bool = True) -> list[LeasedDelivery]:
     """Claim up to `limit` due deliveries for `owner` until now + lease, together with every still-pending
     sibling of the same (channel, group_key) even when not yet due, so one claim's alerts inside the
-    grouping window go out as one message. With `flush`, every pending delivery counts as due; `alert_ids`
-    narrows the due ones to those alerts.
+    grouping window go out as one message (`siblings` False leaves them). With `flush`, every pending
+    delivery counts as due; `alert_ids` narrows the due ones to those alerts.
 
     On PostgreSQL both selections lock their rows with FOR UPDATE SKIP LOCKED, so daemons sharing one
     database never claim the same delivery; SQLite serialises writers, which gives the same guarantee.
     """
     if limit <= 0:
         return []
-    due = (select(DELIVERIES.c.channel, DELIVERIES.c.group_key)
+    due = (select(DELIVERIES.c.id, DELIVERIES.c.channel, DELIVERIES.c.group_key)
            .where(DELIVERIES.c.state == "pending", _lease_free(DELIVERIES, now)))
     if not flush:
         due = due.where(DELIVERIES.c.next_attempt_at <= now)
     if alert_ids is not None:
         due = due.where(DELIVERIES.c.alert_id.in_(list(alert_ids)))
     due = due.order_by(DELIVERIES.c.next_attempt_at).limit(limit).with_for_update(skip_locked=True)
-    sibling = DELIVERIES.alias("sibling")
-    chosen = (select(sibling.c.id)
-              .where(sibling.c.state == "pending", _lease_free(sibling, now),
-                     tuple_(sibling.c.channel, sibling.c.group_key).in_(due))
-              .with_for_update(skip_locked=True))
+    picked = due.subquery("due")
+    chosen = select(picked.c.id)
+    if siblings:
+        sibling = DELIVERIES.alias("sibling")
+        groups = select(picked.c.channel, picked.c.group_key)
+        chosen = (select(sibling.c.id)
+                  .where(sibling.c.state == "pending", _lease_free(sibling, now),
+                         tuple_(sibling.c.channel, sibling.c.group_key).in_(groups))
+                  .with_for_update(skip_locked=True))
     claim = (update(DELIVERIES).where(DELIVERIES.c.id.in_(chosen.scalar_subquery()))
              .values(lease_owner=owner, lease_until=now + lease)
              .returning(DELIVERIES.c.id, DELIVERIES.c.alert_id, DELIVERIES.c.channel, DELIVERIES.c.group_key,

@@ -112,7 +112,7 @@ class Notifier:
         report = DeliveryReport()
         leased = lease_deliveries(self._engine, now=self._clock(), owner=self._owner,
                                   lease=timedelta(seconds=self._settings.lease_seconds), limit=ROUND_LIMIT,
-                                  flush=flush, alert_ids=alert_ids)
+                                  flush=flush, alert_ids=alert_ids, siblings=self._settings.grouping_seconds > 0)
         if not leased:
             return report
         report.leased = len(leased)
@@ -121,7 +121,9 @@ class Notifier:
         names = dict(self._names()) if self._names else {}
         grouped: dict[tuple[str, str], list[LeasedDelivery]] = {}
         for delivery in leased:
-            grouped.setdefault((delivery.channel, delivery.group_key), []).append(delivery)
+            # Grouping off (a window of 0): every delivery is a message of its own.
+            key = delivery.group_key if self._settings.grouping_seconds > 0 else f"#{delivery.id}"
+            grouped.setdefault((delivery.channel, key), []).append(delivery)
         futures: dict[Future[SendResult], _Group] = {}
         for (channel_name, _key), deliveries in grouped.items():
             group = _Group(channel_name, tuple(deliveries),

@@ -41,6 +41,7 @@ class _Line:
     label: str
     text: str
     url: str | None = None
+    after: str = ""
 
 
 @dataclass(frozen=True)
@@ -116,8 +117,8 @@ def _section(alert: AlertContext, names: Mapping[str, str]) -> _Section:
     source = _text(detail, "feed")
     when = _when(_text(detail, "published_at")) or _when(_text(detail, "seen_at"))
     title = _text(detail, "title") or _text(detail, "url") or "the item"
-    lines.append(_Line("Source", f"{title} ({', '.join(p for p in (source, when) if p)})" if source or when
-                       else title, _text(detail, "url") or None))
+    where = ", ".join(part for part in (source, when) if part)
+    lines.append(_Line("Source", title, _text(detail, "url") or None, f" ({where})" if where else ""))
     for other in alert.other_sources:
         lines.append(_Line("Also in", f"{other.feed}: {other.title}" if other.title else other.feed, other.url))
     why = _text(detail, "why")
@@ -159,7 +160,7 @@ def _markdown(sections: Sequence[_Section], picture: Sequence[_Line], ids: str) 
         if section.quote:
             out.append(f"> {section.quote}")
         for line in section.lines:
-            text = f"[{line.text}]({line.url})" if line.url else line.text
+            text = (f"[{line.text}]({line.url})" if line.url else line.text) + line.after
             out.append(f"{line.label}: {text}" if line.label else text)
         out.append("")
     if picture:
@@ -177,7 +178,7 @@ def _plain(sections: Sequence[_Section], picture: Sequence[_Line], ids: str) -> 
         if section.quote:
             out.append(f'  "{section.quote}"')
         for line in section.lines:
-            text = f"{line.text} <{line.url}>" if line.url else line.text
+            text = (f"{line.text} <{line.url}>" if line.url else line.text) + line.after
             out.append(f"  {line.label}: {text}" if line.label else f"  {text}")
         out.append("")
     if picture:
@@ -197,7 +198,7 @@ def _html(sections: Sequence[_Section], picture: Sequence[_Line], ids: str) -> s
             out.append(f"<blockquote>{esc(section.quote)}</blockquote>")
         out.append("<ul>")
         for line in section.lines:
-            text = f'<a href="{esc(line.url)}">{esc(line.text)}</a>' if line.url else esc(line.text)
+            text = (f'<a href="{esc(line.url)}">{esc(line.text)}</a>' if line.url else esc(line.text)) + esc(line.after)
             out.append(f"<li><b>{esc(line.label)}:</b> {text}</li>" if line.label else f"<li>{text}</li>")
         out.append("</ul>")
     if picture:
