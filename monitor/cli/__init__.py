@@ -18,7 +18,6 @@ app = typer.Typer(help="Watch news feeds for new corroborations and denials of t
 service.register(app)
 app.add_typer(rules.rules_app, name="rules")
 app.add_typer(alerts.alerts_app, name="alerts")
-app.add_typer(alerts.alerts_app, name="alerts")
 app.add_typer(claims.claims_app, name="claims")
 app.add_typer(claims.silence_app, name="silence")
 
