@@ -13,17 +13,21 @@ import socket
 import threading
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import FrameType
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from structlog.typing import FilteringBoundLogger
 from watchfiles import watch
 
+from monitor.alerts import notices
 from monitor.alerts.ledger import Ledger
+from monitor.alerts.notify import ROUND_LIMIT, Notifier
+from monitor.alerts.routing import operator_route
 from monitor.config import Config
 from monitor.feeds.fetch import Fetcher, FetchLimits
 from monitor.feeds.parser_pool import ParserPool
@@ -34,11 +38,13 @@ from monitor.rulebook.loader import RuleBook
 from monitor.rulebook.reload import ActiveRules, ReloadOutcome, RulesKeeper
 from storage.engine import make_engine, upgrade
 from storage.feeds import lease_owners, release_leases, sync_catalog
+from storage.outbox import delivery_lease_owners, enqueue_once, release_delivery_leases
 from storage.poll_batch import PollBatch
 from storage.rules_state import forget_rules_state, record_rules_load
 
 Clock = Callable[[], datetime]
 BACKLOG_SECONDS = 30
+MAX_FLUSH_ROUNDS = 100
 
 
 def utc_now() -> datetime:
@@ -64,9 +70,11 @@ class Rules:
 
     def __init__(self, config: Config, engine: Engine, log: FilteringBoundLogger, owner: str,
                  clock: Clock = utc_now) -> None:
+        self._config = config
         self._engine = engine
         self._owner = owner
         self._clock = clock
+        self._log = log
         self.keeper = RulesKeeper(config.rules_dir, log, clock, install=self._install)
 
     def _install(self, book: RuleBook) -> None:
@@ -81,7 +89,23 @@ class Rules:
                           loaded_at=current.loaded_at if current else None,
                           claims=sum(c.status == "active" for c in current.book.claims) if current else 0,
                           problems=[str(problem) for problem in outcome.problems])
+        if not outcome.accepted and outcome.problems:
+            self._tell_operators([str(problem) for problem in outcome.problems])
         return outcome
+
+    def _tell_operators(self, problems: list[str]) -> None:
+        targets = operator_route(self._config.channels, self._config.alerts)
+        if not targets:
+            return
+        now = self._clock()
+        notice = notices.rules_rejected(problems, now, rules_dir=str(self._config.rules_dir))
+        if enqueue_once(self._engine, notice, targets, now):
+            self._log.info("alert.queued", alert_id=notice.id, claim_id=None, kind=notice.kind, channels=targets)
+
+    def names(self) -> dict[str, str]:
+        """Actor id -> name in the rules in force, for alert messages."""
+        current = self.keeper.current
+        return {actor.id: actor.name for actor in current.book.actors} if current else {}
 
     def current(self) -> ActiveRules | None:
         """The rules in force (None before any valid load); read once per item."""
@@ -97,15 +121,20 @@ def release_dead_leases(engine: Engine, log: FilteringBoundLogger) -> None:
     restart polls their feeds at once instead of waiting for the leases to expire. Leases of other hosts
     are left to expire: only their own host can tell whether they are alive."""
     host = socket.gethostname()
-    dead = []
-    for owner in lease_owners(engine):
-        owner_host, _, rest = owner.rpartition(":")[0].rpartition(":")
-        pid = rest
-        if owner_host == host and pid.isdigit() and not _process_alive(int(pid)):
-            dead.append(owner)
+    dead = [owner for owner in lease_owners(engine) if _dead_here(owner, host)]
     if dead:
         release_leases(engine, *dead)
         log.info("leases.released", owners=dead, reason="their processes are gone")
+    dead_senders = [owner for owner in delivery_lease_owners(engine) if _dead_here(owner, host)]
+    if dead_senders:
+        release_delivery_leases(engine, *dead_senders)
+        log.info("delivery_leases.released", owners=dead_senders, reason="their processes are gone")
+
+
+def _dead_here(owner: str, host: str) -> bool:
+    """Whether the lease owner (host:pid:suffix, see make_owner) is a process of this host that is gone."""
+    owner_host, _, pid = owner.rpartition(":")[0].rpartition(":")
+    return owner_host == host and pid.isdigit() and not _process_alive(int(pid))
 
 
 def _process_alive(pid: int) -> bool:
@@ -139,19 +168,28 @@ def poller_for(config: Config, engine: Engine, log: FilteringBoundLogger, clock:
 
 
 def run_once(config: Config, log: FilteringBoundLogger, clock: Clock = utc_now) -> int:
-    """Poll every due feed once; returns how many feeds were polled."""
+    """Poll every due feed once, record what the items bring, deliver every pending alert (grouping
+    windows cut short); returns how many feeds were polled."""
     engine = open_store(config)
     owner = make_owner()
     rules = Rules(config, engine, log, owner, clock)
+    notifier = Notifier(engine, config, log, clock, owner=owner, names=rules.names)
     try:
         rules.reload("start")
         ledger = Ledger(engine, config, rules.current, clock, log)
         with poller_for(config, engine, log, clock, owner=owner, ledger=ledger) as poller:
             polled = poller.run_once()
         ledger.backlog()
-        log.info("run.once_done", polled=polled)
+        sent = 0
+        for _ in range(MAX_FLUSH_ROUNDS):
+            report = notifier.deliver_due(flush=True)
+            sent += report.sent
+            if report.leased < ROUND_LIMIT:
+                break
+        log.info("run.once_done", polled=polled, alerts_sent=sent)
         return polled
     finally:
+        notifier.close()
         rules.forget()
         engine.dispose()
 
@@ -186,12 +224,17 @@ def run_forever(config: Config, log: FilteringBoundLogger, clock: Clock = utc_no
                                    name="rules-watch", daemon=True)
         watcher.start()
         ledger = Ledger(engine, config, rules.current, clock, log)
-        with poller_for(config, engine, log, clock, owner=owner, ledger=ledger) as poller:
+        with poller_for(config, engine, log, clock, owner=owner, ledger=ledger) as poller, \
+                closing(Notifier(engine, config, log, clock, owner=owner, names=rules.names)) as notifier:
             scheduler = BackgroundScheduler(timezone=UTC)
             scheduler.add_job(poller.tick, "interval", seconds=config.polling.tick_seconds, id="poll",
                               max_instances=1, coalesce=True, next_run_time=utc_now())
-            scheduler.add_job(ledger.backlog, "interval", seconds=BACKLOG_SECONDS, id="ledger-backlog",
-                              max_instances=1, coalesce=True, next_run_time=utc_now())
+            scheduler.add_job(_guarded(ledger.backlog, log, "ledger.backlog_failed"), "interval",
+                              seconds=BACKLOG_SECONDS, id="ledger-backlog", max_instances=1, coalesce=True,
+                              next_run_time=utc_now())
+            scheduler.add_job(_guarded(notifier.deliver_due, log, "notifier.round_failed"), "interval",
+                              seconds=config.polling.tick_seconds, id="notify", max_instances=1, coalesce=True,
+                              next_run_time=utc_now())
             scheduler.start()
             log.info("daemon.started", database=engine.url.render_as_string(hide_password=True))
             while not stop.is_set():
@@ -204,6 +247,16 @@ def run_forever(config: Config, log: FilteringBoundLogger, clock: Clock = utc_no
     finally:
         rules.forget()
         engine.dispose()
+
+
+def _guarded(job: Callable[[], object], log: FilteringBoundLogger, event: str) -> Callable[[], None]:
+    """The job, with a database outage logged (the next run retries) instead of raised into the scheduler."""
+    def run() -> None:
+        try:
+            job()
+        except SQLAlchemyError as exc:
+            log.warning(event, error=str(exc), retry="next run")
+    return run
 
 
 def _watch_rules(rules_dir: Path, reload_requested: threading.Event, stop: threading.Event,

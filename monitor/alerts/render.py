@@ -68,7 +68,11 @@ def render(alerts: Sequence[AlertContext], body_format: str = MARKDOWN,
     ordered = sorted(alerts, key=lambda a: (a.priority, a.created_at, a.id))
     names = names or {}
     sections = [_section(alert, names) for alert in ordered]
-    picture = _picture(ordered[0].positions, names) if ordered[0].claim_id is not None else ()
+    top = ordered[0]
+    picture: tuple[_Line, ...] = ()
+    if top.claim_id is not None:
+        picture = (_Line("Claim", f"{_text(top.detail, 'statement') or top.claim_id} ({top.claim_id})"),
+                   *_picture(top.positions, names))
     return Message(title=_title(ordered), body=_BODIES[body_format](sections, picture, _ids(ordered)),
                    body_format=body_format)
 
@@ -90,8 +94,15 @@ def _title(ordered: Sequence[AlertContext]) -> str:
         return first if len(ordered) == 1 else f"{len(ordered)} operator notices: {first}"
     statement = _text(top.detail, "statement") or top.claim_id
     if len(ordered) == 1:
-        return f"{headline(top)}: {_speaker(top)} — {statement}"
-    return f"{len(ordered)} alerts: {headline(top)}: {_speaker(top)} and {len(ordered) - 1} more — {statement}"
+        return f"{headline(top)}: {_who(top)} — {statement}"
+    return f"{len(ordered)} alerts: {headline(top)}: {_who(top)} and {len(ordered) - 1} more — {statement}"
+
+
+def _who(alert: AlertContext) -> str:
+    """The holder whose stance it is, with the speaker when that is someone else: "UK government (UK
+    Defence Secretary)"."""
+    holder, speaker = _text(alert.detail, "holder_name"), _speaker(alert)
+    return f"{holder} ({speaker})" if holder and holder != speaker else speaker
 
 
 def _speaker(alert: AlertContext) -> str:
@@ -131,7 +142,8 @@ def _section(alert: AlertContext, names: Mapping[str, str]) -> _Section:
 def _picture(positions: Sequence[PositionView], names: Mapping[str, str]) -> tuple[_Line, ...]:
     lines = []
     for stance in PICTURE_ORDER:
-        held = [f"{names.get(p.holder, p.holder)} (since {p.since:%Y-%m-%d})" for p in positions if p.stance == stance]
+        held = [f"{names.get(p.holder, p.holder)} (since {p.since:%Y-%m-%d %H:%M} UTC)"
+                for p in positions if p.stance == stance]
         if held:
             lines.append(_Line(PICTURE_WORDS[stance], ", ".join(held)))
     return tuple(lines)
