@@ -15,6 +15,7 @@ import pytest
 
 from tests.feedserver import FeedServer, Reply
 from tests.helpers import news_items, rss
+from tests.receivers import HttpReceiver
 
 CLAIMWATCH = [sys.executable, "-m", "monitor"]
 SHIPPED_ACTORS = Path(__file__).parent.parent / "rules" / "actors.yaml"
@@ -154,3 +155,29 @@ def test_broken_edit_keeps_matching_with_the_old_rules(tmp_path: Path, rules_dir
     matched = [e for e in daemon.events() if e["event"] == "evidence.recorded"]
     assert {e["claim_id"] for e in matched} == {"c"}
     assert daemon.stop() == 0
+
+
+def test_rejected_edit_is_reported_to_the_operator_channel(tmp_path: Path, rules_dir: Path) -> None:
+    """A bad edit reaches the channels tagged `operator` as one notice listing the problem with its
+    file and line; the analysts' channel hears nothing of it."""
+    operator, analysts = HttpReceiver(), HttpReceiver()
+    config = tmp_path / "operated.toml"
+    config.write_text('state_dir = "state"\nrules_dir = "rules"\n[polling]\nparser_processes = 1\n'
+                      "tick_seconds = 0.2\n[[channels]]\n"
+                      f'name = "ops"\nurl = "{operator.json_url()}"\ntags = ["operator"]\n[[channels]]\n'
+                      f'name = "desk"\nurl = "{analysts.json_url()}"\ntags = ["default"]\n')
+    (rules_dir / "feeds.yaml").write_text("feeds: []\n")
+    daemon = Daemon(config, tmp_path / "operated.log")
+    try:
+        daemon.wait_for(lambda ev: _count("rules.loaded")(ev) == 1, "first load")
+        (rules_dir / "claims" / "c.yaml").write_text(CLAIM + "severity: extreme\n")
+        daemon.process.send_signal(signal.SIGHUP)
+        assert operator.wait_for(1), "no operator notice arrived"
+        [notice] = [post.json() for post in operator.posted]
+        assert notice["title"].startswith("Rules edit rejected: 1 problem")
+        assert "c.yaml:4:11: severity" in notice["message"]
+        assert analysts.posted == []
+    finally:
+        assert daemon.stop() == 0
+        operator.close()
+        analysts.close()
