@@ -73,6 +73,7 @@ class HttpReceiver:
                 receiver.arrived.set()
                 if receiver._held.is_set():
                     receiver._release.wait(WAIT * 2)
+                    self.close_connection = True  # hang up without an answer
                     return
                 status = receiver._statuses.popleft() if receiver._statuses else 200
                 with receiver._changed:

@@ -80,11 +80,12 @@ def notice_id(alert_id: str, channel: str, queued_at: datetime) -> str:
 
 
 class Notifier:
-    """Delivers the outbox: call `deliver_due` on each tick, `close` when stopping."""
+    """Delivers the outbox: call `deliver_due` on each tick, `close` when stopping. `names` gives actor
+    names for the claim's picture (read once per round); `batch` caps the due deliveries of one round."""
 
     def __init__(self, engine: Engine, config: Config, log: FilteringBoundLogger, clock: Clock, *, owner: str,
                  sender: Sender | None = None, names: Callable[[], Mapping[str, str]] | None = None,
-                 rng: random.Random | None = None) -> None:
+                 rng: random.Random | None = None, batch: int = ROUND_LIMIT) -> None:
         self._engine = engine
         self._config = config
         self._settings = config.alerts
@@ -94,6 +95,7 @@ class Notifier:
         self._sender = sender or AppriseSender(config.alerts.send_timeout_seconds)
         self._names = names
         self._rng = rng or random.Random()
+        self._batch = batch
         self._pool = ThreadPoolExecutor(max_workers=config.alerts.senders, thread_name_prefix="claimwatch-send")
 
     def deliver_due(self, *, flush: bool = False) -> DeliveryReport:
@@ -111,7 +113,7 @@ class Notifier:
     def _round(self, *, flush: bool, alert_ids: Sequence[str] | None) -> DeliveryReport:
         report = DeliveryReport()
         leased = lease_deliveries(self._engine, now=self._clock(), owner=self._owner,
-                                  lease=timedelta(seconds=self._settings.lease_seconds), limit=ROUND_LIMIT,
+                                  lease=timedelta(seconds=self._settings.lease_seconds), limit=self._batch,
                                   flush=flush, alert_ids=alert_ids, siblings=self._settings.grouping_seconds > 0)
         if not leased:
             return report
