@@ -98,3 +98,31 @@ def test_seed_scenario_through_run_once(tmp_path: Path, feed_server: FeedServer,
             assert alert_id not in seen_ids
             seen_ids.add(alert_id)
     assert len(hook.posted) == 3 and len(smtp.messages) == 3
+
+
+def test_sigkill_while_sending_loses_no_alert(tmp_path: Path, feed_server: FeedServer,
+                                              receivers: tuple[HttpReceiver, SmtpReceiver]) -> None:
+    """A daemon killed while its webhook send hangs leaves the alert in the outbox; the restarted daemon
+    frees the dead process's lease and delivers it (at least once), and the mailbox gets it too."""
+    hook, smtp = receivers
+    config = _setup(tmp_path, feed_server, hook, smtp)
+    stage = SCENARIO["stages"][0]
+    for name in FEEDS:
+        items = [{k: v for k, v in item.items() if k != "feed"} | {"pubDate": format_datetime(datetime.now(UTC))}
+                 for item in stage["items"] if item["feed"] == name]
+        feed_server.add(f"/{name}.xml", Reply(body=rss(items, title=name)))
+    config.write_text(config.read_text().replace("[polling]\n", "[alerts]\ngrouping_seconds = 0\n[polling]\n"))
+    hook.hold()
+    daemon = subprocess.Popen([*CLAIMWATCH, "run", "--config", str(config)], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, env={**os.environ, "CLAIMWATCH_CONFIG": ""})
+    try:
+        assert hook.arrived.wait(120), "the daemon never tried the webhook"
+    finally:
+        daemon.kill()
+        daemon.wait(30)
+    hook.release()
+    assert hook.posted == []
+    _run_once(config)
+    assert len(hook.posted) >= 1
+    assert "First corroboration" in hook.posted[0].json()["title"]
+    assert any("First corroboration" in str(mail["Subject"]) for mail in smtp.messages)
