@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Engine, exists, select
+from sqlalchemy import Engine, exists, func, select
 
 from storage.models import ALERTS, DELIVERIES, EVIDENCE, FEEDS, ITEMS, POSITIONS
 
@@ -137,3 +137,60 @@ def message_context(engine: Engine, alert_ids: Sequence[str]) -> list[AlertConte
             detail=dict(row["detail"] or {}), positions=tuple(positions.get(row["claim_id"], ())),
             other_sources=others))
     return contexts
+
+
+@dataclass(frozen=True)
+class AlertBrief:
+    """An alert as the daily digest mentions it."""
+
+    id: str
+    kind: str
+    stance: str | None
+    holder: str | None
+    state: str
+    headline: str | None
+
+
+@dataclass(frozen=True)
+class ClaimChanges:
+    """What happened to one claim in a window: evidence by stance, its alerts, and its picture now."""
+
+    claim_id: str
+    statement: str | None
+    evidence: Mapping[str, int]
+    alerts: tuple[AlertBrief, ...]
+    positions: tuple[PositionView, ...]
+
+
+def claim_changes(engine: Engine, since: datetime, until: datetime) -> list[ClaimChanges]:
+    """Every claim with evidence or alerts in (since, until], by claim id, with its current positions."""
+    window_evidence = (select(EVIDENCE.c.claim_id, EVIDENCE.c.stance, func.count().label("n"))
+                       .where(EVIDENCE.c.seen_at > since, EVIDENCE.c.seen_at <= until)
+                       .group_by(EVIDENCE.c.claim_id, EVIDENCE.c.stance))
+    window_alerts = (select(ALERTS).where(ALERTS.c.claim_id.is_not(None), ALERTS.c.created_at > since,
+                                          ALERTS.c.created_at <= until)
+                     .order_by(ALERTS.c.created_at, ALERTS.c.id))
+    evidence: dict[str, dict[str, int]] = {}
+    alerts: dict[str, list[AlertBrief]] = {}
+    statements: dict[str, str] = {}
+    with engine.connect() as connection:
+        for row in connection.execute(window_evidence).mappings():
+            evidence.setdefault(row["claim_id"], {})[row["stance"]] = int(row["n"])
+        for row in connection.execute(window_alerts).mappings():
+            detail = row["detail"] or {}
+            headline = detail.get("headline")
+            alerts.setdefault(row["claim_id"], []).append(AlertBrief(
+                id=row["id"], kind=row["kind"], stance=row["stance"], holder=row["holder"], state=row["state"],
+                headline=headline if isinstance(headline, str) else None))
+            if isinstance(detail.get("statement"), str):
+                statements[row["claim_id"]] = detail["statement"]
+        claims = sorted(set(evidence) | set(alerts))
+        positions: dict[str, list[PositionView]] = {}
+        if claims:
+            for row in connection.execute(select(POSITIONS).where(POSITIONS.c.claim_id.in_(claims))
+                                          .order_by(POSITIONS.c.since, POSITIONS.c.holder)).mappings():
+                positions.setdefault(row["claim_id"], []).append(
+                    PositionView(holder=row["holder"], stance=row["stance"], since=row["since"]))
+    return [ClaimChanges(claim_id=claim, statement=statements.get(claim), evidence=evidence.get(claim, {}),
+                         alerts=tuple(alerts.get(claim, ())), positions=tuple(positions.get(claim, ())))
+            for claim in claims]

@@ -15,21 +15,22 @@ import random
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import Engine
 from structlog.typing import FilteringBoundLogger
 
+from monitor.alerts.digest import digest_notice, digest_window
 from monitor.alerts.render import Message, format_for_url, headline, render
-from monitor.alerts.routing import operator_route
+from monitor.alerts.routing import channels_tagged, operator_route
 from monitor.alerts.send import AppriseSender, Sender, SendResult
 from monitor.config import AlertSettings, ChannelSettings, Config
-from storage.alert_views import AlertContext, message_context
+from storage.alert_views import AlertContext, claim_changes, message_context
 from storage.outbox import DeliveryOutcome, LeasedDelivery, NewAlert, enqueue_once, lease_deliveries, record_outcomes
 
 Clock = Callable[[], datetime]
 ROUND_LIMIT = 500
-NOTICE_KINDS = ("delivery_dead", "rules_rejected")
+NOTICE_KINDS = ("delivery_dead", "rules_rejected", "digest")
 
 
 @dataclass
@@ -96,11 +97,14 @@ class Notifier:
         self._names = names
         self._rng = rng or random.Random()
         self._batch = batch
+        self._digest_checked: date | None = None
         self._pool = ThreadPoolExecutor(max_workers=config.alerts.senders, thread_name_prefix="claimwatch-send")
 
     def deliver_due(self, *, flush: bool = False) -> DeliveryReport:
         """One round: send every due message and record the outcomes. With `flush` every pending delivery
-        counts as due (grouping windows cut short), and the operator notices the round raised go out too."""
+        counts as due (grouping windows cut short), and the operator notices the round raised go out too.
+        Once a day, at `digest_hour`, the round first queues the daily digest."""
+        self._queue_digest()
         report = self._round(flush=flush, alert_ids=None)
         if flush and report.notices:
             report.add(self._round(flush=True, alert_ids=list(report.notices)))
@@ -109,6 +113,21 @@ class Notifier:
     def close(self) -> None:
         """Wait for sends in flight, then stop the sender threads."""
         self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def _queue_digest(self) -> None:
+        """Queue today's digest once its hour has come (a no-op when another daemon queued it already)."""
+        now = self._clock()
+        window = digest_window(now, self._settings.digest_hour)
+        if window is None or window.day == self._digest_checked:
+            return
+        self._digest_checked = window.day
+        targets = channels_tagged(self._config.channels, self._settings.digest_channels)
+        if not targets:
+            return
+        changes = claim_changes(self._engine, window.since, window.until)
+        notice = digest_notice(window, changes, now, dict(self._names()) if self._names else {})
+        if enqueue_once(self._engine, notice, targets, now):
+            self._log.info("digest.queued", alert_id=notice.id, claim_id=None, claims=len(changes), channels=targets)
 
     def _round(self, *, flush: bool, alert_ids: Sequence[str] | None) -> DeliveryReport:
         report = DeliveryReport()

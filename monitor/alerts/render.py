@@ -210,7 +210,8 @@ def _html(sections: Sequence[_Section], picture: Sequence[_Line], ids: str) -> s
             out.append(f"<blockquote>{esc(section.quote)}</blockquote>")
         out.append("<ul>")
         for line in section.lines:
-            text = (f'<a href="{esc(line.url)}">{esc(line.text)}</a>' if line.url else esc(line.text)) + esc(line.after)
+            shown = esc(line.text).replace("\n", "<br>\n")
+            text = (f'<a href="{esc(line.url)}">{shown}</a>' if line.url else shown) + esc(line.after)
             out.append(f"<li><b>{esc(line.label)}:</b> {text}</li>" if line.label else f"<li>{text}</li>")
         out.append("</ul>")
     if picture:
