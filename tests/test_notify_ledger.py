@@ -43,7 +43,8 @@ def test_seed_story_alerts_carry_picture_sources_and_ids(engine: Engine, databas
         receiver.close()
     assert (first.messages, first.sent, second.messages, second.sent) == (1, 1, 1, 1)
     assert [p.json()["title"].split(" — ")[0] for p in receiver.posted] == [
-        "First corroboration: UK Defence Secretary", "First denial: US National Security Adviser"]
+        "First corroboration: UK government (UK Defence Secretary)",
+        "First denial: US government (US National Security Adviser)"]
     corroboration, denial = (p.json()["message"] for p in receiver.posted)
     also = {line.split("Also in: [", 1)[1].split(":")[0]
             for line in corroboration.splitlines() if line.startswith("Also in: ")}
