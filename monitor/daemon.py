@@ -6,6 +6,7 @@ then lets running refreshes finish (or leaves their feeds due) and exits cleanly
 
 from __future__ import annotations
 
+import functools
 import os
 import random
 import signal
@@ -24,6 +25,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from structlog.typing import FilteringBoundLogger
 from watchfiles import watch
 
+from monitor import systemd
 from monitor.alerts import notices
 from monitor.alerts.ledger import Ledger
 from monitor.alerts.notify import ROUND_LIMIT, Notifier
@@ -38,6 +40,7 @@ from monitor.rulebook.loader import RuleBook
 from monitor.rulebook.reload import ActiveRules, ReloadOutcome, RulesKeeper
 from storage.engine import make_engine, upgrade
 from storage.feeds import lease_owners, release_leases, sync_catalog
+from storage.health import ping, read_health
 from storage.outbox import delivery_lease_owners, enqueue_once, release_delivery_leases
 from storage.poll_batch import PollBatch
 from storage.rules_state import forget_rules_state, record_rules_load
@@ -195,16 +198,20 @@ def run_once(config: Config, log: FilteringBoundLogger, clock: Clock = utc_now) 
 
 
 def run_forever(config: Config, log: FilteringBoundLogger, clock: Clock = utc_now,
-                stop: threading.Event | None = None) -> None:
-    """Poll on schedule until SIGTERM/SIGINT (or `stop` is set), then drain and return.
+                stop: threading.Event | None = None, sd: systemd.Notifier | None = None) -> None:
+    """Poll, record and deliver on schedule until SIGTERM/SIGINT (or `stop` is set), then drain and return.
 
     SIGHUP, or any change under the rules folder, reloads the rules; a bad edit keeps the last good set.
+    Under systemd: READY=1 once the database answers and the rules are loaded, WATCHDOG=1 while the
+    scheduler runs and the database answers, RELOADING=1 / READY=1 around a reload, STOPPING=1 on a stop.
     """
     stop = stop or threading.Event()
+    sd = sd or systemd.Notifier()
     reload_requested = threading.Event()
 
     def _on_stop(signum: int, _frame: FrameType | None) -> None:
         log.info("daemon.stopping", signal=signal.Signals(signum).name)
+        sd.stopping()
         stop.set()
         reload_requested.set()
 
@@ -235,18 +242,52 @@ def run_forever(config: Config, log: FilteringBoundLogger, clock: Clock = utc_no
             scheduler.add_job(_guarded(notifier.deliver_due, log, "notifier.round_failed"), "interval",
                               seconds=config.polling.tick_seconds, id="notify", max_instances=1, coalesce=True,
                               next_run_time=utc_now())
+            if sd.watchdog_seconds:
+                status = functools.partial(status_line, engine, rules, clock)
+                scheduler.add_job(_watchdog(sd, scheduler, engine, status, log), "interval",
+                                  seconds=sd.watchdog_seconds, id="watchdog", max_instances=1, coalesce=True)
             scheduler.start()
             log.info("daemon.started", database=engine.url.render_as_string(hide_password=True))
+            sd.ready(status_line(engine, rules, clock))
             while not stop.is_set():
                 reload_requested.wait()
                 reload_requested.clear()
                 if not stop.is_set():
+                    sd.reloading()
                     rules.reload("signal or file change")
+                    sd.ready(status_line(engine, rules, clock))
             scheduler.shutdown(wait=True)
         log.info("daemon.stopped")
     finally:
         rules.forget()
         engine.dispose()
+
+
+def status_line(engine: Engine, rules: Rules, clock: Clock) -> str:
+    """The one-line STATUS= systemd shows: feeds, claims and the outbox."""
+    health = read_health(engine, clock())
+    current = rules.current()
+    claims = sum(claim.status == "active" for claim in current.book.claims) if current else 0
+    feeds = ", ".join(f"{n} {state}" for state, n in sorted(health.feeds.items())) or "no feeds"
+    rules_state = "; rules edit REJECTED" if rules.keeper.problems else ""
+    return (f"feeds: {feeds}; {claims} active claims; outbox: {health.alerts.get('pending', 0)} pending, "
+            f"{health.alerts.get('dead', 0)} dead{rules_state}")
+
+
+def _watchdog(sd: systemd.Notifier, scheduler: BackgroundScheduler, engine: Engine, status: Callable[[], str],
+              log: FilteringBoundLogger) -> Callable[[], None]:
+    """The watchdog job: ping systemd only while the scheduler runs and the database answers."""
+    def beat() -> None:
+        if not scheduler.running:
+            return
+        try:
+            ping(engine)
+            line = status()
+        except SQLAlchemyError as exc:
+            log.warning("watchdog.database_unavailable", error=str(exc))
+            return
+        sd.watchdog(line)
+    return beat
 
 
 def _guarded(job: Callable[[], object], log: FilteringBoundLogger, event: str) -> Callable[[], None]:

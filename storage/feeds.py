@@ -216,12 +216,15 @@ def list_feeds(engine: Engine) -> list[FeedListing]:
 
 def feed_status(row: RowMapping) -> str:
     """ok, failing, retired, removed or new: the word operators see."""
-    if not row["active"]:
+    return status_word(row["active"], row["retired"], row["consecutive_errors"], row["last_polled_at"])
+
+
+def status_word(active: bool, retired: bool, consecutive_errors: int, last_polled_at: datetime | None) -> str:
+    """ok, failing, retired, removed or new, from the feed's columns."""
+    if not active:
         return "removed"
-    if row["retired"]:
+    if retired:
         return "retired"
-    if row["consecutive_errors"]:
+    if consecutive_errors:
         return "failing"
-    if row["last_polled_at"] is None:
-        return "new"
-    return "ok"
+    return "new" if last_polled_at is None else "ok"

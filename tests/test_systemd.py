@@ -1,0 +1,121 @@
+"""The daemon as systemd runs it: a real subprocess talking to a NOTIFY_SOCKET bound by the test."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from monitor.systemd import Notifier
+from tests.feedserver import FeedServer, Reply
+from tests.helpers import news_items, rss
+
+CLAIM = "id: c\nstatement: China is supplying lethal aid to Russia\nsubjects: [china]\n"
+ACTORS = Path(__file__).parent.parent / "rules" / "actors.yaml"
+
+
+class NotifySocket:
+    """A datagram socket standing in for systemd: collects every message the daemon sends."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.messages: list[dict[str, str]] = []
+        self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self._sock.bind(str(path))
+        self._sock.settimeout(0.2)
+        self._stop = threading.Event()
+        self._changed = threading.Condition()
+        self._thread = threading.Thread(target=self._read, daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        while not self._stop.is_set():
+            try:
+                data = self._sock.recv(65536)
+            except TimeoutError:
+                continue
+            fields = dict(line.split("=", 1) for line in data.decode().splitlines() if "=" in line)
+            with self._changed:
+                self.messages.append(fields)
+                self._changed.notify_all()
+
+    def count(self, key: str) -> int:
+        """Messages carrying `key`."""
+        return sum(key in message for message in self.messages)
+
+    def wait_for(self, key: str, count: int = 1, timeout: float = 60) -> None:
+        """Wait until `count` messages carried `key`."""
+        with self._changed:
+            if not self._changed.wait_for(lambda: self.count(key) >= count, timeout):
+                pytest.fail(f"expected {count} {key} messages; got {self.messages}")
+
+    def close(self) -> None:
+        """Stop listening."""
+        self._stop.set()
+        self._thread.join(5)
+        self._sock.close()
+
+
+@pytest.fixture
+def notify_socket(tmp_path: Path) -> Iterator[NotifySocket]:
+    """A NOTIFY_SOCKET in a short path (AF_UNIX paths are limited to 108 bytes)."""
+    short = Path(f"/tmp/cw-notify-{os.getpid()}-{time.monotonic_ns()}.sock")
+    listener = NotifySocket(short)
+    yield listener
+    listener.close()
+    short.unlink(missing_ok=True)
+
+
+def test_notifier_is_silent_outside_systemd() -> None:
+    """Without NOTIFY_SOCKET nothing is sent and no watchdog is asked for."""
+    outside = Notifier({})
+    assert not outside.enabled and outside.send(READY=1) is False and outside.watchdog_seconds is None
+    assert Notifier({"NOTIFY_SOCKET": "/x", "WATCHDOG_USEC": "10000000"}).watchdog_seconds == 5.0
+    assert Notifier({"NOTIFY_SOCKET": "/x", "WATCHDOG_USEC": "10000000", "WATCHDOG_PID": "1"}).watchdog_seconds is None
+
+
+def test_daemon_speaks_the_notify_protocol(tmp_path: Path, feed_server: FeedServer,
+                                           notify_socket: NotifySocket) -> None:
+    """READY=1 with a STATUS of feeds, claims and outbox; WATCHDOG=1 keeps coming; SIGHUP gives RELOADING=1
+    then READY=1, and a broken rule file does not kill the daemon; SIGTERM gives STOPPING=1 and exit 0."""
+    rules = tmp_path / "rules"
+    (rules / "claims").mkdir(parents=True)
+    (rules / "actors.yaml").write_text(ACTORS.read_text())
+    (rules / "claims" / "c.yaml").write_text(CLAIM)
+    url = feed_server.add("/a.xml", Reply(body=rss(news_items(2))))
+    (rules / "feeds.yaml").write_text(f"feeds:\n  - name: a\n    url: {url}\n")
+    config = tmp_path / "claimwatch.toml"
+    config.write_text('state_dir = "state"\nrules_dir = "rules"\n[polling]\nparser_processes = 1\ntick_seconds = 0.2\n')
+    env = {**os.environ, "CLAIMWATCH_CONFIG": "", "NOTIFY_SOCKET": str(notify_socket.path),
+           "WATCHDOG_USEC": "400000"}
+    daemon = subprocess.Popen([sys.executable, "-m", "monitor", "run", "--config", str(config)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    try:
+        notify_socket.wait_for("READY")
+        ready = next(m for m in notify_socket.messages if "READY" in m)
+        assert "1 active claims" in ready["STATUS"] and "outbox" in ready["STATUS"]
+        notify_socket.wait_for("WATCHDOG", 3)
+        assert "ok" in notify_socket.messages[-1]["STATUS"] or "new" in notify_socket.messages[-1]["STATUS"]
+        (rules / "claims" / "c.yaml").write_text(CLAIM + "severity: extreme\n")
+        daemon.send_signal(signal.SIGHUP)
+        notify_socket.wait_for("RELOADING")
+        notify_socket.wait_for("READY", 2)
+        assert "REJECTED" in [m for m in notify_socket.messages if "READY" in m][-1]["STATUS"]
+        beats = notify_socket.count("WATCHDOG")
+        notify_socket.wait_for("WATCHDOG", beats + 2)
+        assert daemon.poll() is None
+        daemon.send_signal(signal.SIGTERM)
+        assert daemon.wait(60) == 0
+        notify_socket.wait_for("STOPPING")
+    finally:
+        if daemon.poll() is None:
+            daemon.kill()
+            daemon.wait(10)
