@@ -3,6 +3,7 @@ real receivers (a webhook through `json://`, and email through aiosmtpd) countin
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -98,6 +99,12 @@ def test_seed_scenario_through_run_once(tmp_path: Path, feed_server: FeedServer,
             assert alert_id not in seen_ids
             seen_ids.add(alert_id)
     assert len(hook.posted) == 3 and len(smtp.messages) == 3
+    status = subprocess.run([*CLAIMWATCH, "status", "--json", "--config", str(config)], capture_output=True,
+                            text=True, timeout=60, check=False, env={**os.environ, "CLAIMWATCH_CONFIG": ""})
+    report = json.loads(status.stdout)
+    assert status.returncode == 0 and report["healthy"], status.stdout
+    assert report["outbox"] == {"pending": 0, "dead": 0, "sent": 3, "silenced": 0}
+    assert report["feeds"] == {"ok": len(FEEDS)} and report["ledger_backlog"] == 0
 
 
 def test_sigkill_while_sending_loses_no_alert(tmp_path: Path, feed_server: FeedServer,

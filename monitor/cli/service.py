@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -12,12 +12,13 @@ import typer
 from sqlalchemy.exc import OperationalError
 
 from monitor import daemon
-from monitor.cli.common import ConfigOption, iso, load_config_or_exit, short
+from monitor.cli.common import ConfigOption, iso, load_config_or_exit, short, with_store
 from monitor.demo import run_demo
 from monitor.logs import make_logger
 from monitor.matching.evaluate import PairsFileError, evaluate_csv
 from storage.engine import make_engine, upgrade
 from storage.feeds import list_feeds
+from storage.health import read_health
 from storage.rules_state import rules_statuses
 
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -57,24 +58,28 @@ def demo(keep: Annotated[Path | None, typer.Option(help="keep the state in this 
 
 def status(config: ConfigOption = None,
            as_json: Annotated[bool, typer.Option("--json", help="one JSON object, for scripts")] = False) -> None:
-    """Feeds by state, stored items, and each running daemon's rules; exit 1 when the rules in force are
-    not the ones on disk (a bad edit was rejected) or no feed is healthy."""
+    """Feeds by state, items, the ledger, the outbox and each running daemon's rules; exit 1 when
+    unhealthy: a rules edit was rejected, no feed is healthy, or alerts are dead in the outbox."""
     settings = load_config_or_exit(config)
-    engine = make_engine(settings.effective_database_url)
-    try:
-        upgrade(engine)
-        feeds = list_feeds(engine)
-        daemons = rules_statuses(engine)
-    except OperationalError as exc:
-        typer.echo(f"claimwatch: database unavailable: {exc.orig}", err=True)
-        raise typer.Exit(2) from None
-    counts = Counter(row.status for row in feeds)
+    now = datetime.now(UTC)
+    health, daemons = with_store(settings, lambda engine: (read_health(engine, now), rules_statuses(engine)))
     rejected = [daemon for daemon in daemons if not daemon.ok]
-    healthy = not rejected and (not feeds or counts["ok"] + counts["new"] > 0)
+    feeds = health.feeds
+    dead = health.alerts.get("dead", 0)
+    healthy = not rejected and (not feeds or feeds.get("ok", 0) + feeds.get("new", 0) > 0) and not dead
+    outbox = {"pending": health.alerts.get("pending", 0), "dead": dead, "sent": health.alerts.get("sent", 0),
+              "silenced": health.alerts.get("silenced", 0)}
     report = {
         "healthy": healthy,
-        "feeds": dict(sorted(counts.items())),
-        "items": sum(row.items for row in feeds),
+        "feeds": dict(sorted(feeds.items())),
+        "last_poll_at": iso(health.last_poll_at),
+        "items": health.items,
+        "items_last_24h": health.items_today,
+        "ledger_backlog": health.ledger_backlog,
+        "evidence": health.evidence,
+        "outbox": outbox,
+        "deliveries": dict(sorted(health.deliveries.items())),
+        "last_alert_sent_at": iso(health.last_alert_sent_at),
         "daemons": [{"owner": d.owner, "rules_ok": d.ok, "rules_fingerprint": d.fingerprint,
                      "rules_loaded_at": iso(d.loaded_at), "checked_at": iso(d.checked_at),
                      "active_claims": d.claims, "rule_problems": d.problems} for d in daemons],
@@ -83,8 +88,12 @@ def status(config: ConfigOption = None,
         typer.echo(json.dumps(report, indent=2))
     else:
         typer.echo(f"{'healthy' if healthy else 'UNHEALTHY'}: feeds " +
-                   (", ".join(f"{n} {state}" for state, n in sorted(counts.items())) or "none") +
-                   f"; {report['items']} items stored")
+                   (", ".join(f"{n} {state}" for state, n in sorted(feeds.items())) or "none") +
+                   f"; last poll {short(health.last_poll_at)}")
+        typer.echo(f"items: {health.items} stored, {health.items_today} in the last 24 h, "
+                   f"{health.ledger_backlog} waiting for the ledger; evidence: {health.evidence}")
+        typer.echo(f"outbox: {outbox['pending']} pending, {dead} dead (claimwatch alerts list --failed), "
+                   f"{outbox['sent']} sent; last alert sent {short(health.last_alert_sent_at)}")
         for daemon in daemons:
             state = "rules ok" if daemon.ok else f"rules REJECTED ({len(daemon.problems)} problems)"
             typer.echo(f"daemon {daemon.owner}: {state}; {daemon.claims} active claims "
