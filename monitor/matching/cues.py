@@ -71,11 +71,15 @@ PHRASES: Mapping[str, tuple[str, ...]] = {
         r"\bcall(?:s|ed|ing)?\s+(?:[\w']+\s+){0,4}(?:baseless|groundless|false|nonsense|a\s+lie|fake|absurd|untrue)\b",
         r"\bturns?\s+out\s+(?:not|to\s+be\s+(?:fake|false|a\s+hoax))\b",
         r"\bno\s+such\s+thing\b", r"\bnot\s+by\b",
+        r"^\W*no\s*[,:!.-]", r":\s*no\s*[,:!.-]", r"\b(?:fall|falls|fell|falling|fallen)\s+for\b",
+        r"\bif\s+only\b", r"\b(?:probably|likely|almost\s+certainly)\s+(?:a\s+)?(?:hoax|fake|false)\b",
+        r"\bnever\s+(?:happened|existed)\b",
     ),
     "no-comment": (
         r"\bdeclined?\s+(?:to\s+)?comment", r"\b(?:would|could|did)\s+not\s+(?:immediately\s+)?comment\b",
         r"\bno\s+(?:immediate\s+)?(?:comment|response|reply)\b", r"\bdid\s+not\s+(?:immediately\s+)?respond\b",
-        r"\bcould\s+not\s+be\s+reached\b", r"\brefused\s+to\s+(?:comment|confirm|say)\b",
+        r"\bcould\s+not\s+be\s+reached\b", r"\brefus(?:e|es|ed|ing)\s+to\s+(?:comment|confirm|deny|say)\b",
+        r"\b(?:won't|will\s+not|wouldn't)\s+(?:say|confirm|deny|comment)\b",
         r"\bneither\s+confirm(?:ed)?\s+nor\s+den(?:y|ied)\b", r"\bwould\s+not\s+(?:deny|confirm|say)\b",
         r"\bdid\s+not\s+(?:deny|confirm)\b", r"\bnot\s+(?:yet\s+)?(?:been\s+)?(?:confirmed|verified)\b",
     ),
@@ -83,7 +87,9 @@ PHRASES: Mapping[str, tuple[str, ...]] = {
         r"\b(?:is|are|was|were)\s+(?:said|thought|believed|reported|alleged|rumou?red)\s+to\b",
         r"\bappears?\s+to\b", r"\bseems?\s+to\b", r"\bif\s+true\b", r"\bit\s+is\s+unclear\b", r"\bremains?\s+unclear\b",
         r"\blooking\s+into\b", r"\bwarned?\s+(?:about|that|of)\b", r"\bquestions?\s+(?:over|about|raised)\b",
-        r"\bwithout\s+providing\s+evidence\b", r"\bcould\s+not\s+(?:be\s+)?(?:independently\s+)?verif",
+        r"\bwithout\s+providing\s+evidence\b",
+        r"\b(?:real|true|genuine|fact)\s+or\s+(?:a\s+)?(?:hoax|fake|fiction|not)\b",
+        r"\b(?:hoax|fake)\s+or\s+(?:real|not|true)\b", r"\bcould\s+not\s+(?:be\s+)?(?:independently\s+)?verif",
         r"\bstop(?:s|ped|ping)?\s+short\s+of\b",
     ),
     "assert": (
@@ -109,6 +115,15 @@ PRIORS: Mapping[str, tuple[float, float, float]] = {
 }
 _DENY_NOUNS = wordset("""
 denial denials denying hoax hoaxes lie lies myth myths fake falsehood
+""")
+# Nouns naming a counter-claim: rejecting one upholds the claim ("rejected China's denial"). A hoax-like noun
+# does so only as the content of what is rejected ("dismissed claims it was a hoax"); "debunked the hoax"
+# and "dismissed as a hoax" are denials.
+_COUNTER_NOUNS = wordset("""
+denial denials denying
+""")
+_REPORTED = wordset("""
+claims claim reports report suggestions rumours rumors allegations that
 """)
 _NEGATORS = WORDS["negation"]
 _DENY_VERBS = wordset("""
@@ -145,9 +160,7 @@ def word_cues(tokens: Sequence[str], claim_positions: frozenset[int]) -> list[Cu
             continue
         if family == "deny" and token in _DENY_VERBS:
             following = tokens[index + 1:index + 5]
-            # Only a deny *noun* is governed ("rejected China's denial"); "rejected it as groundless"
-            # is a plain denial.
-            governed = [i for i, w in enumerate(following, index + 1) if w in _DENY_NOUNS]
+            governed = _governed_counter_claim(tokens, index)
             if governed and following[:1] not in (["that"], ["it"], ["they"]):
                 consumed.add(governed[0])
                 text = " ".join(tokens[index:governed[0] + 1])
@@ -160,6 +173,26 @@ def word_cues(tokens: Sequence[str], claim_positions: frozenset[int]) -> list[Cu
         cues.append(Cue(index, index + 1, f"family:{family}", token))
         cues.append(Cue(index, index + 1, f"word:{token}", token))
     return cues
+
+
+def _governed_counter_claim(tokens: Sequence[str], verb: int) -> list[int]:
+    """Positions of counter-claim nouns a deny verb governs ("rejected China's denial").
+
+    A denial noun counts within four words. A hoax-like noun counts only as the content of a reported claim
+    ("dismissed claims it was a hoax", "denies hoax claims"), never as the verdict ("dismissed as a hoax",
+    "debunked the hoax").
+    """
+    found: list[int] = []
+    for i in range(verb + 1, min(len(tokens), verb + 7)):
+        word = tokens[i]
+        if word in _COUNTER_NOUNS and i <= verb + 4:
+            found.append(i)
+        elif word in _DENY_NOUNS and "as" not in tokens[max(verb + 1, i - 2):i]:
+            reported_before = bool(_REPORTED.intersection(tokens[verb + 1:i]))
+            reported_after = i <= verb + 4 and i + 1 < len(tokens) and tokens[i + 1] in _REPORTED
+            if reported_before or reported_after:
+                found.append(i)
+    return found
 
 
 def phrase_cues(folded_sentence: str, extra: Mapping[str, tuple[str, ...]]) -> list[tuple[int, int, str]]:

@@ -30,6 +30,7 @@ claim a candidate and let the fitted relatedness model decide.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -53,6 +54,8 @@ from monitor.matching.stance import STANCES, UnitCues, unit_features
 from monitor.matching.weights import Models, default_models
 
 DECISIVE_DENIAL = 0.6
+# A statement about the future ("Apple will release ...", "X plans to ...").
+_FUTURE = re.compile(r"\b(?:will|would|could|may|might|plans?|planning|going\s+to|to\s+be|soon)\b")
 _INHERITING_CUES = ("phrase:absence", "phrase:no-comment", "family:deny", "phrase:assert", "scope:negated-deny")
 
 
@@ -101,6 +104,7 @@ class Matcher:
         table = actor_table(ruleset.actors)
         self.profiles = tuple(compile_claim(claim, table) for claim in ruleset.claims)
         self._by_id = {p.id: i for i, p in enumerate(self.profiles)}
+        self._future = {p.id: bool(_FUTURE.search(p.statement)) for p in self.profiles}
         self._subjects = {p.id: frozenset(a for a in p.claim.subjects if a in p.anchors) for p in self.profiles}
         self.index = CandidateIndex(self.profiles, ruleset.actors, lenient=lenient)
         self._cues: dict[str, dict[str, tuple[str, ...]]] = {
@@ -191,12 +195,13 @@ class Matcher:
     def _assess(self, doc: Doc, scan: Scan, profile: ClaimProfile, candidate: bool,
                 speakers: Sequence[Speaker]) -> Assessment:
         evidence = [with_fuzzy(doc, profile, e) for e in sentence_evidence(doc, scan, profile)]
-        features = relevance_features(doc, profile, evidence, self.models.relevance)
+        bearing = [is_relevant(e, profile) for e in evidence]
+        features = _with_interactions(relevance_features(doc, profile, evidence, self.models.relevance),
+                                      profile, any(bearing))
         probability = self.models.relevance.probability(features)
         subjects = self._subjects[profile.id]
         named = not subjects or any(s in scan.anchors for s in subjects)
         candidate = candidate and named
-        bearing = [is_relevant(e, profile) for e in evidence]
         title_subject = bool(subjects) and any(
             e.sentence.is_title and not subjects.isdisjoint(e.anchors) for e in evidence)
         # A sentence counts on its own when it names a subject (or the headline does); otherwise it only
@@ -263,7 +268,8 @@ class Matcher:
         coverage = len(item.content) / max(1, len(profile.content))
         anchor_coverage = len(item.anchors) / max(1, len(profile.anchors)) if profile.anchors else coverage
         return unit_features(folded, tokens, positions, coverage, anchor_coverage,
-                             claim_negated=profile.negated, speaker_view=speaker_view,
+                             claim_negated=profile.negated, claim_future=self._future[profile.id],
+                             speaker_view=speaker_view,
                              is_title=sentence.is_title, extra_cues=self._cues[profile.id])
 
     def _unit_weight(self, unit: Unit) -> float:
@@ -347,3 +353,18 @@ class Matcher:
         if key not in seen:
             seen.add(key)
             spans.append(self._span(doc, hit.start, hit.end, hit.kind, hit.key, score=hit.score))
+
+
+def _with_interactions(features: dict[str, float], profile: ClaimProfile, bearing: bool) -> dict[str, float]:
+    """Relatedness features the linear model cannot build itself: thresholds and conjunctions.
+
+    Fuzzy ratios have a floor well above zero for any two English sentences, so only their excess over
+    0.6 is telling; a statement's named entities missing from the item weakens what its words share.
+    """
+    missing = 1.0 if profile.anchors and not features.get("anchor-any") else 0.0
+    features["anchor-miss"] = missing
+    features["anchor-miss*coverage"] = missing * features.get("weighted-coverage", 0.0)
+    features["token-set-excess"] = max(0.0, features.get("token-set-ratio", 0.0) - 0.6) / 0.4
+    features["partial-excess"] = max(0.0, features.get("partial-ratio", 0.0) - 0.6) / 0.4
+    features["sentence-bears-claim"] = 1.0 if bearing else 0.0
+    return features

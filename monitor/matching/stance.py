@@ -83,6 +83,7 @@ def unit_features(
     anchor_coverage: float,
     *,
     claim_negated: bool = False,
+    claim_future: bool = False,
     speaker_view: bool = False,
     is_title: bool = True,
     extra_cues: Mapping[str, tuple[str, ...]] | None = None,
@@ -108,6 +109,9 @@ def unit_features(
     add("length", min(len(words), 40) / 40)
     if not is_title:
         add("body-sentence")
+    if claim_future:
+        # A claim about what will happen can be predicted or reported, rarely shown: news discusses it.
+        add("claim-future")
     stripped = folded.rstrip(" \"')")
     if "?" in folded:
         add("question")
