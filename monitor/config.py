@@ -98,6 +98,16 @@ class AlertSettings(BaseModel):
     digest_hour: int = Field(8, ge=0, le=23, description="UTC hour the daily digest goes out")
 
 
+class RetentionSettings(BaseModel):
+    """How long the ledger keeps what it has seen, and how often housekeeping runs."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    items_days: float = Field(90, gt=0, description="items, their evidence and stories are kept this long")
+    alerts_days: float = Field(30, gt=0, description="sent and silenced alerts (and ended silences) kept this long")
+    housekeeping_hours: float = Field(6, gt=0, description="how often pruning and SQLite maintenance run")
+
+
 def redact_url(url: str) -> str:
     """scheme://host/*** where the URL names a DNS host, else scheme://***: the user, password, path and
     token-shaped "hosts" of notification URLs (slack://TokenA/TokenB/...) are secrets."""
@@ -119,6 +129,7 @@ class Config(BaseSettings):
         None, description="SQLAlchemy URL; empty means SQLite at STATE_DIR/claimwatch.db")
     polling: PollingSettings = Field(default_factory=PollingSettings)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
+    retention: RetentionSettings = Field(default_factory=RetentionSettings)
     channels: list[ChannelSettings] = Field(default_factory=list)
 
     @classmethod

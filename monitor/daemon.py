@@ -43,6 +43,7 @@ from storage.feeds import lease_owners, release_leases, sync_catalog
 from storage.health import ping, read_health
 from storage.outbox import delivery_lease_owners, enqueue_once, release_delivery_leases
 from storage.poll_batch import PollBatch
+from storage.retention import Pruned, maintain, prune
 from storage.rules_state import forget_rules_state, record_rules_load
 
 Clock = Callable[[], datetime]
@@ -242,6 +243,10 @@ def run_forever(config: Config, log: FilteringBoundLogger, clock: Clock = utc_no
             scheduler.add_job(_guarded(notifier.deliver_due, log, "notifier.round_failed"), "interval",
                               seconds=config.polling.tick_seconds, id="notify", max_instances=1, coalesce=True,
                               next_run_time=utc_now())
+            scheduler.add_job(_guarded(functools.partial(housekeeping, engine, config, clock, log), log,
+                                       "housekeeping.failed"), "interval",
+                              hours=config.retention.housekeeping_hours, id="housekeeping", max_instances=1,
+                              coalesce=True, next_run_time=utc_now() + timedelta(minutes=1))
             if sd.watchdog_seconds:
                 status = functools.partial(status_line, engine, rules, clock)
                 scheduler.add_job(_watchdog(sd, scheduler, engine, status, log), "interval",
@@ -261,6 +266,17 @@ def run_forever(config: Config, log: FilteringBoundLogger, clock: Clock = utc_no
     finally:
         rules.forget()
         engine.dispose()
+
+
+def housekeeping(engine: Engine, config: Config, clock: Clock, log: FilteringBoundLogger) -> Pruned:
+    """One pass: prune past the retention periods, then SQLite maintenance."""
+    now = clock()
+    pruned = prune(engine, items_before=now - timedelta(days=config.retention.items_days),
+                   alerts_before=now - timedelta(days=config.retention.alerts_days))
+    maintain(engine)
+    log.info("housekeeping.done", items=pruned.items, stories=pruned.stories, alerts=pruned.alerts,
+             silences=pruned.silences)
+    return pruned
 
 
 def status_line(engine: Engine, rules: Rules, clock: Clock) -> str:

@@ -117,6 +117,16 @@ def db_upgrade(config: ConfigOption = None) -> None:
     typer.echo(f"database at the newest schema: {engine.url.render_as_string(hide_password=True)}")
 
 
+@db_app.command("prune")
+def db_prune(config: ConfigOption = None) -> None:
+    """Run housekeeping now: delete what is past the retention periods, then SQLite maintenance."""
+    settings = load_config_or_exit(config)
+    pruned = with_store(settings, lambda engine: daemon.housekeeping(
+        engine, settings, lambda: datetime.now(UTC), make_logger(level="warning")))
+    typer.echo(f"pruned {pruned.items} items (with their evidence), {pruned.stories} stories, "
+               f"{pruned.alerts} alerts, {pruned.silences} silences")
+
+
 @feeds_app.command("list")
 def feeds_list(config: ConfigOption = None,
                as_json: Annotated[bool, typer.Option("--json", help="a JSON list, for scripts")] = False) -> None:
