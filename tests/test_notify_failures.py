@@ -324,3 +324,33 @@ def test_leases_of_gone_processes_can_be_listed_and_released(engine: Engine, dat
     assert delivery_lease_owners(engine) == []
     [again] = lease_deliveries(engine, now=clock.now, owner="host:1:live", lease=lease, limit=10)
     assert again.alert_id == "a1" and again.lease_owner == "host:1:live"
+
+
+def test_a_refused_request_dies_at_once_but_a_throttled_one_is_retried(engine: Engine, database_url: str,
+                                                                       tmp_path: Path) -> None:
+    """HTTP 404 from a receiver (the hook does not exist) is not retryable: the delivery dies at its first
+    attempt and the operators hear of it; HTTP 429 (slow down) is retried."""
+    clock = FakeClock()
+    gone, busy, ops = HttpReceiver(), HttpReceiver(), HttpReceiver()
+    gone.fail_next(404)
+    busy.fail_next(429)
+    config = notify_config(tmp_path, database_url, [channel("gone", gone.json_url()), channel("busy", busy.json_url()),
+                                                    channel("ops", ops.json_url(), "operator")])
+    queue(engine, config, claim_alert("a1", clock.now), ["gone", "busy"])
+    clock.advance(121)
+    notifier = _notifier(engine, config, clock)
+    try:
+        first = notifier.deliver_due()
+        clock.now = _delivery(engine, "a1", "busy").next_attempt_at
+        second = notifier.deliver_due()
+    finally:
+        notifier.close()
+        for receiver in (gone, busy, ops):
+            receiver.close()
+    assert (first.dead, first.failed, len(first.notices)) == (1, 1, 1)
+    assert second.sent == 2  # the retried alert, and the notice about the dead one
+    gone_delivery = _delivery(engine, "a1", "gone")
+    assert (gone_delivery.state, gone_delivery.attempts) == ("dead", 1)
+    assert gone_delivery.last_error is not None and "error=404" in gone_delivery.last_error
+    assert _delivery(engine, "a1", "busy").state == "sent"
+    assert [posted.json()["title"] for posted in ops.posted] == ["Alert a1 could not be delivered to gone"]

@@ -2,8 +2,9 @@
 
 apprise never raises from notify(); it returns a falsy result and logs why. Each send here builds a fresh
 apprise.Apprise holding exactly one URL, so the result belongs to that channel alone and no throttle
-state is shared between sends. Error texts never carry the URL's secrets: apprise's own messages are
-scrubbed of every credential-looking part of the URL before they leave this module.
+state is shared between sends. A failure is retryable unless the URL is unusable or the receiver refused
+the request itself (an HTTP 4xx other than 408, 425 or 429). Error texts never carry the URL's secrets:
+apprise's own messages are scrubbed of every credential-looking part of the URL before they leave here.
 """
 
 from __future__ import annotations
@@ -22,6 +23,10 @@ _FORMATS = {"markdown": apprise.NotifyFormat.MARKDOWN, "text": apprise.NotifyFor
             "html": apprise.NotifyFormat.HTML}
 _MAX_ERROR = 500
 _MIN_SECRET = 3
+# apprise's HTTP plugins end their failure warning with "error=<status>". A 4xx other than these says the
+# request itself is wrong (bad token, unknown hook): sending it again unchanged cannot succeed.
+_HTTP_STATUS = re.compile(r"\berror=(\d{3})\b")
+_RETRYABLE_4XX = {408, 425, 429}
 
 
 @dataclass(frozen=True)
@@ -64,7 +69,12 @@ class AppriseSender:
         except Exception as exc:
             problems = [f"{type(exc).__name__}: {exc}"]
         text = "; ".join(dict.fromkeys(problems)) or "apprise reported a failure without a reason"
-        return SendResult(False, scrub(text, url)[:_MAX_ERROR])
+        return SendResult(False, scrub(text, url)[:_MAX_ERROR], retryable=_retryable(text))
+
+
+def _retryable(text: str) -> bool:
+    statuses = [int(code) for code in _HTTP_STATUS.findall(text)]
+    return not any(400 <= status < 500 and status not in _RETRYABLE_4XX for status in statuses)
 
 
 def scrub(text: str, url: str) -> str:
