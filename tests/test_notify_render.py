@@ -94,3 +94,12 @@ def test_render_refuses_nonsense() -> None:
         render([_context(claim_alert("a1", NOW))], "rtf")
     with pytest.raises(ValueError, match="at least one alert"):
         render([])
+
+
+def test_a_large_group_shows_the_first_alerts_in_full_and_lists_every_id() -> None:
+    """Past a dozen alerts the rest get one line each, and the ids line still names every alert."""
+    alerts = [_context(claim_alert(f"a{n:02d}", NOW + timedelta(seconds=n))) for n in range(20)]
+    body = render(alerts).body
+    assert body.count("> We have not seen that to date") == 12
+    assert "**8 more alerts**" in body and "New denial: US government (a19)" in body
+    assert alert_ids_in(body) == [f"a{n:02d}" for n in range(20)]

@@ -169,7 +169,7 @@ class Notifier:
         try:
             return self._sender.send(channel.url.get_secret_value(), message.title, message.body,
                                      message.body_format)
-        except Exception as exc:
+        except Exception as exc:  # a broken sender must not take the round down: try again later
             return SendResult(False, f"sender failed: {type(exc).__name__}")
 
     def _record(self, group: _Group, result: SendResult, report: DeliveryReport) -> None:

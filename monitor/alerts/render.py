@@ -19,6 +19,7 @@ MARKDOWN = "markdown"
 TEXT = "text"
 HTML = "html"
 FORMATS = (MARKDOWN, TEXT, HTML)
+MAX_SECTIONS = 12  # alerts shown in full; the rest of a large group get one line each
 
 NOUNS = {"corroborates": "corroboration", "denies": "denial", "discusses": "discussion"}
 HEADLINES = {"reversal": "Reversal", "first_corroboration": "First corroboration", "first_denial": "First denial",
@@ -67,7 +68,11 @@ def render(alerts: Sequence[AlertContext], body_format: str = MARKDOWN,
         raise ValueError("render needs at least one alert")
     ordered = sorted(alerts, key=lambda a: (a.priority, a.created_at, a.id))
     names = names or {}
-    sections = [_section(alert, names) for alert in ordered]
+    sections = [_section(alert, names) for alert in ordered[:MAX_SECTIONS]]
+    if len(ordered) > MAX_SECTIONS:
+        rest = ordered[MAX_SECTIONS:]
+        sections.append(_Section(f"{len(rest)} more alerts", "", tuple(
+            _Line("", f"{headline(alert)}: {_who(alert)}", None, f" ({alert.id})") for alert in rest)))
     top = ordered[0]
     picture: tuple[_Line, ...] = ()
     if top.claim_id is not None:
