@@ -1,4 +1,5 @@
-"""Rendering alert messages: titles, per-alert sections, the claim's picture, and the three body formats."""
+"""Rendering alert messages (titles, per-alert sections, the claim's picture, the three body formats), and
+checking channel URLs: pure, no database."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from monitor.alerts.render import HTML, MARKDOWN, TEXT, format_for_url, render
+from monitor.alerts.send import check_channels
 from storage.alert_views import AlertContext, PositionView, SourceView
 from storage.outbox import NewAlert
-from tests.receivers import STATEMENT, alert_ids_in, claim_alert
+from tests.receivers import STATEMENT, alert_ids_in, channel, claim_alert
 
 NOW = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
 PICTURE = (PositionView("uk-government", "corroborates", NOW - timedelta(days=1)),
@@ -103,3 +105,13 @@ def test_a_large_group_shows_the_first_alerts_in_full_and_lists_every_id() -> No
     assert body.count("> We have not seen that to date") == 12
     assert "**8 more alerts**" in body and "New denial: US government (a19)" in body
     assert alert_ids_in(body) == [f"a{n:02d}" for n in range(20)]
+
+
+def test_channel_check_names_unusable_urls_and_duplicate_names_without_secrets() -> None:
+    """check_channels reports an unusable URL (shown redacted) and a name used twice; good channels pass."""
+    good = [channel("hook", "json://127.0.0.1:8080/hook"), channel("mail", "mailto://u:pw@example.com?to=a@b.org")]
+    assert check_channels(good) == []
+    problems = check_channels([*good, channel("hook", "json://127.0.0.1:9/x"),
+                               channel("odd", "nosuch://user:S3cret@example.com/T0ken")])
+    assert problems == ["channel 'hook': the name is used twice",
+                        "channel 'odd' (nosuch://example.com/***): apprise cannot use this URL"]
