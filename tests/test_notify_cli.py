@@ -88,3 +88,20 @@ def test_failed_alert_is_listed_and_retry_delivers_it(engine: Engine, database_u
     [row] = json.loads(after.stdout)
     assert row["state"] == "sent" and row["deliveries"][0]["state"] == "sent"
     assert json.loads(_claimwatch(config_path, "alerts", "list", "--failed", "--json").stdout) == []
+
+
+def test_alerts_channels_checks_the_configured_urls_without_showing_secrets(tmp_path: Path) -> None:
+    """`alerts channels` lists each channel redacted and exits 1 when apprise cannot use a URL."""
+    config_path = tmp_path / "claimwatch.toml"
+    config_path.write_text(
+        f'state_dir = "{tmp_path}"\n'
+        '[[channels]]\nname = "slack"\nurl = "slack://T1JJ3T3L2/A1BRTD4JD/TIiajkdnlazkcOXrIdevi7/#claims"\n'
+        'tags = ["default"]\n'
+        '[[channels]]\nname = "odd"\nurl = "nosuch://user:S3cret@example.com/T0ken"\n')
+    checked = _claimwatch(config_path, "alerts", "channels", "--json")
+    assert checked.returncode == 1
+    report = json.loads(checked.stdout)
+    assert report["channels"] == [{"name": "slack", "url": "slack://***", "tags": ["default"]},
+                                  {"name": "odd", "url": "nosuch://example.com/***", "tags": []}]
+    assert report["problems"] == ["channel 'odd' (nosuch://example.com/***): apprise cannot use this URL"]
+    assert "S3cret" not in checked.stdout + checked.stderr and "TIiajkdnlazkcOXrIdevi7" not in checked.stdout

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from monitor.alerts.send import check_channels
 from monitor.cli.common import ConfigOption, JsonOption, iso, load_config_or_exit, short, with_store
 from storage.alert_views import AlertListing, list_alerts
 from storage.outbox import retry_alert
@@ -43,6 +44,23 @@ def alerts_retry(alert_id: Annotated[str, typer.Argument(help="the alert's id, a
         typer.echo(f"alert {alert_id} has no dead delivery; nothing to retry")
         return
     typer.echo(f"alert {alert_id}: {requeued} deliver{'y' if requeued == 1 else 'ies'} queued again")
+
+
+@alerts_app.command("channels")
+def alerts_channels(config: ConfigOption = None, as_json: JsonOption = False) -> None:
+    """Show the configured channels (URLs without secrets) and check them; exit 1 on any problem."""
+    settings = load_config_or_exit(config)
+    problems = check_channels(settings.channels)
+    if as_json:
+        typer.echo(json.dumps({"channels": [{"name": c.name, "url": c.display, "tags": c.tags}
+                                            for c in settings.channels], "problems": problems}, indent=2))
+    else:
+        for channel in settings.channels:
+            typer.echo(f"{channel.name}  {channel.display}  tags: {', '.join(channel.tags) or '-'}")
+        for problem in problems:
+            typer.echo(problem, err=True)
+    if problems:
+        raise typer.Exit(1)
 
 
 def _as_json(row: AlertListing) -> dict[str, object]:
