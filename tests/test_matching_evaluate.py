@@ -73,3 +73,23 @@ def test_explain_without_a_match() -> None:
     assert not explanation.relevant
     assert explanation.reason
     assert explanation.claim_id == "claim"
+
+
+def test_statement_entities_missing_weaken_relatedness() -> None:
+    """A headline sharing words but none of the statement's named entities scores lower than one naming them."""
+    matcher = Matcher.for_statement("Lenovo will make a bid to buy BlackBerry")
+    named = matcher.training_view("claim", "Lenovo tipped to make a bid for BlackBerry", "")
+    unnamed = matcher.training_view("claim", "Audio recording was made at the time, experts say", "")
+    assert unnamed.relevance_features["anchor-miss"] == 1.0
+    assert named.relevance_features["anchor-miss"] == 0.0
+    scores = [matcher.explain("claim", title).stance_scores["relatedness"]
+              for title in ("Lenovo tipped to make a bid for BlackBerry", "Audio recording was made, experts say")]
+    assert scores[0] > scores[1]
+
+
+def test_future_statement_marks_its_units() -> None:
+    """A statement about the future gives its units the claim-future feature; a past one does not."""
+    future = Matcher.for_statement("Apple will sell a gold watch")
+    past = Matcher.for_statement("Apple sold a gold watch")
+    assert "claim-future" in future.training_view("claim", "Apple to sell gold watch", "").units[0][0]
+    assert "claim-future" not in past.training_view("claim", "Apple sold gold watch", "").units[0][0]

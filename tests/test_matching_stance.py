@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from monitor.matching.cues import word_cues
+from monitor.matching.cues import phrase_cues, word_cues
 from monitor.matching.matcher import Matcher
 from monitor.matching.model import Claim, RuleSet, StanceCues
 from tests.test_matching_seed import load_seed_ruleset
@@ -58,7 +58,42 @@ SCOPE_CASES = [
     (["officials", "have", "not", "confirmed", "the", "report"], frozenset(), "scope:negated-confirm"),
     (["the", "u.s.", "rejected", "china's", "denial"], frozenset(), "scope:double-negation"),
     (["banksy", "wasn't", "arrested"], frozenset({2}), "scope:negated-claim"),
+    (["officials", "dismissed", "claims", "it", "was", "a", "hoax"], frozenset(), "scope:double-negation"),
+    (["woman", "denies", "surgery", "hoax", "claims"], frozenset(), "scope:double-negation"),
 ]
+
+PLAIN_DENIALS = [
+    ["usda", "debunks", "the", "hoax"],
+    ["priest", "claim", "dismissed", "as", "hoax"],
+    ["china", "rejected", "as", "groundless", "a", "claim"],
+    ["officials", "rejected", "the", "report", "as", "a", "lie"],
+]
+
+
+@pytest.mark.parametrize("words", PLAIN_DENIALS)
+def test_rejecting_as_a_hoax_is_a_denial(words: list[str]) -> None:
+    """A deny verb whose object is the claim called a hoax or groundless is a denial, not a double negation."""
+    features = {c.feature for c in word_cues(words, frozenset())}
+    assert "scope:double-negation" not in features
+    assert "family:deny" in features
+
+
+PHRASE_CASES = [
+    # (folded sentence, expected phrase feature)
+    ("no, china is not sending weapons to russia", "phrase:absence"),
+    ("weapons for russia: no, it's not happening", "phrase:absence"),
+    ("news sites fall for fake weapons video", "phrase:absence"),
+    ("embassy refuses to confirm or deny report of weapons", "phrase:no-comment"),
+    ("the white house won't say if weapons were sent", "phrase:no-comment"),
+    ("weapons for russia: real or hoax?", "phrase:hedge-phrase"),
+    ("officials stopped short of saying china sends weapons", "phrase:hedge-phrase"),
+]
+
+
+@pytest.mark.parametrize(("sentence", "feature"), PHRASE_CASES)
+def test_phrase_cues(sentence: str, feature: str) -> None:
+    """Multi-word cues: a leading 'No,', falling for a story, refusals to say, 'real or hoax', stopping short."""
+    assert feature in {f for _, _, f in phrase_cues(sentence, {})}
 
 
 @pytest.mark.parametrize(("words", "positions", "feature"), SCOPE_CASES)

@@ -359,12 +359,12 @@ def _with_interactions(features: dict[str, float], profile: ClaimProfile, bearin
     """Relatedness features the linear model cannot build itself: thresholds and conjunctions.
 
     Fuzzy ratios have a floor well above zero for any two English sentences, so only their excess over
-    0.6 is telling; a statement's named entities missing from the item weakens what its words share.
+    0.6 is used; a statement's named entities missing from the item weakens what its words share.
     """
     missing = 1.0 if profile.anchors and not features.get("anchor-any") else 0.0
     features["anchor-miss"] = missing
     features["anchor-miss*coverage"] = missing * features.get("weighted-coverage", 0.0)
-    features["token-set-excess"] = max(0.0, features.get("token-set-ratio", 0.0) - 0.6) / 0.4
-    features["partial-excess"] = max(0.0, features.get("partial-ratio", 0.0) - 0.6) / 0.4
+    features["token-set-excess"] = max(0.0, features.pop("token-set-ratio", 0.0) - 0.6) / 0.4
+    features["partial-excess"] = max(0.0, features.pop("partial-ratio", 0.0) - 0.6) / 0.4
     features["sentence-bears-claim"] = 1.0 if bearing else 0.0
     return features
