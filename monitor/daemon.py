@@ -34,6 +34,7 @@ from monitor.config import Config
 from monitor.feeds.fetch import Fetcher, FetchLimits
 from monitor.feeds.parser_pool import ParserPool
 from monitor.feeds.schedule import Cadence
+from monitor.metrics import Metrics, MetricsServer
 from monitor.pipeline import Ingest
 from monitor.poller import Poller
 from monitor.rulebook.loader import RuleBook
@@ -198,74 +199,92 @@ def run_once(config: Config, log: FilteringBoundLogger, clock: Clock = utc_now) 
         engine.dispose()
 
 
-def run_forever(config: Config, log: FilteringBoundLogger, clock: Clock = utc_now,
-                stop: threading.Event | None = None, sd: systemd.Notifier | None = None) -> None:
+def run_forever(config: Config, log: FilteringBoundLogger, clock: Clock = utc_now, *,
+                stop: threading.Event | None = None, sd: systemd.Notifier | None = None,
+                metrics: tuple[Metrics, str, int] | None = None) -> None:
     """Poll, record and deliver on schedule until SIGTERM/SIGINT (or `stop` is set), then drain and return.
 
     SIGHUP, or any change under the rules folder, reloads the rules; a bad edit keeps the last good set.
     Under systemd: READY=1 once the database answers and the rules are loaded, WATCHDOG=1 while the
     scheduler runs and the database answers, RELOADING=1 / READY=1 around a reload, STOPPING=1 on a stop.
+    With `metrics` (registry, host, port) it serves /metrics and /healthz.
     """
     stop = stop or threading.Event()
     sd = sd or systemd.Notifier()
     reload_requested = threading.Event()
-
-    def _on_stop(signum: int, _frame: FrameType | None) -> None:
-        log.info("daemon.stopping", signal=signal.Signals(signum).name)
-        sd.stopping()
-        stop.set()
-        reload_requested.set()
-
-    def _on_hup(_signum: int, _frame: FrameType | None) -> None:
-        reload_requested.set()
-
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, _on_stop)
-        signal.signal(signal.SIGINT, _on_stop)
-        signal.signal(signal.SIGHUP, _on_hup)
+    _handle_signals(log, sd, stop, reload_requested)
     engine = open_store(config)
     owner = make_owner()
     rules = Rules(config, engine, log, owner, clock)
+    server = _serve_metrics(metrics, engine, clock, log)
     try:
         rules.reload("start")
-        watcher = threading.Thread(target=_watch_rules, args=(config.rules_dir, reload_requested, stop, log),
-                                   name="rules-watch", daemon=True)
-        watcher.start()
+        threading.Thread(target=_watch_rules, args=(config.rules_dir, reload_requested, stop, log),
+                         name="rules-watch", daemon=True).start()
         ledger = Ledger(engine, config, rules.current, clock, log)
+        status = functools.partial(status_line, engine, rules, clock)
         with poller_for(config, engine, log, clock, owner=owner, ledger=ledger) as poller, \
                 closing(Notifier(engine, config, log, clock, owner=owner, names=rules.names)) as notifier:
             scheduler = BackgroundScheduler(timezone=UTC)
-            scheduler.add_job(poller.tick, "interval", seconds=config.polling.tick_seconds, id="poll",
-                              max_instances=1, coalesce=True, next_run_time=utc_now())
-            scheduler.add_job(_guarded(ledger.backlog, log, "ledger.backlog_failed"), "interval",
-                              seconds=BACKLOG_SECONDS, id="ledger-backlog", max_instances=1, coalesce=True,
-                              next_run_time=utc_now())
-            scheduler.add_job(_guarded(notifier.deliver_due, log, "notifier.round_failed"), "interval",
-                              seconds=config.polling.tick_seconds, id="notify", max_instances=1, coalesce=True,
-                              next_run_time=utc_now())
-            scheduler.add_job(_guarded(functools.partial(housekeeping, engine, config, clock, log), log,
-                                       "housekeeping.failed"), "interval",
-                              hours=config.retention.housekeeping_hours, id="housekeeping", max_instances=1,
-                              coalesce=True, next_run_time=utc_now() + timedelta(minutes=1))
+
+            def every(seconds: float, job: Callable[[], object], name: str, first: timedelta = timedelta(0)) -> None:
+                scheduler.add_job(_guarded(job, log, f"{name}.failed"), "interval", seconds=seconds, id=name,
+                                  max_instances=1, coalesce=True, next_run_time=utc_now() + first)
+
+            every(config.polling.tick_seconds, poller.tick, "poll")
+            every(BACKLOG_SECONDS, ledger.backlog, "ledger_backlog")
+            every(config.polling.tick_seconds, notifier.deliver_due, "notify")
+            every(config.retention.housekeeping_hours * 3600,
+                  functools.partial(housekeeping, engine, config, clock, log), "housekeeping", timedelta(minutes=1))
             if sd.watchdog_seconds:
-                status = functools.partial(status_line, engine, rules, clock)
-                scheduler.add_job(_watchdog(sd, scheduler, engine, status, log), "interval",
-                                  seconds=sd.watchdog_seconds, id="watchdog", max_instances=1, coalesce=True)
+                every(sd.watchdog_seconds, _watchdog(sd, scheduler, engine, status, log), "watchdog")
             scheduler.start()
             log.info("daemon.started", database=engine.url.render_as_string(hide_password=True))
-            sd.ready(status_line(engine, rules, clock))
+            sd.ready(status())
             while not stop.is_set():
                 reload_requested.wait()
                 reload_requested.clear()
                 if not stop.is_set():
                     sd.reloading()
                     rules.reload("signal or file change")
-                    sd.ready(status_line(engine, rules, clock))
+                    sd.ready(status())
             scheduler.shutdown(wait=True)
         log.info("daemon.stopped")
     finally:
+        if server is not None:
+            server.close()
         rules.forget()
         engine.dispose()
+
+
+def _handle_signals(log: FilteringBoundLogger, sd: systemd.Notifier, stop: threading.Event,
+                    reload_requested: threading.Event) -> None:
+    """SIGTERM and SIGINT stop (after STOPPING=1), SIGHUP asks for a reload; only the main thread can
+    install handlers (tests run the daemon in a thread and stop it with the event)."""
+    def on_stop(signum: int, _frame: FrameType | None) -> None:
+        log.info("daemon.stopping", signal=signal.Signals(signum).name)
+        sd.stopping()
+        stop.set()
+        reload_requested.set()
+
+    def on_hup(_signum: int, _frame: FrameType | None) -> None:
+        reload_requested.set()
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, on_stop)
+        signal.signal(signal.SIGINT, on_stop)
+        signal.signal(signal.SIGHUP, on_hup)
+
+
+def _serve_metrics(metrics: tuple[Metrics, str, int] | None, engine: Engine, clock: Clock,
+                   log: FilteringBoundLogger) -> MetricsServer | None:
+    if metrics is None:
+        return None
+    registry, host, port = metrics
+    registry.watch_store(engine, clock)
+    server = MetricsServer(registry, engine, host, port)
+    log.info("metrics.serving", host=host, port=server.port)
+    return server
 
 
 def housekeeping(engine: Engine, config: Config, clock: Clock, log: FilteringBoundLogger) -> Pruned:

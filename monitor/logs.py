@@ -8,10 +8,11 @@ from __future__ import annotations
 import re
 import sys
 import threading
+from collections.abc import Sequence
 from typing import Any, TextIO
 
 import structlog
-from structlog.typing import EventDict, FilteringBoundLogger, WrappedLogger
+from structlog.typing import EventDict, FilteringBoundLogger, Processor, WrappedLogger
 
 _SECRET_IN_URL = re.compile(r"(?i)(\b[a-z][a-z0-9+.-]*://)([^/\s:@]+(?::[^/\s@]*)?@)")
 _LEVELS = {"debug": 10, "info": 20, "warning": 30, "error": 40}
@@ -44,9 +45,10 @@ def _redact_values(_logger: WrappedLogger, _name: str, event: EventDict) -> Even
     return event
 
 
-def make_logger(stream: TextIO | None = None, *, json: bool | None = None,
-                level: str = "info") -> FilteringBoundLogger:
-    """A logger writing to `stream` (stderr by default): JSON unless the stream is a terminal."""
+def make_logger(stream: TextIO | None = None, *, json: bool | None = None, level: str = "info",
+                observers: Sequence[Processor] = ()) -> FilteringBoundLogger:
+    """A logger writing to `stream` (stderr by default): JSON unless the stream is a terminal. Each
+    observer sees every event first (the metrics count outcomes this way)."""
     stream = sys.stderr if stream is None else stream
     if json is None:
         json = not stream.isatty()
@@ -56,6 +58,7 @@ def make_logger(stream: TextIO | None = None, *, json: bool | None = None,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         _redact_values,
+        *observers,
         structlog.processors.format_exc_info,
         renderer,
     ]

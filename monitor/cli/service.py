@@ -16,6 +16,7 @@ from monitor.cli.common import ConfigOption, iso, load_config_or_exit, short, wi
 from monitor.demo import run_demo
 from monitor.logs import make_logger
 from monitor.matching.evaluate import PairsFileError, evaluate_csv
+from monitor.metrics import Metrics
 from storage.engine import make_engine, upgrade
 from storage.feeds import list_feeds
 from storage.health import read_health
@@ -36,16 +37,20 @@ def register(app: typer.Typer) -> None:
 
 
 def run(config: ConfigOption = None,
-        once: Annotated[bool, typer.Option("--once", help="poll every due feed once, then exit")] = False,
+        once: Annotated[bool, typer.Option("--once", help="poll every due feed once, deliver, then exit")] = False,
+        metrics_port: Annotated[int | None, typer.Option(
+            help="serve Prometheus metrics on /metrics and a health check on /healthz at this port")] = None,
+        metrics_host: Annotated[str, typer.Option(help="address the metrics server listens on")] = "127.0.0.1",
         ) -> None:
-    """Run the daemon: poll feeds on schedule until SIGTERM (or once, with --once)."""
+    """Run the daemon: poll, match, record and deliver on schedule until SIGTERM (or once, with --once)."""
     settings = load_config_or_exit(config)
-    log = make_logger()
+    metrics = Metrics() if metrics_port is not None and not once else None
+    log = make_logger(observers=[metrics.observe] if metrics else ())
     try:
         if once:
             daemon.run_once(settings, log)
         else:
-            daemon.run_forever(settings, log)
+            daemon.run_forever(settings, log, metrics=(metrics, metrics_host, metrics_port or 0) if metrics else None)
     except OperationalError as exc:
         log.error("database.unavailable", error=str(exc.orig))
         raise typer.Exit(2) from None
