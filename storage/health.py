@@ -44,7 +44,8 @@ def read_health(engine: Engine, now: datetime) -> Health:
             func.count().filter(ITEMS.c.first_seen_at >= now - timedelta(days=1)),
             func.count().filter(ITEMS.c.ledger_at.is_(None)))).one()
         evidence = connection.execute(select(func.count()).select_from(EVIDENCE)).scalar_one()
-        alerts: dict[str, int] = dict(connection.execute(select(ALERTS.c.state, func.count()).group_by(ALERTS.c.state)).all())
+        alerts: dict[str, int] = dict(connection.execute(select(ALERTS.c.state, func.count())
+                                                         .group_by(ALERTS.c.state)).all())
         deliveries: dict[str, int] = dict(connection.execute(select(DELIVERIES.c.state, func.count())
                                              .group_by(DELIVERIES.c.state)).all())
         last_sent = connection.execute(select(func.max(DELIVERIES.c.sent_at))).scalar()
