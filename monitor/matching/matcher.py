@@ -124,6 +124,9 @@ class Matcher:
         speakers: list[Speaker] | None = None
         matches: list[Match] = []
         for claim_index in scan.candidates:
+            subjects = self._subjects[self.profiles[claim_index].id]
+            if subjects and not any(a in scan.anchors for a in subjects):
+                continue  # names none of the claim's subjects: not relevant, nothing to assess
             if speakers is None:
                 speakers = self._speakers(doc, scan)
             assessment = self._assess(doc, scan, self.profiles[claim_index], True, speakers)
