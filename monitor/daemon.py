@@ -7,6 +7,7 @@ then lets running refreshes finish (or leaves their feeds due) and exits cleanly
 from __future__ import annotations
 
 import functools
+import logging
 import os
 import random
 import signal
@@ -50,6 +51,7 @@ from storage.rules_state import forget_rules_state, record_rules_load
 Clock = Callable[[], datetime]
 BACKLOG_SECONDS = 30
 MAX_FLUSH_ROUNDS = 100
+STOP_POLL_SECONDS = 0.5
 
 
 def utc_now() -> datetime:
@@ -225,7 +227,7 @@ def run_forever(config: Config, log: FilteringBoundLogger, clock: Clock = utc_no
         status = functools.partial(status_line, engine, rules, clock)
         with poller_for(config, engine, log, clock, owner=owner, ledger=ledger) as poller, \
                 closing(Notifier(engine, config, log, clock, owner=owner, names=rules.names)) as notifier:
-            scheduler = BackgroundScheduler(timezone=UTC)
+            scheduler = BackgroundScheduler(timezone=UTC, logger=_scheduler_logger())
 
             def every(seconds: float, job: Callable[[], object], name: str, first: timedelta = timedelta(0)) -> None:
                 scheduler.add_job(_guarded(job, log, f"{name}.failed"), "interval", seconds=seconds, id=name,
@@ -242,7 +244,8 @@ def run_forever(config: Config, log: FilteringBoundLogger, clock: Clock = utc_no
             log.info("daemon.started", database=engine.url.render_as_string(hide_password=True))
             sd.ready(status())
             while not stop.is_set():
-                reload_requested.wait()
+                if not reload_requested.wait(timeout=STOP_POLL_SECONDS):
+                    continue  # `stop` may be set by another thread, which does not set reload_requested
                 reload_requested.clear()
                 if not stop.is_set():
                     sd.reloading()
@@ -255,6 +258,14 @@ def run_forever(config: Config, log: FilteringBoundLogger, clock: Clock = utc_no
             server.close()
         rules.forget()
         engine.dispose()
+
+
+def _scheduler_logger() -> logging.Logger:
+    """APScheduler's own logger, quiet below errors: a skipped tick while the previous one still runs is
+    normal here, and every outcome worth reporting is logged by claimwatch itself."""
+    logger = logging.getLogger("claimwatch.scheduler")
+    logger.setLevel(logging.ERROR)
+    return logger
 
 
 def _handle_signals(log: FilteringBoundLogger, sd: systemd.Notifier, stop: threading.Event,

@@ -1,14 +1,21 @@
-"""`claimwatch demo`: the real daemon (`run --once`) against the bundled sample feeds, served on a loopback
-port, into a fresh SQLite file, with a loopback webhook as its alert channel; then what it stored, the
-evidence it recorded, the alerts the webhook received, and a second poll that the server answers with 304."""
+"""`claimwatch demo`: the real daemon (`run_forever`) on the embedded default, replaying a bundled news day.
+
+A loopback server publishes the sample feeds (RSS, Atom, JSON Feed) as they stood at each moment of
+22 May 2024, the day of the seed story, compressed into a few seconds: the UK defence secretary's claim,
+its syndicated copies, the White House's "we have not seen that", Beijing's rebuttal, unrelated news. The
+daemon polls them into a fresh SQLite file, matches the example claims, records the ledger, and delivers
+its alerts to the server's webhook, which prints them as they arrive. After the replay the demo prints each
+claim's picture and stops, or with `--follow` keeps running until Ctrl-C.
+"""
 
 from __future__ import annotations
 
 import hashlib
-import io
 import json
+import queue
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -19,17 +26,18 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any, TextIO
 
-from sqlalchemy import select
-
-from monitor import daemon
+from monitor import daemon, replay
 from monitor.config import AlertSettings, ChannelSettings, Config, PollingSettings
 from monitor.logs import make_logger
+from monitor.rulebook.loader import load_rulebook
+from storage.claims import claim_positions, claim_summaries
 from storage.engine import make_engine
 from storage.feeds import list_feeds
-from storage.models import FEEDS, ITEMS
+from storage.health import read_health
 
 NEWS_DAY = datetime(2024, 5, 22, tzinfo=UTC)
 CONTENT_TYPES = {".xml": "application/xml; charset=utf-8", ".json": "application/feed+json"}
+SETTLE_SECONDS = 30
 
 
 def sample_files() -> dict[str, bytes]:
@@ -40,11 +48,35 @@ def sample_files() -> dict[str, bytes]:
 
 
 @dataclass
+class NewsDay:
+    """The replay's clock: `seconds` of real time cover the whole day, from its first item to its last."""
+
+    files: dict[str, bytes]
+    seconds: float
+    started: float = field(default_factory=time.monotonic)
+
+    def __post_init__(self) -> None:
+        times = [when for name, body in self.files.items() for when in replay.published(name, body)]
+        self.first, self.last = min(times), max(times)
+
+    def now(self) -> datetime:
+        """The moment of the news day the replay has reached."""
+        share = min(1.0, (time.monotonic() - self.started) / self.seconds)
+        return self.first + (self.last - self.first) * share
+
+    @property
+    def over(self) -> bool:
+        """Whether every item has been published."""
+        return self.now() >= self.last
+
+
+@dataclass
 class DemoServer:
-    """The loopback server: feeds under `base`, and the alerts POSTed to its webhook."""
+    """The loopback server: feeds under `base`, alerts POSTed to its webhook arrive in `alerts`."""
 
     base: str
-    alerts: list[dict[str, Any]] = field(default_factory=list)
+    alerts: queue.Queue[dict[str, Any]] = field(default_factory=queue.Queue)
+    answers: dict[int, int] = field(default_factory=dict)
 
     @property
     def webhook(self) -> str:
@@ -53,10 +85,10 @@ class DemoServer:
 
 
 @contextmanager
-def sample_server(files: dict[str, bytes]) -> Iterator[DemoServer]:
-    """Serve `files` on 127.0.0.1 with ETags (so a repeat poll gets 304) and take alerts on /alerts."""
-    received: list[dict[str, Any]] = []
-    etags = {name: '"' + hashlib.sha256(body).hexdigest()[:16] + '"' for name, body in files.items()}
+def sample_server(day: NewsDay) -> Iterator[DemoServer]:
+    """Serve each sample feed as it stood at the replay's moment, with ETags (an unchanged feed gets 304),
+    and take alerts on /alerts."""
+    box: list[DemoServer] = []
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -66,114 +98,144 @@ def sample_server(files: dict[str, bytes]) -> Iterator[DemoServer]:
 
         def do_GET(self) -> None:
             name = self.path.lstrip("/").split("?")[0]
-            if name not in files:
+            if name not in day.files:
                 self.send_error(404)
                 return
-            if self.headers.get("If-None-Match") == etags[name]:
-                self.send_response(304)
-                self.send_header("ETag", etags[name])
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-                return
-            self.send_response(200)
+            body = replay.edition(name, day.files[name], day.now())
+            etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
+            status = 304 if self.headers.get("If-None-Match") == etag else 200
+            box[0].answers[status] = box[0].answers.get(status, 0) + 1
+            self.send_response(status)
+            self.send_header("ETag", etag)
             self.send_header("Content-Type", CONTENT_TYPES[Path(name).suffix])
-            self.send_header("Content-Length", str(len(files[name])))
-            self.send_header("ETag", etags[name])
+            self.send_header("Content-Length", str(len(body) if status == 200 else 0))
             self.end_headers()
-            self.wfile.write(files[name])
+            if status == 200:
+                self.wfile.write(body)
 
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
             if self.path != "/alerts":
                 self.send_error(404)
                 return
-            received.append(json.loads(body))
+            box[0].alerts.put(json.loads(body))
             self.send_response(200)
             self.send_header("Content-Length", "0")
             self.end_headers()
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    box.append(DemoServer(f"http://127.0.0.1:{server.server_address[1]}"))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield DemoServer(f"http://127.0.0.1:{server.server_address[1]}", received)
+        yield box[0]
     finally:
         server.shutdown()
         server.server_close()
 
 
-def run_demo(out: TextIO, keep: Path | None = None) -> None:
+def run_demo(out: TextIO, keep: Path | None = None, *, replay_seconds: float = 20.0, follow: bool = False) -> None:
     """The whole demo, narrated to `out`."""
-    files = sample_files()
-    with tempfile.TemporaryDirectory(prefix="claimwatch-demo-") as scratch, sample_server(files) as server:
-        base = server.base
+    day = NewsDay(sample_files(), replay_seconds)
+    with tempfile.TemporaryDirectory(prefix="claimwatch-demo-") as scratch, sample_server(day) as server:
         root = keep or Path(scratch)
-        rules = root / "rules"
-        _copy_tree(resources.files("monitor") / "samples" / "rules", rules)
-        feeds_yaml = "feeds:\n" + "".join(
-            f"  - name: {Path(name).stem}\n    url: {base}/{name}\n    interval: 15m\n" for name in sorted(files))
-        (rules / "feeds.yaml").write_text(feeds_yaml, encoding="utf-8")
-        # The bundled news day is in the past: let items of that day alert as if it were today.
-        max_age = (daemon.utc_now() - NEWS_DAY + timedelta(days=2)).total_seconds()
-        config = Config(state_dir=root / "state", rules_dir=rules,
-                        polling=PollingSettings(workers=4, parser_processes=1),
-                        alerts=AlertSettings(max_age_seconds=max_age),
-                        channels=[ChannelSettings(name="demo-webhook", url=server.webhook, tags=["default"])])
-        events = io.StringIO()
-        log = make_logger(events, json=True, level="info")
-        out.write(f"claimwatch demo: {len(files)} sample feeds served at {base}\n")
-        out.write(f"database: {config.effective_database_url}\n\n")
-
-        polled = daemon.run_once(config, log)
-        out.write(f"First poll: {polled} feeds fetched.\n\n")
-        _print_items(out, config)
-        _print_matches(out, config, events.getvalue())
-        _print_alerts(out, server.alerts, server.webhook)
-        delivered = len(server.alerts)
-
-        later = daemon.utc_now() + timedelta(minutes=16)
-        polled = daemon.run_once(config, log, clock=lambda: later)
-        out.write(f"\nSecond poll, 16 minutes later: {polled} feeds asked again with their ETags.\n\n")
-        _print_feeds(out, config)
-        out.write(f"\nAlerts delivered by the second poll: {len(server.alerts) - delivered}\n")
+        config = _demo_config(root, server, day)
+        out.write(f"claimwatch demo: {len(day.files)} sample feeds at {server.base} replay "
+                  f"{day.first:%d %B %Y} from {day.first:%H:%M} to {day.last:%H:%M} UTC in {replay_seconds:g} s\n"
+                  f"database: {config.effective_database_url}\nrules: {config.rules_dir} (the example claims)\n"
+                  f"log: {root / 'claimwatch.log'}\n\nAlerts, as the webhook channel receives them:\n")
+        out.flush()
+        stop = threading.Event()
+        with (root / "claimwatch.log").open("w", encoding="utf-8") as log_file:
+            service = threading.Thread(target=daemon.run_forever, name="claimwatch",
+                                       args=(config, make_logger(log_file, json=True)), kwargs={"stop": stop})
+            service.start()
+            try:
+                _print_alerts_until(out, server, day, config, follow)
+            except KeyboardInterrupt:
+                out.write("\ninterrupted\n")
+            finally:
+                stop.set()
+                service.join()
+        _print_summary(out, config, server)
 
 
-def _print_items(out: TextIO, config: Config) -> None:
+def _demo_config(root: Path, server: DemoServer, day: NewsDay) -> Config:
+    rules = root / "rules"
+    _copy_tree(resources.files("monitor") / "samples" / "rules", rules)
+    (rules / "feeds.yaml").write_text("feeds:\n" + "".join(
+        f"  - name: {Path(name).stem}\n    url: {server.base}/{name}\n" for name in sorted(day.files)),
+        encoding="utf-8")
+    # The news day is in the past: let its items alert as if they were today's news.
+    max_age = (daemon.utc_now() - NEWS_DAY + timedelta(days=2)).total_seconds()
+    return Config(state_dir=root / "state", rules_dir=rules,
+                  polling=PollingSettings(workers=4, parser_processes=1, tick_seconds=0.2,
+                                          default_interval_seconds=1, min_interval_seconds=1,
+                                          max_interval_seconds=2),
+                  alerts=AlertSettings(max_age_seconds=max_age, grouping_seconds=2),
+                  channels=[ChannelSettings(name="demo-webhook", url=server.webhook, tags=["default"])])
+
+
+def _print_alerts_until(out: TextIO, server: DemoServer, day: NewsDay, config: Config, follow: bool) -> None:
+    """Print alerts as they arrive until the replay is over and the daemon has nothing left to send
+    (or forever with `follow`)."""
     engine = make_engine(config.effective_database_url)
-    query = (select(FEEDS.c.name, ITEMS.c.published_at, ITEMS.c.title, ITEMS.c.url)
-             .join(ITEMS, ITEMS.c.feed_id == FEEDS.c.id).order_by(FEEDS.c.name, ITEMS.c.published_at))
-    with engine.connect() as connection:
-        rows = connection.execute(query).all()
-    engine.dispose()
-    current = None
-    for name, published, title, url in rows:
-        if name != current:
-            out.write(f"{name}\n")
-            current = name
-        when = published.strftime("%Y-%m-%d %H:%M") if published else "undated"
-        out.write(f"  {when}  {title}\n                    {url}\n")
-    out.write(f"\n{len(rows)} items stored.\n")
+    settle_until: float | None = None
+    try:
+        while True:
+            try:
+                _print_alert(out, server.alerts.get(timeout=0.5), day)
+                continue
+            except queue.Empty:
+                pass
+            if follow or not day.over:
+                continue
+            settle_until = settle_until or time.monotonic() + SETTLE_SECONDS
+            health = read_health(engine, daemon.utc_now())
+            polled_after = all(feed.last_poll and feed.last_poll > _when(day) for feed in list_feeds(engine))
+            quiet = not health.alerts.get("pending") and not health.ledger_backlog and polled_after
+            if quiet or time.monotonic() > settle_until:
+                return
+    finally:
+        engine.dispose()
 
 
-def _print_matches(out: TextIO, config: Config, log_text: str) -> None:
-    matches = [event for line in log_text.splitlines() if line.startswith("{")
-               for event in [json.loads(line)] if event.get("event") == "evidence.recorded"]
+def _when(day: NewsDay) -> datetime:
+    """The wall-clock time at which the replay ended."""
+    return daemon.utc_now() - timedelta(seconds=max(0.0, time.monotonic() - day.started - day.seconds))
+
+
+def _print_alert(out: TextIO, alert: dict[str, Any], day: NewsDay) -> None:
+    out.write(f"\n[{day.now():%H:%M} on the news day] {alert.get('title', '')}\n")
+    for line in str(alert.get("message", "")).splitlines():
+        out.write(f"    {line}\n")
+    out.flush()
+
+
+def _print_summary(out: TextIO, config: Config, server: DemoServer) -> None:
     engine = make_engine(config.effective_database_url)
-    with engine.connect() as connection:
-        titles = dict(connection.execute(select(ITEMS.c.id, ITEMS.c.title)).all())
+    book = load_rulebook(config.rules_dir)
+    names = {actor.id: actor.name for actor in book.actors}
+    summaries = claim_summaries(engine)
+    health = read_health(engine, daemon.utc_now())
+    out.write(f"\nThe news day: {health.items} items stored from {len(list_feeds(engine))} feeds, "
+              f"{health.evidence} pieces of evidence, {health.alerts.get('sent', 0)} alerts sent; "
+              f"the feeds answered {server.answers.get(200, 0)} polls with content and "
+              f"{server.answers.get(304, 0)} with 304 Not Modified.\n\nEach claim's picture:\n")
+    for claim in book.claims:
+        summary = summaries.get(claim.id)
+        out.write(f"\n  {claim.id} ({claim.status}): {claim.statement}\n")
+        if summary is None:
+            out.write("    no evidence\n")
+            continue
+        out.write(f"    {summary.evidence} pieces of evidence in {summary.stories} stories\n")
+        positions = claim_positions(engine, claim.id)
+        for stance, word in (("corroborates", "Corroborated by"), ("denies", "Denied by")):
+            holders = [names.get(p.holder, p.holder) for p in positions if p.stance == stance]
+            out.write(f"    {word}: {', '.join(holders) or 'nobody'}\n")
     engine.dispose()
-    out.write(f"\nMatches against the example claims ({len(matches)}):\n")
-    for event in sorted(matches, key=lambda e: (e["claim_id"], e["item_id"])):
-        speaker = event["speaker"] + (f" ({event['holder']})" if event["holder"] != event["speaker"] else "")
-        out.write(f"  {event['claim_id']}: {event['stance']:<12} by {speaker}\n      {titles[event['item_id']]}\n")
-
-
-def _print_alerts(out: TextIO, alerts: list[dict[str, Any]], webhook: str) -> None:
-    out.write(f"\nAlerts delivered to the webhook channel {webhook} ({len(alerts)}):\n")
-    for alert in alerts:
-        out.write(f"\n  == {alert.get('title', '')}\n")
-        for line in str(alert.get("message", "")).splitlines():
-            out.write(f"     {line}\n")
+    out.write("\nclaimwatch claims show CLAIM --config ... gives the timeline; run with --follow to keep polling.\n")
 
 
 def _copy_tree(source: Traversable, target: Path) -> None:
@@ -183,12 +245,3 @@ def _copy_tree(source: Traversable, target: Path) -> None:
             _copy_tree(entry, target / entry.name)
         else:
             (target / entry.name).write_bytes(entry.read_bytes())
-
-
-def _print_feeds(out: TextIO, config: Config) -> None:
-    engine = make_engine(config.effective_database_url)
-    rows = list_feeds(engine)
-    engine.dispose()
-    for row in rows:
-        out.write(f"  {row.name:<18} {row.status:<7} last answer: {row.last_result or '-':<13} {row.items:>3} items"
-                  f"{'  (' + row.last_error + ')' if row.last_error else ''}\n")

@@ -2,34 +2,38 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 
-def test_demo_polls_stores_matches_alerts_and_repolls_with_304() -> None:
-    """The demo stores every sample item, matches the seed story, delivers its alerts to the loopback
-    webhook, and its second poll is answered with 304s and alerts nothing."""
-    run = subprocess.run([sys.executable, "-m", "monitor", "demo"], capture_output=True, text=True, timeout=180,
-                         check=False)
+def test_demo_replays_the_news_day_and_prints_alerts_and_pictures() -> None:
+    """The demo runs the real daemon over the replayed news day: every sample item is stored, the three
+    new stances of the seed story are printed as they are delivered (and nothing else), later polls are
+    answered with 304, and each claim's picture closes the run."""
+    run = subprocess.run([sys.executable, "-m", "monitor", "demo", "--replay-seconds", "8"], capture_output=True,
+                         text=True, timeout=240, check=False)
     assert run.returncode == 0, run.stderr
     out = run.stdout
-    assert "First poll: 4 feeds fetched." in out
-    assert "21 items stored." in out
-    assert "china-lethal-aid-russia: corroborates by uk-defence-secretary (uk-government)" in out
-    assert "china-lethal-aid-russia: denies       by us-national-security-adviser (us-government)" in out
-    assert out.count("last answer: not_modified") == 4
-    alerts = out.split("Alerts delivered to the webhook channel")[1].split("Second poll")[0]
-    assert "First corroboration: " in alerts and "First denial: " in alerts
-    assert "Corroborated by: UK government" in alerts and "China (since" in alerts
-    assert "Alerts delivered by the second poll: 0" in out
-    assert "soybean" not in out.split("Matches against the example claims")[1]
-    assert "iran-missiles-russia" not in out.split("Matches against the example claims")[1]
+    alerts = out.split("Alerts, as the webhook channel receives them:")[1].split("The news day:")[0]
+    assert "First corroboration: UK government" in alerts
+    denials = re.findall(r"\*\*(First|New) denial: (US National Security Adviser|China) denies", alerts)
+    assert sorted(kind for kind, _ in denials) == ["First", "New"], denials
+    assert {who for _, who in denials} == {"US National Security Adviser", "China"}
+    assert alerts.count("Alert id: ") == 3
+    assert "iran-missiles-russia" not in alerts and "soybean" not in alerts.lower()
+    summary = out.split("The news day:")[1]
+    assert re.match(r" 21 items stored from 4 feeds", summary)
+    not_modified = re.search(r"and (\d+) with 304 Not Modified", summary)
+    assert not_modified is not None and int(not_modified[1]) > 0
+    china = summary.split("china-lethal-aid-russia (active)")[1].split("\n\n")[0]
+    assert "Corroborated by: UK government\n" in china and "Denied by: US government, China" in china
+    assert "iran-missiles-russia (active): Iran has supplied" in summary
 
 
 def test_demo_rules_are_the_shipped_example_rules() -> None:
     """The demo bundles the repository's example actors and claims unchanged (the package cannot reach rules/)."""
-    from pathlib import Path
-
     root = Path(__file__).parent.parent
     shipped = {p.relative_to(root / "rules"): p.read_bytes() for p in (root / "rules").rglob("*.yaml")
                if p.name != "feeds.yaml"}

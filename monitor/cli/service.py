@@ -56,9 +56,13 @@ def run(config: ConfigOption = None,
         raise typer.Exit(2) from None
 
 
-def demo(keep: Annotated[Path | None, typer.Option(help="keep the state in this folder")] = None) -> None:
-    """Poll the bundled sample feeds from a loopback server into a fresh SQLite file and show the result."""
-    run_demo(sys.stdout, keep)
+def demo(keep: Annotated[Path | None, typer.Option(help="keep the state in this folder")] = None,
+         replay_seconds: Annotated[float, typer.Option(min=1, help="real seconds the news day takes")] = 20.0,
+         follow: Annotated[bool, typer.Option("--follow", help="keep running after the replay (Ctrl-C stops)")]
+         = False) -> None:
+    """The real daemon on a bundled news day replayed from a loopback server: alerts printed as they are
+    sent, then each claim's picture."""
+    run_demo(sys.stdout, keep, replay_seconds=replay_seconds, follow=follow)
 
 
 def status(config: ConfigOption = None,
