@@ -191,8 +191,8 @@ def run_once(config: Config, log: FilteringBoundLogger, clock: Clock = utc_now) 
         for _ in range(MAX_FLUSH_ROUNDS):
             report = notifier.deliver_due(flush=True)
             sent += report.sent
-            if report.leased < ROUND_LIMIT:
-                break
+            if report.leased < ROUND_LIMIT or report.sent == 0:
+                break  # all pending were tried, or a full round made no progress (retrying it would spin)
         log.info("run.once_done", polled=polled, alerts_sent=sent)
         return polled
     finally:

@@ -67,6 +67,14 @@ def test_unreadable_config_exits_2(tmp_path: Path) -> None:
     assert "polling.workers: Input should be greater than or equal to 1" in run.stderr
 
 
+def test_unusable_channel_url_refuses_to_start(tmp_path: Path) -> None:
+    """A channel URL apprise cannot use stops `run` with exit 2, naming the channel and hiding its secrets."""
+    config = _write_config(tmp_path, [], '[[channels]]\nname = "desk"\nurl = "nosuchservice://s3cret@x"\n')
+    run = _claimwatch("run", "--once", "--config", str(config))
+    assert run.returncode == 2
+    assert "channel 'desk'" in run.stderr and "s3cret" not in run.stderr
+
+
 def test_broken_feeds_file_keeps_stored_feeds_polling(tmp_path: Path, feed_server: FeedServer) -> None:
     """A bad edit of feeds.yaml is reported with its location and the feeds stored before keep being polled."""
     url = feed_server.add("/a.xml", Reply(body=rss(news_items(2))))

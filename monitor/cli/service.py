@@ -12,6 +12,7 @@ import typer
 from sqlalchemy.exc import OperationalError
 
 from monitor import daemon
+from monitor.alerts.send import check_channels
 from monitor.cli.common import ConfigOption, iso, load_config_or_exit, short, with_store
 from monitor.demo import run_demo
 from monitor.logs import make_logger
@@ -44,6 +45,10 @@ def run(config: ConfigOption = None,
         ) -> None:
     """Run the daemon: poll, match, record and deliver on schedule until SIGTERM (or once, with --once)."""
     settings = load_config_or_exit(config)
+    problems = check_channels(settings.channels)
+    if problems:
+        typer.echo("claimwatch: invalid configuration:\n  " + "\n  ".join(problems), err=True)
+        raise typer.Exit(2)
     metrics = Metrics() if metrics_port is not None and not once else None
     log = make_logger(observers=[metrics.observe] if metrics else ())
     try:
