@@ -51,6 +51,7 @@ from monitor.matching.score import (
 )
 from monitor.matching.speaker import UNKNOWN, Speaker, resolve, shortened_prefix
 from monitor.matching.stance import STANCES, UnitCues, unit_features
+from monitor.matching.text import STOPWORDS
 from monitor.matching.weights import Models, default_models
 
 DECISIVE_DENIAL = 0.6
@@ -201,6 +202,7 @@ class Matcher:
         bearing = [is_relevant(e, profile) for e in evidence]
         features = _with_interactions(relevance_features(doc, profile, evidence, self.models.relevance),
                                       profile, any(bearing))
+        features["item-share"] = _item_share(doc, evidence)
         probability = self.models.relevance.probability(features)
         subjects = self._subjects[profile.id]
         named = not subjects or any(s in scan.anchors for s in subjects)
@@ -371,3 +373,15 @@ def _with_interactions(features: dict[str, float], profile: ClaimProfile, bearin
     features["partial-excess"] = max(0.0, features.pop("partial-ratio", 0.0) - 0.6) / 0.4
     features["sentence-bears-claim"] = 1.0 if bearing else 0.0
     return features
+
+
+def _item_share(doc: Doc, evidence: Sequence[SentenceEvidence]) -> float:
+    """The share of the best sentence's content words that are the statement's (a long unrelated headline
+    sharing one word with the claim scores low)."""
+    best = max(evidence, key=lambda e: len(e.positions), default=None)
+    if best is None:
+        return 0.0
+    stems = [doc.tokens.stems[i] for i in range(best.sentence.first_token, best.sentence.last_token)]
+    content = [s for s in stems if s not in STOPWORDS and len(s) > 1]
+    return min(1.0, len(best.positions) / max(1, len(content)))
+
