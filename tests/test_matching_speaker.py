@@ -67,6 +67,9 @@ OBJECT_CASES = [
     ("UK says China is sending weapons to Russia", "uk-government"),
     ("U.S. officials said Beijing helps Moscow with weapons that fill gaps in Russia's defence production, "
      "stopping short of saying more.", "us-government"),
+    ("The report was questioned, with Sullivan saying China sends no weapons to Russia.",
+     "us-national-security-adviser"),
+    ("Speaking in Washington, Sullivan said China sends no weapons to Russia.", "us-national-security-adviser"),
 ]
 
 

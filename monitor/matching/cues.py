@@ -109,6 +109,7 @@ PRIORS: Mapping[str, tuple[float, float, float]] = {
     "scope:negated-deny": (-0.5, -3.0, 2.0),
     "scope:negated-confirm": (-1.5, 0.0, 1.0),
     "scope:double-negation": (2.0, -3.5, 0.0),
+    "scope:negated-claim": (-1.5, 2.0, -0.5),
     "claim:denies": (-1.5, 3.0, 0.0),
     "claim:corroborates": (2.5, -1.5, 0.0),
     "claim:discusses": (-1.0, -1.0, 2.0),

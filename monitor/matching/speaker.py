@@ -198,6 +198,8 @@ def _is_subject(doc: Doc, words: Sequence[str], base: int, hit: Hit, verb_index:
         position -= 1
     if position < 0 or words[position] not in _PREPOSITIONS:
         return True
+    if words[position] == "with" and words[verb_index].endswith("ing"):
+        return True  # "..., with Sullivan saying that ...": the name is the participle's subject
     # Punctuation between the preposition and the name ends the phrase ('"... seen that," Sullivan said').
     gap = doc.folded[tokens.ends[base + position]:hit.start]
     return any(c in gap for c in ',;:"()')
