@@ -1,6 +1,6 @@
 """Named queries on the claim ledger: items waiting to be matched, stories, evidence, positions, claim states.
 
-The ledger stage runs one transaction per item: it claims the item (`claim_item`), locks the states of the
+The ledger stage runs one transaction per matching item: it claims the item (`claim_items`), locks the states of the
 claims it matched (`lock_claims`, so concurrent daemons decide "first" and "new" one at a time), folds the
 item into a story, and writes evidence, positions and outbox rows together.
 """
@@ -78,11 +78,14 @@ def pending_items(engine: Engine, *, ids: Sequence[int] | None = None, limit: in
                         first_seen_at=row[8]) for row in rows]
 
 
-def claim_item(connection: Connection, item_id: int, now: datetime) -> bool:
-    """Mark the item matched; False when another process got there first (then roll back)."""
-    result = connection.execute(update(ITEMS).where(ITEMS.c.id == item_id, ITEMS.c.ledger_at.is_(None))
+def claim_items(connection: Connection, item_ids: Sequence[int], now: datetime) -> int:
+    """Mark the items recorded; returns how many were still waiting (the others were taken by another
+    process: a caller recording one item rolls back when it gets 0)."""
+    if not item_ids:
+        return 0
+    result = connection.execute(update(ITEMS).where(ITEMS.c.id.in_(list(item_ids)), ITEMS.c.ledger_at.is_(None))
                                 .values(ledger_at=now))
-    return result.rowcount == 1
+    return int(result.rowcount)
 
 
 def lock_claims(connection: Connection, claim_ids: Sequence[str], now: datetime) -> dict[str, ClaimStateRow]:

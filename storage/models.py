@@ -112,7 +112,7 @@ class Story(SQLModel, table=True):
     __table_args__ = (
         Index("ix_stories_fingerprint", "fingerprint"),
         Index("ix_stories_url", "url"),
-        Index("ix_stories_first_seen", "first_seen_at"),
+        Index("ix_stories_last_seen", "last_seen_at"),
     )
 
 

@@ -77,10 +77,17 @@ class Ledger:
         ids = None if item_ids is None else list(item_ids)
         if ids == []:
             return LedgerRun()
-        total = LedgerRun()
-        for item in store.pending_items(self._engine, ids=ids, limit=limit if ids is None else len(ids)):
-            run = self._record_item(rules, item)
-            total = LedgerRun(total.items + run.items, total.evidence + run.evidence, total.alerts + run.alerts)
+        pending = store.pending_items(self._engine, ids=ids, limit=limit if ids is None else len(ids))
+        matched = [(item, [m for m in rules.matcher.match(item.title, item.text) if _counts(rules.book, m, item)])
+                   for item in pending]
+        with self._engine.begin() as connection:
+            # Items that match nothing are only marked as recorded: one statement for all of them.
+            total = LedgerRun(items=store.claim_items(connection, [item.id for item, found in matched if not found],
+                                                      self._clock()))
+        for item, found in matched:
+            if found:
+                run = self._record_item(rules, item, found)
+                total = LedgerRun(total.items + run.items, total.evidence + run.evidence, total.alerts + run.alerts)
         return total
 
     def backlog(self) -> LedgerRun:
@@ -92,15 +99,12 @@ class Ledger:
                 return total
             total = LedgerRun(total.items + run.items, total.evidence + run.evidence, total.alerts + run.alerts)
 
-    def _record_item(self, rules: ActiveRules, item: store.PendingItem) -> LedgerRun:
-        matches = [m for m in rules.matcher.match(item.title, item.text) if _counts(rules.book, m, item)]
+    def _record_item(self, rules: ActiveRules, item: store.PendingItem, matches: Sequence[Match]) -> LedgerRun:
         now = self._clock()
         with self._engine.begin() as connection:
-            if not store.claim_item(connection, item.id, now):
+            if not store.claim_items(connection, [item.id], now):
                 connection.rollback()
                 return LedgerRun()
-            if not matches:
-                return LedgerRun(items=1)
             return self._record_matches(connection, rules.book, item, matches, now)
 
     def _record_matches(self, connection: Connection, book: RuleBook, item: store.PendingItem,

@@ -40,7 +40,7 @@ def upgrade() -> None:
     )
     op.create_index("ix_stories_fingerprint", "stories", ["fingerprint"])
     op.create_index("ix_stories_url", "stories", ["url"])
-    op.create_index("ix_stories_first_seen", "stories", ["first_seen_at"])
+    op.create_index("ix_stories_last_seen", "stories", ["last_seen_at"])
     op.create_table(
         "evidence",
         sa.Column("id", _BIG_ID, primary_key=True, autoincrement=True),
