@@ -83,11 +83,20 @@ def test_continued_quotation_keeps_its_speaker(matcher: Matcher) -> None:
     """A quoted paragraph right after an attributed quotation is the same speaker's."""
     text = ('"China sends no weapons to Russia," China\'s foreign ministry said. '
             '"We urge Britain to stop spreading baseless smears about weapons for Russia."')
-    assert {m.speaker for m in matcher.match(text)} == {"chinese-foreign-ministry"}
+    assert {m.speaker for m in matcher.match("", text)} == {"chinese-foreign-ministry"}
 
 
 def test_the_spokesperson_is_the_previous_speaker(matcher: Matcher) -> None:
     """'the spokesperson said' refers to the speaker named just before."""
     text = ("China's foreign ministry said China sends no weapons to Russia. "
             "The weapons claims are false, the spokesperson said.")
-    assert {m.speaker for m in matcher.match(text)} == {"chinese-foreign-ministry"}
+    assert {m.speaker for m in matcher.match("", text)} == {"chinese-foreign-ministry"}
+
+
+def test_distant_quotation_is_not_continued(matcher: Matcher) -> None:
+    """A quotation opening a paragraph long after the last attribution is nobody's continuation."""
+    text = ('"China sends no weapons to Russia," China\'s foreign ministry said. The talks went on for hours. '
+            'Trade grew fast. "China is sending weapons to Russia every day."')
+    speakers = {m.speaker for m in matcher.match("", text)}
+    assert "chinese-foreign-ministry" in speakers
+    assert UNATTRIBUTED in speakers

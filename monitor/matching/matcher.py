@@ -187,7 +187,9 @@ class Matcher:
         speakers: list[Speaker] = []
         previous: Speaker | None = None
         for sentence in doc.sentences:
-            found = resolve(doc, sentence, actor_hits, self.ruleset.actors, previous) if actor_hits else UNKNOWN
+            adjacent = bool(speakers) and speakers[-1].actor != UNATTRIBUTED
+            found = resolve(doc, sentence, actor_hits, self.ruleset.actors, previous,
+                            adjacent=adjacent) if actor_hits else UNKNOWN
             speakers.append(found)
             if found.actor != UNATTRIBUTED:
                 previous = found

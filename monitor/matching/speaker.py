@@ -80,8 +80,11 @@ def resolve(
     actor_hits: Sequence[Hit],
     actors: Mapping[str, Actor],
     previous: Speaker | None = None,
+    *,
+    adjacent: bool = True,
 ) -> Speaker:
-    """The speaker of one sentence (`actor_hits`: the item's actor hits; `previous`: last speaker)."""
+    """The speaker of one sentence (`actor_hits`: the item's actor hits; `previous`: last speaker, who spoke
+    in the sentence just before when `adjacent`)."""
     tokens = doc.sentence_tokens(sentence)
     hits = [h for h in actor_hits if sentence.first_token <= h.first_token < sentence.last_token]
     found, pronoun_at = _attributions(doc, sentence, hits)
@@ -92,7 +95,8 @@ def resolve(
             verb = tokens[pronoun_at]
             return Speaker(previous.actor, previous.affiliation,
                            ((tokens[pronoun_at - 1].start, verb.end, "pronoun"),))
-        if previous is not None and previous.actor != UNATTRIBUTED and tokens and _continues_quote(doc, sentence):
+        if adjacent and previous is not None and previous.actor != UNATTRIBUTED and tokens and _continues_quote(
+                doc, sentence):
             return Speaker(previous.actor, previous.affiliation,
                            ((tokens[0].start, tokens[0].end, "continued quotation"),))
         return UNKNOWN
