@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -17,6 +18,9 @@ import pytest
 from monitor.systemd import Notifier
 from tests.feedserver import FeedServer, Reply
 from tests.helpers import news_items, rss
+from tests.newsroom import CLAIM as SEED
+from tests.newsroom import ROOT, SCENARIO
+from tests.receivers import free_port
 
 CLAIM = "id: c\nstatement: China is supplying lethal aid to Russia\nsubjects: [china]\n"
 ACTORS = Path(__file__).parent.parent / "rules" / "actors.yaml"
@@ -119,3 +123,45 @@ def test_daemon_speaks_the_notify_protocol(tmp_path: Path, feed_server: FeedServ
         if daemon.poll() is None:
             daemon.kill()
             daemon.wait(10)
+
+
+def test_sigterm_keeps_undelivered_alerts_in_the_outbox(tmp_path: Path, feed_server: FeedServer,
+                                                        notify_socket: NotifySocket) -> None:
+    """An alert whose channel refuses connections is still pending after a SIGTERM stop that exits 0,
+    with its failed attempt recorded, ready for the next start."""
+    rules = tmp_path / "rules"
+    (rules / "claims").mkdir(parents=True)
+    (rules / "actors.yaml").write_text(ACTORS.read_text())
+    (rules / "claims" / f"{SEED}.yaml").write_text((ROOT / "rules" / "claims" / f"{SEED}.yaml").read_text())
+    item = {k: v for k, v in SCENARIO["stages"][0]["items"][0].items() if k != "feed"}
+    url = feed_server.add("/wire.xml", Reply(body=rss([item])))
+    (rules / "feeds.yaml").write_text(f"feeds:\n  - name: wire\n    url: {url}\n")
+    config = tmp_path / "claimwatch.toml"
+    config.write_text('state_dir = "state"\nrules_dir = "rules"\n[polling]\nparser_processes = 1\ntick_seconds = 0.2\n'
+                      "[alerts]\ngrouping_seconds = 0\nmax_age_seconds = 315360000\n[[channels]]\n"
+                      f'name = "down"\nurl = "json://127.0.0.1:{free_port()}/hook"\ntags = ["default"]\n')
+    env = {**os.environ, "CLAIMWATCH_CONFIG": "", "NOTIFY_SOCKET": str(notify_socket.path)}
+    daemon = subprocess.Popen([sys.executable, "-m", "monitor", "run", "--config", str(config)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    try:
+        notify_socket.wait_for("READY")
+        deadline = time.monotonic() + 60
+        alerts: list[dict[str, object]] = []
+        while time.monotonic() < deadline:
+            listed = subprocess.run([sys.executable, "-m", "monitor", "alerts", "list", "--json", "--config",
+                                     str(config)], capture_output=True, text=True, timeout=60, env=env, check=False)
+            alerts = json.loads(listed.stdout or "[]")
+            if alerts and alerts[0]["deliveries"][0]["attempts"] >= 1:  # type: ignore[index]
+                break
+            time.sleep(0.3)
+        daemon.send_signal(signal.SIGTERM)
+        assert daemon.wait(60) == 0
+    finally:
+        if daemon.poll() is None:
+            daemon.kill()
+    listed = subprocess.run([sys.executable, "-m", "monitor", "alerts", "list", "--json", "--config", str(config)],
+                            capture_output=True, text=True, timeout=60, env=env, check=False)
+    [alert] = json.loads(listed.stdout)
+    assert alert["state"] == "pending" and alert["kind"] == "first_corroboration"
+    [delivery] = alert["deliveries"]
+    assert delivery["state"] == "pending" and delivery["attempts"] >= 1 and delivery["last_error"]
