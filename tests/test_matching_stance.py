@@ -63,6 +63,9 @@ SCOPE_CASES = [
     (["banksy", "wasn't", "arrested"], frozenset({2}), "scope:negated-claim"),
     (["officials", "dismissed", "claims", "it", "was", "a", "hoax"], frozenset(), "scope:double-negation"),
     (["woman", "denies", "surgery", "hoax", "claims"], frozenset(), "scope:double-negation"),
+    (["actor", "rebuffs", "internet", "rumors", "that", "he", "died"], frozenset(), "scope:rejects-report"),
+    (["rumors", "of", "the", "leader's", "death", "debunked"], frozenset(), "scope:rejects-report"),
+    (["the", "report", "is", "not", "true"], frozenset(), "family:deny"),
 ]
 
 PLAIN_DENIALS = [
@@ -90,6 +93,7 @@ PHRASE_CASES = [
     ("the white house won't say if weapons were sent", "phrase:no-comment"),
     ("weapons for russia: real or hoax?", "phrase:hedge-phrase"),
     ("officials stopped short of saying china sends weapons", "phrase:hedge-phrase"),
+    ("director puts the weapons rumour to rest", "phrase:absence"),
 ]
 
 

@@ -7,7 +7,10 @@ matched on the folded sentence. Scope rules turn a cue into what it means in con
   `negated-deny` / `negated-confirm` (both hedges, not denials);
 - a deny word governing a deny noun: "rejected China's denial", "dismissed claims it was a hoax" ->
   `double-negation` (a corroboration);
-- a negator before a claim word: "Banksy wasn't arrested" -> `negated-claim`.
+- a negator before a claim word: "Banksy wasn't arrested" -> `negated-claim`;
+- a negated truth word: "not true", "isn't real" -> a deny cue (not a hedge);
+- a deny word aimed at the reports of the claim: "rebuffs rumours", "rumours of his death debunked" ->
+  `rejects-report` (a denial).
 
 Claim-specific phrases from `StanceCues` are added per claim. Every cue carries a fixed prior (PRIORS):
 what it means before any fitting; the fitted weights (weights.json) refine the rest.
@@ -30,7 +33,7 @@ dismisses dismissed baseless groundless nonsense lie lies lying wrong inaccurate
 nope rubbish bs bullshit doubt doubts doubtful retract retracts retracted rebuff rebuffs rebuffed libel
 misinformation disinformation disproved disproves dispels dispel contrary skeptical sceptical exaggerated
 overblown unfounded unsubstantiated busted fooled duped fabricating slams absurd ridiculous bunk phony phoney
-erroneous untruthful
+erroneous untruthful quash quashes quashed squash squashes squashed
 """),
     "hedge": wordset("""
 may might could possibly reportedly allegedly purportedly apparently suspected believed thought likely appears
@@ -73,7 +76,8 @@ PHRASES: Mapping[str, tuple[str, ...]] = {
         r"\bno\s+such\s+thing\b", r"\bnot\s+by\b",
         r"^\W*no\s*[,:!.-]", r":\s*no\s*[,:!.-]", r"\b(?:fall|falls|fell|falling|fallen)\s+for\b",
         r"\bif\s+only\b", r"\b(?:probably|likely|almost\s+certainly)\s+(?:a\s+)?(?:hoax|fake|false)\b",
-        r"\bnever\s+(?:happened|existed)\b",
+        r"\bnever\s+(?:happened|existed)\b", r"\b(?:put|puts|putting)\s+(?:[\w']+\s+){0,4}to\s+rest\b",
+        r"\bkill(?:s|ed)?\s+(?:[\w']+\s+){0,4}rumou?rs?\b",
     ),
     "no-comment": (
         r"\bdeclined?\s+(?:to\s+)?comment", r"\b(?:would|could|did)\s+not\s+(?:immediately\s+)?comment\b",
@@ -110,6 +114,7 @@ PRIORS: Mapping[str, tuple[float, float, float]] = {
     "scope:negated-confirm": (-1.5, 0.0, 1.0),
     "scope:double-negation": (2.0, -3.5, 0.0),
     "scope:negated-claim": (-1.5, 2.0, -0.5),
+    "scope:rejects-report": (-1.5, 2.0, -0.5),
     "claim:denies": (-1.5, 3.0, 0.0),
     "claim:corroborates": (2.5, -1.5, 0.0),
     "claim:discusses": (-1.0, -1.0, 2.0),
@@ -126,10 +131,16 @@ denial denials denying
 _REPORTED = wordset("""
 claims claim reports report suggestions rumours rumors allegations that
 """)
+_TRUTH = frozenset(["true", "real", "accurate", "correct"])
+# What a rejection is aimed at when it rejects the claim as reported ("rebuffs rumours", "rumours debunked").
+_REPORT_NOUNS = wordset("""
+claim claims report reports rumor rumors rumour rumours allegation allegations accusation accusations suggestion
+suggestions story stories speculation
+""")
 _NEGATORS = WORDS["negation"]
 _DENY_VERBS = wordset("""
 deny denies denied denying reject rejects rejected dismiss dismisses dismissed refute refutes refuted debunk
-debunks debunked rebuff rebuffs rebuffed dispel dispels
+debunks debunked rebuff rebuffs rebuffed dispel dispels dispelled quash quashes quashed
 """)
 
 
@@ -156,6 +167,9 @@ def word_cues(tokens: Sequence[str], claim_positions: frozenset[int]) -> list[Cu
         if family == "deny" and negated:
             cues.append(Cue(index, index + 1, "scope:negated-deny", token))
             continue
+        if family == "confirm" and negated and token in _TRUTH:
+            cues.append(Cue(index, index + 1, "family:deny", token))  # "not true", "isn't real"
+            continue
         if family == "confirm" and negated:
             cues.append(Cue(index, index + 1, "scope:negated-confirm", token))
             continue
@@ -167,6 +181,8 @@ def word_cues(tokens: Sequence[str], claim_positions: frozenset[int]) -> list[Cu
                 text = " ".join(tokens[index:governed[0] + 1])
                 cues.append(Cue(index, governed[0] + 1, "scope:double-negation", text))
                 continue
+        if family == "deny" and _rejects_report(tokens, index):
+            cues.append(Cue(index, index + 1, "scope:rejects-report", token))
         if family == "negation":
             scope = range(index + 1, min(len(tokens), index + 5))
             if any(i in claim_positions for i in scope):
@@ -174,6 +190,15 @@ def word_cues(tokens: Sequence[str], claim_positions: frozenset[int]) -> list[Cu
         cues.append(Cue(index, index + 1, f"family:{family}", token))
         cues.append(Cue(index, index + 1, f"word:{token}", token))
     return cues
+
+
+def _rejects_report(tokens: Sequence[str], index: int) -> bool:
+    """A deny word aimed at the reports of the claim: "rebuffs rumours that ...", "rumours of X debunked"."""
+    if tokens[index] not in _DENY_VERBS:
+        return False
+    if _REPORT_NOUNS.intersection(tokens[index + 1:index + 4]):
+        return True
+    return tokens[index].endswith("ed") and bool(_REPORT_NOUNS.intersection(tokens[max(0, index - 6):index]))
 
 
 def _governed_counter_claim(tokens: Sequence[str], verb: int) -> list[int]:
