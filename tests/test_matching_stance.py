@@ -66,7 +66,15 @@ SCOPE_CASES = [
     (["actor", "rebuffs", "internet", "rumors", "that", "he", "died"], frozenset(), "scope:rejects-report"),
     (["rumors", "of", "the", "leader's", "death", "debunked"], frozenset(), "scope:rejects-report"),
     (["the", "report", "is", "not", "true"], frozenset(), "family:deny"),
+    (["fake-news", "china", "sends", "weapons"], frozenset(), "family:deny"),
+    (["fans", "twitter-trolled", "by", "weapons", "story"], frozenset(), "family:deny"),
 ]
+
+
+def test_refusing_to_deny_rejects_nothing() -> None:
+    """'refuses to confirm or deny reports' is a refusal, not a rejection of the reports."""
+    words = ["embassy", "refuses", "to", "confirm", "or", "deny", "reports", "of", "weapons"]
+    assert "scope:rejects-report" not in {c.feature for c in word_cues(words, frozenset())}
 
 PLAIN_DENIALS = [
     ["usda", "debunks", "the", "hoax"],
@@ -91,7 +99,8 @@ PHRASE_CASES = [
     ("news sites fall for fake weapons video", "phrase:absence"),
     ("embassy refuses to confirm or deny report of weapons", "phrase:no-comment"),
     ("the white house won't say if weapons were sent", "phrase:no-comment"),
-    ("weapons for russia: real or hoax?", "phrase:hedge-phrase"),
+    ("weapons for russia: real or hoax?", "phrase:either-or"),
+    ("russian weapons or western hoax?", "phrase:either-or"),
     ("officials stopped short of saying china sends weapons", "phrase:hedge-phrase"),
     ("director puts the weapons rumour to rest", "phrase:absence"),
 ]

@@ -33,7 +33,7 @@ dismisses dismissed baseless groundless nonsense lie lies lying wrong inaccurate
 nope rubbish bs bullshit doubt doubts doubtful retract retracts retracted rebuff rebuffs rebuffed libel
 misinformation disinformation disproved disproves dispels dispel contrary skeptical sceptical exaggerated
 overblown unfounded unsubstantiated busted fooled duped fabricating slams absurd ridiculous bunk phony phoney
-erroneous untruthful quash quashes quashed squash squashes squashed
+erroneous untruthful quash quashes quashed squash squashes squashed troll trolls trolled trolling
 """),
     "hedge": wordset("""
 may might could possibly reportedly allegedly purportedly apparently suspected believed thought likely appears
@@ -92,9 +92,12 @@ PHRASES: Mapping[str, tuple[str, ...]] = {
         r"\bappears?\s+to\b", r"\bseems?\s+to\b", r"\bif\s+true\b", r"\bit\s+is\s+unclear\b", r"\bremains?\s+unclear\b",
         r"\blooking\s+into\b", r"\bwarned?\s+(?:about|that|of)\b", r"\bquestions?\s+(?:over|about|raised)\b",
         r"\bwithout\s+providing\s+evidence\b",
-        r"\b(?:real|true|genuine|fact)\s+or\s+(?:a\s+)?(?:hoax|fake|fiction|not)\b",
-        r"\b(?:hoax|fake)\s+or\s+(?:real|not|true)\b", r"\bcould\s+not\s+(?:be\s+)?(?:independently\s+)?verif",
+ r"\bcould\s+not\s+(?:be\s+)?(?:independently\s+)?verif",
         r"\bstop(?:s|ped|ping)?\s+short\s+of\b",
+    ),
+    "either-or": (
+        r"\bor\s+(?:[\w'-]+\s+){0,2}(?:a\s+)?(?:hoax|fake|not|fiction|myth)\b",
+        r"\b(?:hoax|fake|real|true)\s+or\s+(?:[\w'-]+\s+){0,2}(?:real|not|true|freak|hoax|fake)\b",
     ),
     "assert": (
         r"\bwe\s+have\s+evidence\b", r"\bevidence\s+(?:shows|showed|that)\b", r"\bcan\s+(?:reveal|confirm)\b",
@@ -109,6 +112,7 @@ PRIORS: Mapping[str, tuple[float, float, float]] = {
     "phrase:absence": (-1.5, 2.5, 0.0),
     "phrase:no-comment": (-2.0, -2.0, 2.5),
     "phrase:hedge-phrase": (-1.0, -0.5, 1.5),
+    "phrase:either-or": (-1.0, -2.0, 2.5),
     "phrase:assert": (1.5, -1.0, -0.5),
     "scope:negated-deny": (-0.5, -3.0, 2.0),
     "scope:negated-confirm": (-1.5, 0.0, 1.0),
@@ -158,8 +162,13 @@ def word_cues(tokens: Sequence[str], claim_positions: frozenset[int]) -> list[Cu
     """Single-word cues with negation scope and double negation resolved (tokens are folded words)."""
     cues: list[Cue] = []
     consumed: set[int] = set()
-    for index, token in enumerate(tokens):
+    for index, word in enumerate(tokens):
+        token = word
         family = WORD_FAMILY.get(token)
+        if family is None and "-" in token:
+            # "Fake-News", "Twitter-Trolled": a hyphenated word carries the denial of its parts.
+            token = next((part for part in token.split("-") if WORD_FAMILY.get(part) == "deny"), token)
+            family = WORD_FAMILY.get(token)
         if family is None or index in consumed:
             continue
         window = tokens[max(0, index - 3):index]
@@ -194,8 +203,8 @@ def word_cues(tokens: Sequence[str], claim_positions: frozenset[int]) -> list[Cu
 
 def _rejects_report(tokens: Sequence[str], index: int) -> bool:
     """A deny word aimed at the reports of the claim: "rebuffs rumours that ...", "rumours of X debunked"."""
-    if tokens[index] not in _DENY_VERBS:
-        return False
+    if tokens[index] not in _DENY_VERBS or (index > 0 and tokens[index - 1] in ("or", "to", "nor")):
+        return False  # "refuses to confirm or deny reports" is no denial
     if _REPORT_NOUNS.intersection(tokens[index + 1:index + 4]):
         return True
     return tokens[index].endswith("ed") and bool(_REPORT_NOUNS.intersection(tokens[max(0, index - 6):index]))
