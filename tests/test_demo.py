@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 
@@ -40,3 +42,20 @@ def test_demo_rules_are_the_shipped_example_rules() -> None:
     bundled = {p.relative_to(root / "monitor" / "samples" / "rules"): p.read_bytes()
                for p in (root / "monitor" / "samples" / "rules").rglob("*.yaml")}
     assert bundled == shipped
+
+
+def test_demo_follow_keeps_running_until_interrupted() -> None:
+    """With --follow the demo keeps the daemon running after the replay and stops cleanly on Ctrl-C,
+    still printing each claim's picture."""
+    demo = subprocess.Popen([sys.executable, "-m", "monitor", "demo", "--replay-seconds", "3", "--follow"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(12)  # past the replay and its settling: a demo without --follow would have ended
+        assert demo.poll() is None
+        demo.send_signal(signal.SIGINT)
+        out, err = demo.communicate(timeout=120)
+    finally:
+        if demo.poll() is None:
+            demo.kill()
+    assert demo.returncode == 0, err
+    assert "interrupted" in out and "Each claim's picture:" in out
