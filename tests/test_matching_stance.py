@@ -68,6 +68,7 @@ SCOPE_CASES = [
     (["the", "report", "is", "not", "true"], frozenset(), "family:deny"),
     (["fake-news", "china", "sends", "weapons"], frozenset(), "family:deny"),
     (["fans", "twitter-trolled", "by", "weapons", "story"], frozenset(), "family:deny"),
+    (["cnn", "airs", "alleged", "audio", "of", "the", "shooting"], frozenset(), "scope:epistemic"),
 ]
 
 
@@ -99,11 +100,18 @@ PHRASE_CASES = [
     ("news sites fall for fake weapons video", "phrase:absence"),
     ("embassy refuses to confirm or deny report of weapons", "phrase:no-comment"),
     ("the white house won't say if weapons were sent", "phrase:no-comment"),
+    ("chinese embassy silent on weapons accusation", "phrase:no-comment"),
     ("weapons for russia: real or hoax?", "phrase:either-or"),
     ("russian weapons or western hoax?", "phrase:either-or"),
     ("officials stopped short of saying china sends weapons", "phrase:hedge-phrase"),
     ("director puts the weapons rumour to rest", "phrase:absence"),
+    ("officials shoot down the weapons claims", "phrase:absence"),
 ]
+
+
+def test_literal_shoot_down_is_no_denial() -> None:
+    """Shooting down drones or planes is war news, not shooting down a claim."""
+    assert "phrase:absence" not in {f for _, _, f in phrase_cues("iraq shoots down two planes carrying weapons", {})}
 
 
 @pytest.mark.parametrize(("sentence", "feature"), PHRASE_CASES)

@@ -124,3 +124,10 @@ def test_ministry_groundless_item_is_a_chinese_denial(matcher: Matcher) -> None:
     ministry = {(m.speaker, m.label, m.speaker_affiliation) for m in matches if m.claim_id == CLAIM}
     assert ("chinese-foreign-ministry", "denies", "china") in ministry
     assert all(label != "corroborates" for _, label, _ in ministry)
+
+
+def test_relative_that_does_not_point_back(matcher: Matcher) -> None:
+    """'a peace plan that Kyiv dismissed' after a relevant sentence inherits nothing from it."""
+    matches = matcher.match("", "There was no comment from China's embassy in London on claims that Beijing is "
+                                "sending lethal aid to Russia. Beijing offers a peace plan that Kyiv dismissed.")
+    assert {m.label for m in matches} == {"discusses"}

@@ -70,7 +70,8 @@ PHRASES: Mapping[str, tuple[str, ...]] = {
         r"\bnothing\s+to\s+(?:it|suggest|indicate)\b", r"\b(?:is|was|are)n't\s+(?:true|real)\b",
         r"\bruled?\s+out\b", r"\bmade\s+up\b", r"\bset(?:ting)?\s+the\s+record\s+straight\b",
         r"\bpants\s+on\s+fire\b", r"\btoo\s+good\s+to\s+(?:check|be\s+true)\b", r"\bcasts?\s+doubts?\b",
-        r"\braises?\s+doubts?\b", r"\bpours?\s+cold\s+water\b", r"\bshoots?\s+down\b",
+        r"\braises?\s+doubts?\b", r"\bpours?\s+cold\s+water\b",
+        r"\bshoot(?:s|ing)?\s+down\s+(?:[\w']+\s+){0,3}(?:claims?|reports?|rumou?rs?|story|stories|theory)\b",
         r"\bcall(?:s|ed|ing)?\s+(?:[\w']+\s+){0,4}(?:baseless|groundless|false|nonsense|a\s+lie|fake|absurd|untrue)\b",
         r"\bturns?\s+out\s+(?:not|to\s+be\s+(?:fake|false|a\s+hoax))\b",
         r"\bno\s+such\s+thing\b", r"\bnot\s+by\b",
@@ -80,7 +81,8 @@ PHRASES: Mapping[str, tuple[str, ...]] = {
         r"\bkill(?:s|ed)?\s+(?:[\w']+\s+){0,4}rumou?rs?\b",
     ),
     "no-comment": (
-        r"\bdeclined?\s+(?:to\s+)?comment", r"\b(?:would|could|did)\s+not\s+(?:immediately\s+)?comment\b",
+        r"\bdeclined?\s+(?:to\s+)?comment", r"\b(?:silent|silence)\s+(?:on|over|about)\b",
+        r"\b(?:would|could|did)\s+not\s+(?:immediately\s+)?comment\b",
         r"\bno\s+(?:immediate\s+)?(?:comment|response|reply)\b", r"\bdid\s+not\s+(?:immediately\s+)?respond\b",
         r"\bcould\s+not\s+be\s+reached\b", r"\brefus(?:e|es|ed|ing)\s+to\s+(?:comment|confirm|deny|say)\b",
         r"\b(?:won't|will\s+not|wouldn't)\s+(?:say|confirm|deny|comment)\b",
@@ -119,6 +121,7 @@ PRIORS: Mapping[str, tuple[float, float, float]] = {
     "scope:double-negation": (2.0, -3.5, 0.0),
     "scope:negated-claim": (-1.5, 2.0, -0.5),
     "scope:rejects-report": (-1.5, 2.0, -0.5),
+    "scope:epistemic": (-1.5, -0.5, 1.5),
     "claim:denies": (-1.5, 3.0, 0.0),
     "claim:corroborates": (2.5, -1.5, 0.0),
     "claim:discusses": (-1.0, -1.0, 2.0),
@@ -134,6 +137,11 @@ denial denials denying
 """)
 _REPORTED = wordset("""
 claims claim reports report suggestions rumours rumors allegations that
+""")
+# Hedges that put the claim itself in doubt, whatever else the sentence says ("alleged audio", "reportedly").
+_EPISTEMIC = wordset("""
+alleged allegedly purported purportedly reportedly unconfirmed unverified rumored rumoured supposedly
+apparently apparent
 """)
 _TRUTH = frozenset(["true", "real", "accurate", "correct"])
 # What a rejection is aimed at when it rejects the claim as reported ("rebuffs rumours", "rumours debunked").
@@ -192,6 +200,8 @@ def word_cues(tokens: Sequence[str], claim_positions: frozenset[int]) -> list[Cu
                 continue
         if family == "deny" and _rejects_report(tokens, index):
             cues.append(Cue(index, index + 1, "scope:rejects-report", token))
+        if token in _EPISTEMIC:
+            cues.append(Cue(index, index + 1, "scope:epistemic", token))
         if family == "negation":
             scope = range(index + 1, min(len(tokens), index + 5))
             if any(i in claim_positions for i in scope):

@@ -44,17 +44,20 @@ from monitor.matching.score import (
     alignment,
     empty_evidence,
     is_relevant,
-    refers_back,
     relevance_features,
     sentence_evidence,
     with_fuzzy,
 )
 from monitor.matching.speaker import UNKNOWN, Speaker, resolve, shortened_prefix
 from monitor.matching.stance import STANCES, UnitCues, unit_features
-from monitor.matching.text import STOPWORDS
+from monitor.matching.text import STOPWORDS, wordset
 from monitor.matching.weights import Models, default_models
 
 DECISIVE_DENIAL = 0.6
+_REFERRING_NOUNS = wordset("""
+claim claims claimed assertion assertions allegation allegations report reports accusation accusations suggestion
+remarks comments story rumor rumour rumors rumours
+""")
 # A statement about the future ("Apple will release ...", "X plans to ...").
 _FUTURE = re.compile(r"\b(?:will|would|could|may|might|plans?|planning|going\s+to|to\s+be|soon)\b")
 _INHERITING_CUES = ("phrase:absence", "phrase:no-comment", "family:deny", "phrase:assert", "scope:negated-deny")
@@ -238,7 +241,7 @@ class Matcher:
             inherited = index not in own_indexes
             # Sentences that point back at a relevant one ("We have not seen that"), or that repeat the claim
             # without its subject, inherit it when they carry a stance cue.
-            if inherited and (last is None or index - last > 2 or not (carries or refers_back(doc, sentence))):
+            if inherited and (last is None or index - last > 2 or not (carries or _points_back(doc, sentence))):
                 continue
             item = known or empty_evidence(sentence)
             cues_outlet = self._unit_cues(doc, profile, item, speaker_view=False)
@@ -387,3 +390,25 @@ def _item_share(doc: Doc, evidence: Sequence[SentenceEvidence]) -> float:
     content = [s for s in stems if s not in STOPWORDS and len(s) > 1]
     return min(1.0, len(best.positions) / max(1, len(content)))
 
+
+
+# Pronouns point back only as objects or subjects of their own clause ("we have not seen that to date", "it is
+# false"), not as a relative or complement "that" ("a peace plan that Kyiv dismissed").
+_POINTERS = frozenset(["that", "this", "it"])
+_AFTER_POINTER = frozenset(["to", "as", "on", "at", "in", "either", "yet", "outright", "again", "was", "is", "were",
+                            "are", "has", "had", "for", "from", "until", "so", "too"])
+
+
+def _points_back(doc: Doc, sentence: Sentence) -> bool:
+    """Whether a sentence points at something said before: a referring noun ("the claims", "the assertion")
+    or a pronoun used as one ("We have not seen that to date")."""
+    tokens = doc.sentence_tokens(sentence)
+    for position, token in enumerate(tokens):
+        if token.text in _REFERRING_NOUNS:
+            return True
+        if token.text in _POINTERS:
+            after = tokens[position + 1] if position + 1 < len(tokens) else None
+            gap = doc.folded[token.end:after.start] if after is not None else ""
+            if after is None or after.text in _AFTER_POINTER or any(c in gap for c in ',.;:!?"'):
+                return True
+    return False
