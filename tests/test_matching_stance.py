@@ -61,6 +61,7 @@ SCOPE_CASES = [
     (["officials", "have", "not", "confirmed", "the", "report"], frozenset(), "scope:negated-confirm"),
     (["the", "u.s.", "rejected", "china's", "denial"], frozenset(), "scope:double-negation"),
     (["banksy", "wasn't", "arrested"], frozenset({2}), "scope:negated-claim"),
+    (["paul", "rudd", "is", "not", "the", "hero"], frozenset({0, 1}), "scope:negated-predicate"),
     (["officials", "dismissed", "claims", "it", "was", "a", "hoax"], frozenset(), "scope:double-negation"),
     (["woman", "denies", "surgery", "hoax", "claims"], frozenset(), "scope:double-negation"),
     (["actor", "rebuffs", "internet", "rumors", "that", "he", "died"], frozenset(), "scope:rejects-report"),

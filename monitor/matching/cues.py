@@ -7,7 +7,8 @@ matched on the folded sentence. Scope rules turn a cue into what it means in con
   `negated-deny` / `negated-confirm` (both hedges, not denials);
 - a deny word governing a deny noun: "rejected China's denial", "dismissed claims it was a hoax" ->
   `double-negation` (a corroboration);
-- a negator before a claim word: "Banksy wasn't arrested" -> `negated-claim`;
+- a negator before a claim word: "Banksy wasn't arrested" -> `negated-claim`; right after the claim's words:
+  "Paul Rudd is not the hero" -> `negated-predicate`;
 - a negated truth word: "not true", "isn't real" -> a deny cue (not a hedge);
 - a deny word aimed at the reports of the claim: "rebuffs rumours", "rumours of his death debunked" ->
   `rejects-report` (a denial).
@@ -121,6 +122,7 @@ PRIORS: Mapping[str, tuple[float, float, float]] = {
     "scope:double-negation": (2.0, -3.5, 0.0),
     "scope:negated-claim": (-1.5, 2.0, -0.5),
     "scope:rejects-report": (-1.5, 2.0, -0.5),
+    "scope:negated-predicate": (-1.0, 1.5, -0.5),
     "scope:epistemic": (-1.5, -0.5, 1.5),
     "claim:denies": (-1.5, 3.0, 0.0),
     "claim:corroborates": (2.5, -1.5, 0.0),
@@ -202,13 +204,24 @@ def word_cues(tokens: Sequence[str], claim_positions: frozenset[int]) -> list[Cu
             cues.append(Cue(index, index + 1, "scope:rejects-report", token))
         if token in _EPISTEMIC:
             cues.append(Cue(index, index + 1, "scope:epistemic", token))
-        if family == "negation":
-            scope = range(index + 1, min(len(tokens), index + 5))
-            if any(i in claim_positions for i in scope):
-                cues.append(Cue(index, index + 1, "scope:negated-claim", token))
+        scoped = _negation_scope(tokens, index, claim_positions) if family == "negation" else None
+        if scoped is not None:
+            cues.append(scoped)
         cues.append(Cue(index, index + 1, f"family:{family}", token))
         cues.append(Cue(index, index + 1, f"word:{token}", token))
     return cues
+
+
+def _negation_scope(tokens: Sequence[str], index: int, claim_positions: frozenset[int]) -> Cue | None:
+    """What a negator negates: the claim's words after it, or the predicate after the claim's subject."""
+    token = tokens[index]
+    if any(i in claim_positions for i in range(index + 1, min(len(tokens), index + 5))):
+        return Cue(index, index + 1, "scope:negated-claim", token)
+    if token not in ("no", "without", "nor", "neither") and any(
+            i in claim_positions for i in range(max(0, index - 3), index)):
+        # The claim's subject, then its predicate denied: "Paul Rudd is not the hero", "X not dead".
+        return Cue(index, index + 1, "scope:negated-predicate", token)
+    return None
 
 
 def _rejects_report(tokens: Sequence[str], index: int) -> bool:
