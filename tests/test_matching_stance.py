@@ -73,6 +73,12 @@ SCOPE_CASES = [
 ]
 
 
+def test_united_states_is_no_attribution() -> None:
+    """'the United States' is a name, not the reporting verb 'states'."""
+    words = ["the", "united", "states", "has", "not", "seen", "weapons"]
+    assert "family:report" not in {c.feature for c in word_cues(words, frozenset())}
+
+
 def test_refusing_to_deny_rejects_nothing() -> None:
     """'refuses to confirm or deny reports' is a refusal, not a rejection of the reports."""
     words = ["embassy", "refuses", "to", "confirm", "or", "deny", "reports", "of", "weapons"]

@@ -179,8 +179,8 @@ def word_cues(tokens: Sequence[str], claim_positions: frozenset[int]) -> list[Cu
             # "Fake-News", "Twitter-Trolled": a hyphenated word carries the denial of its parts.
             token = next((part for part in token.split("-") if WORD_FAMILY.get(part) == "deny"), token)
             family = WORD_FAMILY.get(token)
-        if family is None or index in consumed:
-            continue
+        if family is None or index in consumed or (word, tokens[index - 1:index]) == ("states", ["united"]):
+            continue  # "the United States" reports nothing
         window = tokens[max(0, index - 3):index]
         negated = any(w in _NEGATORS or w.endswith("n't") for w in window)
         if family == "deny" and negated:
