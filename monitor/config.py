@@ -152,8 +152,11 @@ class Config(BaseSettings):
         return f"sqlite:///{(self.state_dir / 'claimwatch.db').resolve()}"
 
 
-def load_config(path: Path | None = None) -> Config:
-    """Read the TOML file (if any), apply the process environment, validate; ConfigError says what is wrong."""
+def load_config(path: Path | None = None, *, secrets: bool = True) -> Config:
+    """Read the TOML file (if any), apply the process environment, validate; ConfigError says what is wrong.
+
+    With `secrets=False` (commands that never send: status, claims, db ...) a `${NAME}` that cannot be
+    resolved stays as written instead of being an error, so they run without the channel credentials."""
     environ = os.environ
     if path is None and environ.get(CONFIG_ENV):
         path = Path(environ[CONFIG_ENV])
@@ -165,7 +168,7 @@ def load_config(path: Path | None = None) -> Config:
             if isinstance(data.get(key), str) and not Path(data[key]).is_absolute():
                 data[key] = str(base / data[key])
     if isinstance(data.get("channels"), list):
-        data["channels"] = [_resolve_secrets(channel, index, path, environ)
+        data["channels"] = [_resolve_secrets(channel, index, path, environ, required=secrets)
                             for index, channel in enumerate(data["channels"])]
     try:
         return Config(**data)
@@ -173,7 +176,8 @@ def load_config(path: Path | None = None) -> Config:
         raise ConfigError(_describe(exc, path, data, environ)) from None
 
 
-def _resolve_secrets(channel: Any, index: int, path: Path | None, environ: Mapping[str, str]) -> Any:
+def _resolve_secrets(channel: Any, index: int, path: Path | None, environ: Mapping[str, str], *,
+                     required: bool) -> Any:
     """The channel with each ${NAME} in its URL replaced; ConfigError names a missing NAME, never a value."""
     if not isinstance(channel, dict) or not isinstance(channel.get("url"), str):
         return channel
@@ -185,6 +189,8 @@ def _resolve_secrets(channel: Any, index: int, path: Path | None, environ: Mappi
             return environ[name]
         if credentials and (Path(credentials) / name).is_file():
             return (Path(credentials) / name).read_text(encoding="utf-8").strip()
+        if not required:
+            return match[0]
         raise ConfigError(f"{path or 'config'}: channels.{index}.url: ${{{name}}} is not set in the environment "
                           "nor in $CREDENTIALS_DIRECTORY")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -109,3 +110,21 @@ def test_missing_channel_secret_names_the_variable(tmp_path: Path) -> None:
     path.write_text('[[channels]]\nname = "slack"\nurl = "slack://${NO_SUCH_TOKEN_X}"\n')
     with pytest.raises(ConfigError, match=r"channels\.0\.url: \$\{NO_SUCH_TOKEN_X\} is not set"):
         load_config(path)
+
+
+def test_commands_that_never_send_run_without_channel_secrets(tmp_path: Path) -> None:
+    """`claimwatch status` runs when a channel's ${NAME} is not provided, and `run` refuses to start."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "claimwatch.toml"
+    path.write_text(f'state_dir = "{tmp_path / "state"}"\n[[channels]]\nname = "slack"\n'
+                    'url = "slack://${NO_SUCH_TOKEN_X}"\n')
+    assert load_config(path, secrets=False).channels[0].url.get_secret_value() == "slack://${NO_SUCH_TOKEN_X}"
+    env = {key: value for key, value in os.environ.items() if key != "CLAIMWATCH_CONFIG"}
+    status = subprocess.run([sys.executable, "-m", "monitor", "status", "--config", str(path)], capture_output=True,
+                            text=True, timeout=60, check=False, env=env)
+    assert status.returncode == 0, status.stderr
+    run = subprocess.run([sys.executable, "-m", "monitor", "run", "--once", "--config", str(path)],
+                         capture_output=True, text=True, timeout=60, check=False, env=env)
+    assert run.returncode == 2 and "NO_SUCH_TOKEN_X" in run.stderr

@@ -49,7 +49,7 @@ def alerts_retry(alert_id: Annotated[str, typer.Argument(help="the alert's id, a
 @alerts_app.command("channels")
 def alerts_channels(config: ConfigOption = None, as_json: JsonOption = False) -> None:
     """Show the configured channels (URLs without secrets) and check them; exit 1 on any problem."""
-    settings = load_config_or_exit(config)
+    settings = load_config_or_exit(config, secrets=True)
     problems = check_channels(settings.channels)
     if as_json:
         typer.echo(json.dumps({"channels": [{"name": c.name, "url": c.display, "tags": c.tags}

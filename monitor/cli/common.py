@@ -27,10 +27,11 @@ ConfigOption = Annotated[Path | None, typer.Option("--config", "-c", help="claim
 JsonOption = Annotated[bool, typer.Option("--json", help="JSON output, for scripts")]
 
 
-def load_config_or_exit(path: Path | None) -> Config:
-    """The configuration, or exit 2 saying what is wrong with it."""
+def load_config_or_exit(path: Path | None, *, secrets: bool = False) -> Config:
+    """The configuration, or exit 2 saying what is wrong with it. Only commands that send (`run`) ask for
+    the channel secrets; the others run without them (see `load_config`)."""
     try:
-        return load_config(path)
+        return load_config(path, secrets=secrets)
     except ConfigError as exc:
         typer.echo(f"claimwatch: {exc}", err=True)
         raise typer.Exit(2) from None

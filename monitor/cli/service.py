@@ -44,7 +44,7 @@ def run(config: ConfigOption = None,
         metrics_host: Annotated[str, typer.Option(help="address the metrics server listens on")] = "127.0.0.1",
         ) -> None:
     """Run the daemon: poll, match, record and deliver on schedule until SIGTERM (or once, with --once)."""
-    settings = load_config_or_exit(config)
+    settings = load_config_or_exit(config, secrets=True)
     problems = check_channels(settings.channels)
     if problems:
         typer.echo("claimwatch: invalid configuration:\n  " + "\n  ".join(problems), err=True)
