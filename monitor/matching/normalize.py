@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import NamedTuple, overload
 
 from monitor.matching.text import stem, wordset
@@ -29,8 +31,14 @@ _ABBREVIATIONS = wordset("""
 mr mrs ms dr prof gen col lt sgt capt cmdr adm gov sen rep pres st jr sr co corp inc ltd vs etc jan feb mar
 apr jun jul aug sep sept oct nov dec u.s u.k u.n e.u u.s.a d.c a.m p.m e.g i.e approx est
 """)
-_SENTENCE_END = re.compile(r"""[.!?]+["')\]]*(?=\s+["'(\[]?[A-Z0-9\u0400-\u9fff])|[.!?]+["')\]]*\s*$|\n\s*\n""")
+# A sentence ends at terminal punctuation (with closing quotes and brackets) before whitespace and a capital
+# or digit, or at the end of the text; a blank line ends one too. The pattern opens with one character class
+# so the regex engine skips ahead to candidate characters instead of trying every position.
+_SENTENCE_END = re.compile(
+    r"""[.!?\n](?:(?<=[.!?])[.!?]*["')\]]*(?:(?=\s+["'(\[]?[A-Z0-9\u0400-\u9fff])|\s*$)|(?<=\n)\s*\n)""")
 _TOKEN = re.compile(r"\w+(?:['.-]\w+)*", re.UNICODE)
+# The same words as a capturing split: separators and words alternate, so offsets are running lengths.
+_TOKEN_SPLIT = re.compile(r"(\w+(?:['.-]\w+)*)", re.UNICODE)
 _QUOTE = re.compile(r'"(?:[^"\n]|\n(?!\s*\n)){2,800}?"')
 
 
@@ -75,22 +83,15 @@ class TokenList(Sequence[Token]):
 
     def __getitem__(self, index: int | slice) -> Token | tuple[Token, ...]:
         if isinstance(index, slice):
-            return tuple(self[i] for i in range(*index.indices(len(self))))
+            return tuple(map(Token, self.starts[index], self.ends[index], self.texts[index], self.stems[index]))
         return Token(self.starts[index], self.ends[index], self.texts[index], self.stems[index])
 
 
 def _tokenize(folded: str) -> TokenList:
-    texts = tuple(_TOKEN.findall(folded))
-    starts: list[int] = []
-    ends: list[int] = []
-    position = 0
-    find = folded.find
-    for text in texts:
-        position = find(text, position)
-        starts.append(position)
-        position += len(text)
-        ends.append(position)
-    return TokenList(tuple(starts), tuple(ends), texts, tuple(map(stem, texts)))
+    parts = _TOKEN_SPLIT.split(folded)
+    offsets = tuple(accumulate(map(len, parts)))
+    texts = tuple(parts[1::2])
+    return TokenList(offsets[0:-1:2], offsets[1::2], texts, tuple(map(stem, texts)))
 
 
 @dataclass(frozen=True)
@@ -229,13 +230,10 @@ def normalize(title: str, text: str = "") -> Doc:
     bounds = _merge_quoted(bounds, quotes)
     sentences: list[Sentence] = []
     token_index = 0
+    token_starts = tokens.starts
     for index, (start, end, is_title) in enumerate(bounds):
-        token_starts = tokens.starts
-        while token_index < len(tokens) and token_starts[token_index] < start:
-            token_index += 1
-        first = token_index
-        while token_index < len(tokens) and token_starts[token_index] < end:
-            token_index += 1
+        first = max(token_index, bisect_left(token_starts, start))
+        token_index = max(first, bisect_left(token_starts, end))
         sentences.append(Sentence(index, start, end, first, token_index, is_title))
     if not sentences:
         sentences.append(Sentence(0, 0, len(folded), 0, len(tokens), bool(title_end)))
