@@ -32,7 +32,10 @@ from monitor.matching.normalize import Doc, fold
 from monitor.matching.text import STOPWORDS, stem, words
 
 _MIN_FUZZY = 5
-_CAPITALISED = re.compile(r"(?<![\w'.-])[A-Z][\w'-]{4,}")
+# A capital not preceded by a word character, apostrophe, dot or hyphen, then four or more word characters;
+# the pattern opens with the capital so the regex engine skips ahead to candidates.
+_CAPITALISED = re.compile(r"[A-Z](?<![\w'.-][A-Z])[\w'-]{4,}")
+_CLOSEST_CACHE = 1 << 14
 
 
 class Hit(NamedTuple):
@@ -100,12 +103,17 @@ class CandidateIndex:
                 table[key].append(entry)
         self._automaton = ahocorasick.Automaton()
         for key, entries in table.items():
-            self._automaton.add_word(key, (len(key), tuple(entries)))
+            # The key's length and unit count, and what it names as plain (kind, key, case_sensitive) tuples.
+            self._automaton.add_word(key, (len(key), key.count(" ") - 1,
+                                           tuple((e.kind, e.key, e.case_sensitive) for e in entries)))
         if table:
             self._automaton.make_automaton()
         self._empty = not table
         self._phrase_keys = {p: self._key(p) for profile in self.profiles for p in profile.keyphrases}
         self._pairs, self._singles, self._evidence_vocab = self._candidate_keys()
+        self._content_vocab = frozenset(item[1:] for item in self._evidence_vocab if item[0] == "s")
+        # `_closest` is a pure function of the word: remember its answers (bounded; a dict is thread-safe).
+        self._closest_seen: dict[str, tuple[str, float]] = {}
 
     def _units(self, tokens: Sequence[str], stems: Sequence[str] | None = None, *, hyphens: bool = True
                ) -> tuple[Sequence[str], Sequence[int]]:
@@ -194,6 +202,15 @@ class CandidateIndex:
 
     def _closest(self, bare: str) -> tuple[str, float]:
         """The alias word within one edit (two for long words) with the same first letter, and its ratio."""
+        found = self._closest_seen.get(bare)
+        if found is None:
+            found = self._closest_uncached(bare)
+            if len(self._closest_seen) >= _CLOSEST_CACHE:
+                self._closest_seen.clear()
+            self._closest_seen[bare] = found
+        return found
+
+    def _closest_uncached(self, bare: str) -> tuple[str, float]:
         best, best_score = "", 0.0
         keys = self._fuzzy_keys
         for key in (bare, *_deletes(bare)):
@@ -217,7 +234,10 @@ class CandidateIndex:
         fuzzy_tokens = {h.first_token: h.score for h in repaired}
         token_stems = doc.tokens.stems
         if fuzzy_tokens:
-            token_stems = tuple(stem(t) if i in fuzzy_tokens else token_stems[i] for i, t in enumerate(tokens))
+            restemmed = list(token_stems)
+            for index in fuzzy_tokens:
+                restemmed[index] = stem(tokens[index])
+            token_stems = tuple(restemmed)
         units, owners = self._units(tokens, token_stems, hyphens="-" in doc.folded)
         hits = self._search(doc, units, owners, fuzzy_tokens)
         anchors: dict[str, list[Hit]] = defaultdict(list)
@@ -260,29 +280,38 @@ class CandidateIndex:
             return []
         stem_string = " " + " ".join(units) + " "
         count = stem_string.count
+        starts, ends = doc.tokens.starts, doc.tokens.ends
+        n_units = len(units)
         hits: list[Hit] = []
-        for end_char, (length, entries) in self._automaton.iter(stem_string):
-            # Units contain no spaces: the spaces before a position number the units before it.
-            first_unit = count(" ", 0, end_char - length + 2) - 1
-            last_unit = count(" ", 0, end_char) - 1
-            if first_unit > last_unit or first_unit >= len(units):
+        # Units contain no spaces: the spaces before a match's leading space number the units before it.
+        # Matches come roughly in text order, so the count runs on from the previous match.
+        cursor = spaces = 0
+        for end_char, (length, key_units, entries) in self._automaton.iter(stem_string):
+            leading = end_char - length + 1
+            if leading >= cursor:
+                spaces += count(" ", cursor, leading)
+            else:
+                spaces = count(" ", 0, leading)
+            cursor = leading
+            first_unit, last_unit = spaces, spaces + key_units - 1
+            if first_unit > last_unit or first_unit >= n_units:
                 continue
             first_token, last_token = owners[first_unit], owners[last_unit]
-            start, end = doc.tokens.starts[first_token], doc.tokens.ends[last_token]
+            start, end = starts[first_token], ends[last_token]
             score = 100.0
             if fuzzy_tokens:
                 score = min((fuzzy_tokens.get(t, 100.0) for t in range(first_token, last_token + 1)), default=100.0)
-            for entry in entries:
-                if entry.case_sensitive and not doc.original_slice(start, end).isupper():
+            for kind, key, case_sensitive in entries:
+                if case_sensitive and not doc.original_slice(start, end).isupper():
                     continue
-                hits.append(Hit(start, end, first_token, last_token + 1, entry.kind, entry.key, score))
+                hits.append(Hit(start, end, first_token, last_token + 1, kind, key, score))
         return hits
 
     def _candidates(self, anchors: Mapping[str, list[Hit]], hits: Sequence[Hit], stems: frozenset[str]
                     ) -> tuple[int, ...]:
         """Claims with an anchor and a keyphrase, or an anchor and two content words (or two anchors and one)."""
         keys = {"k" + self._phrase_keys[h.key] for h in hits if h.kind == "keyphrase"}
-        content = {item for item in ("s" + s for s in stems) if item in self._evidence_vocab}
+        content = {"s" + s for s in stems & self._content_vocab}
         # Lenient (bare-statement) matching leaves relatedness to the fitted model: every claim is a candidate.
         found = set(range(len(self.profiles))) if self.lenient else self._paired(anchors, keys, content)
         for item in keys | content:

@@ -36,8 +36,7 @@ apr jun jul aug sep sept oct nov dec u.s u.k u.n e.u u.s.a d.c a.m p.m e.g i.e a
 # so the regex engine skips ahead to candidate characters instead of trying every position.
 _SENTENCE_END = re.compile(
     r"""[.!?\n](?:(?<=[.!?])[.!?]*["')\]]*(?:(?=\s+["'(\[]?[A-Z0-9\u0400-\u9fff])|\s*$)|(?<=\n)\s*\n)""")
-_TOKEN = re.compile(r"\w+(?:['.-]\w+)*", re.UNICODE)
-# The same words as a capturing split: separators and words alternate, so offsets are running lengths.
+# Words, as a capturing split: separators and words alternate, so offsets are running lengths.
 _TOKEN_SPLIT = re.compile(r"(\w+(?:['.-]\w+)*)", re.UNICODE)
 _QUOTE = re.compile(r'"(?:[^"\n]|\n(?!\s*\n)){2,800}?"')
 
