@@ -8,6 +8,7 @@ diacritics dropped, with `Doc.origin` mapping each folded character back to its 
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from bisect import bisect_left
@@ -26,6 +27,9 @@ _PLAIN = str.maketrans({
     "\u00a0": " ", "\u2009": " ", "\u202f": " ", "\u200b": "",
 })
 
+_PLAIN_MAP = {chr(code): str(target or "") for code, target in _PLAIN.items()}
+_PLAIN_CHARS = re.compile("[" + "".join(map(re.escape, _PLAIN_MAP)) + "]")
+
 # Abbreviations whose final dot does not end a sentence (folded, without the dot).
 _ABBREVIATIONS = wordset("""
 mr mrs ms dr prof gen col lt sgt capt cmdr adm gov sen rep pres st jr sr co corp inc ltd vs etc jan feb mar
@@ -36,6 +40,8 @@ apr jun jul aug sep sept oct nov dec u.s u.k u.n e.u u.s.a d.c a.m p.m e.g i.e a
 # so the regex engine skips ahead to candidate characters instead of trying every position.
 _SENTENCE_END = re.compile(
     r"""[.!?\n](?:(?<=[.!?])[.!?]*["')\]]*(?:(?=\s+["'(\[]?[A-Z0-9\u0400-\u9fff])|\s*$)|(?<=\n)\s*\n)""")
+# One non-ASCII character, as a capturing split: ASCII stretches and single characters alternate.
+_NON_ASCII = re.compile(r"([^\x00-\x7f])")
 # Words, as a capturing split: separators and words alternate, so offsets are running lengths.
 _TOKEN_SPLIT = re.compile(r"(\w+(?:['.-]\w+)*)", re.UNICODE)
 _QUOTE = re.compile(r'"(?:[^"\n]|\n(?!\s*\n)){2,800}?"')
@@ -149,7 +155,9 @@ def fold(text: str) -> str:
     return _fold_with_origin(text)[0]
 
 
+@functools.lru_cache(maxsize=1 << 12)
 def _fold_char(char: str) -> str:
+    """The folded form of one non-ASCII character (memoised: a pure function of its argument)."""
     folded = unicodedata.normalize("NFKC", char.translate(_PLAIN)).casefold()
     if folded.isascii():
         return folded
@@ -157,22 +165,40 @@ def _fold_char(char: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).translate(_PLAIN) or folded
 
 
+def _plain(text: str) -> str:
+    """`text.translate(_PLAIN)`, with the regex engine finding the few characters to replace."""
+    return _PLAIN_CHARS.sub(_plain_char, text)
+
+
+def _plain_char(found: re.Match[str]) -> str:
+    return _PLAIN_MAP[found.group()]
+
+
 def _fold_with_origin(text: str) -> tuple[str, tuple[int, ...] | None]:
     if text.isascii():
         return text.lower(), None
+    # ASCII stretches are lowered in one call; only the other characters are folded one by one.
+    pieces = _NON_ASCII.split(text)
     parts: list[str] = []
-    origin: list[int] = []
-    for index, char in enumerate(text):
-        if char.isascii():
-            parts.append(char.lower())
-            origin.append(index)
+    identity = True
+    for position, piece in enumerate(pieces):
+        if position % 2 == 0:
+            parts.append(piece.lower())
             continue
-        folded = _fold_char(char)
+        folded = _fold_char(piece)
         parts.append(folded)
-        origin.extend([index] * len(folded))
+        identity = identity and len(folded) == 1
     folded_text = "".join(parts)
-    if len(folded_text) == len(text) and all(i == o for i, o in enumerate(origin)):
+    if identity:
         return folded_text, None
+    origin: list[int] = []
+    offset = 0
+    for position, (piece, folded) in enumerate(zip(pieces, parts, strict=True)):
+        if position % 2 == 0:
+            origin.extend(range(offset, offset + len(piece)))
+        else:
+            origin.extend([offset] * len(folded))
+        offset += len(piece)
     return folded_text, tuple(origin)
 
 
@@ -215,11 +241,11 @@ def normalize(title: str, text: str = "") -> Doc:
     title_end_original = len(title.strip()) if title.strip() else 0
     title_end = title_end_original
     if origin is not None:
-        title_end = next((i for i, o in enumerate(origin) if o >= title_end_original), len(folded))
+        title_end = bisect_left(origin, title_end_original)
     # Sentence boundaries need the case of the next word: use a case-preserving copy of the folded text.
     cased = original if origin is None else "".join(original[o] if original[o].isascii() else folded[i]
                                                      for i, o in enumerate(origin))
-    cased = cased.translate(_PLAIN)
+    cased = _plain(cased)
     tokens = _tokenize(folded)
     bounds: list[tuple[int, int, bool]] = []
     if title_end:
