@@ -20,6 +20,8 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import compress, repeat
+from operator import contains
 from typing import NamedTuple
 
 import ahocorasick
@@ -123,6 +125,23 @@ class CandidateIndex:
             return stems, range(len(stems))
         units: list[str] = []
         owners: list[int] = []
+        if stems is not None:
+            # Only hyphenated tokens change; the stretches between them are copied as they are.
+            hyphenated = list(compress(range(len(tokens)), map(contains, tokens, repeat("-"))))
+            if not hyphenated:
+                return stems, range(len(stems))
+            previous = 0
+            for index in hyphenated:
+                units.extend(stems[previous:index])
+                owners.extend(range(previous, index))
+                joined = tokens[index].replace("-", "")
+                parts = [joined] if joined in self._joined else [part for part in tokens[index].split("-") if part]
+                units.extend(stem(part) for part in parts)
+                owners.extend([index] * len(parts))
+                previous = index + 1
+            units.extend(stems[previous:])
+            owners.extend(range(previous, len(stems)))
+            return units, owners
         for index, token in enumerate(tokens):
             if "-" in token:
                 joined = token.replace("-", "")
