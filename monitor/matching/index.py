@@ -113,6 +113,11 @@ class CandidateIndex:
         self._empty = not table
         self._phrase_keys = {p: self._key(p) for profile in self.profiles for p in profile.keyphrases}
         self._pairs, self._singles, self._evidence_vocab = self._candidate_keys()
+        # The pair keys per anchor, so an item's anchors each intersect their evidence with the item's.
+        by_anchor: dict[str, dict[str, list[int]]] = defaultdict(dict)
+        for (anchor, item), claims in self._pairs.items():
+            by_anchor[anchor][item] = claims
+        self._pairs_by_anchor = dict(by_anchor)
         self._content_vocab = frozenset(item[1:] for item in self._evidence_vocab if item[0] == "s")
         # `_closest` is a pure function of the word: remember its answers (bounded; a dict is thread-safe).
         self._closest_seen: dict[str, tuple[str, float]] = {}
@@ -333,10 +338,11 @@ class CandidateIndex:
         content = {"s" + s for s in stems & self._content_vocab}
         # Lenient (bare-statement) matching leaves relatedness to the fitted model: every claim is a candidate.
         found = set(range(len(self.profiles))) if self.lenient else self._paired(anchors, keys, content)
-        for item in keys | content:
-            found.update(self._singles.get(item, ()))
-        for anchor in anchors:
-            found.update(self._singles.get("a" + anchor, ()))
+        if self._singles:
+            for item in keys | content:
+                found.update(self._singles.get(item, ()))
+            for anchor in anchors:
+                found.update(self._singles.get("a" + anchor, ()))
         excluded = {h.key for h in hits if h.kind == "exclusion"}
         result = []
         for index in sorted(found):
@@ -352,10 +358,13 @@ class CandidateIndex:
         content_votes: dict[int, set[str]] = defaultdict(set)
         anchor_votes: dict[int, set[str]] = defaultdict(set)
         for anchor in anchors:
-            for item in keys:
-                found.update(self._pairs.get((anchor, item), ()))
-            for item in content:
-                for claim in self._pairs.get((anchor, item), ()):
+            table = self._pairs_by_anchor.get(anchor)
+            if table is None:
+                continue
+            for item in table.keys() & keys:
+                found.update(table[item])
+            for item in table.keys() & content:
+                for claim in table[item]:
                     content_votes[claim].add(item)
                     anchor_votes[claim].add(anchor)
         found.update(claim for claim, items in content_votes.items()

@@ -56,6 +56,10 @@ class Token(NamedTuple):
     stem: str
 
 
+# Builds a Token from a (start, end, text, stem) tuple without a Python-level call per token.
+_new_token = functools.partial(tuple.__new__, Token)
+
+
 @dataclass(frozen=True)
 class Sentence:
     """A sentence: folded-text offsets, the slice of `Doc.tokens` it owns, and whether it is the title."""
@@ -71,11 +75,13 @@ class Sentence:
 class TokenList(Sequence[Token]):
     """The item's tokens stored as parallel tuples (cheap to build); indexing yields `Token` values."""
 
-    __slots__ = ("ends", "starts", "stems", "texts")
+    __slots__ = ("_slices", "ends", "starts", "stems", "texts")
 
     def __init__(self, starts: tuple[int, ...], ends: tuple[int, ...], texts: tuple[str, ...],
                  stems: tuple[str, ...]):
         self.starts, self.ends, self.texts, self.stems = starts, ends, texts, stems
+        # Slices already built (sentences are read by several stages); values never change, so sharing is safe.
+        self._slices: dict[tuple[int, int, int], tuple[Token, ...]] = {}
 
     def __len__(self) -> int:
         return len(self.texts)
@@ -88,7 +94,12 @@ class TokenList(Sequence[Token]):
 
     def __getitem__(self, index: int | slice) -> Token | tuple[Token, ...]:
         if isinstance(index, slice):
-            return tuple(map(Token, self.starts[index], self.ends[index], self.texts[index], self.stems[index]))
+            key = index.indices(len(self.texts))
+            found = self._slices.get(key)
+            if found is None:
+                fields = zip(self.starts[index], self.ends[index], self.texts[index], self.stems[index], strict=True)
+                found = self._slices[key] = tuple(map(_new_token, fields))
+            return found
         return Token(self.starts[index], self.ends[index], self.texts[index], self.stems[index])
 
 
