@@ -16,6 +16,7 @@ never a candidate. A claim with no anchors at all is retrieved by its keyphrases
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -52,16 +53,20 @@ class Hit(NamedTuple):
     score: float = 100.0
 
 
+# Builds a Hit from a full tuple of its fields without a Python-level call.
+_new_hit = functools.partial(tuple.__new__, Hit)
+
+
 @dataclass(frozen=True)
 class Scan:
     """What the index found in one item, arranged for per-claim lookups."""
 
     hits: tuple[Hit, ...]
-    anchors: Mapping[str, tuple[Hit, ...]]
-    keyphrases: Mapping[str, tuple[Hit, ...]]
+    anchors: Mapping[str, Sequence[Hit]]
+    keyphrases: Mapping[str, Sequence[Hit]]
     stems: frozenset[str]
     token_stems: tuple[str, ...]
-    stem_positions: Mapping[str, tuple[int, ...]]
+    stem_positions: Mapping[str, Sequence[int]]
     token_sentence: tuple[int, ...]
     candidates: tuple[int, ...]
     fuzzy_names: tuple[Hit, ...] = field(default=())
@@ -105,9 +110,10 @@ class CandidateIndex:
                 table[key].append(entry)
         self._automaton = ahocorasick.Automaton()
         for key, entries in table.items():
-            # The key's length and unit count, and what it names as plain (kind, key, case_sensitive) tuples.
-            self._automaton.add_word(key, (len(key), key.count(" ") - 1,
-                                           tuple((e.kind, e.key, e.case_sensitive) for e in entries)))
+            # The key's length and unit count, and what it names as plain tuples: kind, key, whether case
+            # matters, the anchors a hit adds (an actor and its affiliations) and whether it is a keyphrase.
+            self._automaton.add_word(key, (len(key), key.count(" ") - 1, tuple(
+                (e.kind, e.key, e.case_sensitive, self._anchors_of(e), e.kind == "keyphrase") for e in entries)))
         if table:
             self._automaton.make_automaton()
         self._empty = not table
@@ -121,6 +127,11 @@ class CandidateIndex:
         self._content_vocab = frozenset(item[1:] for item in self._evidence_vocab if item[0] == "s")
         # `_closest` is a pure function of the word: remember its answers (bounded; a dict is thread-safe).
         self._closest_seen: dict[str, tuple[str, float]] = {}
+
+    def _anchors_of(self, entry: _Entry) -> tuple[str, ...]:
+        if entry.kind == "actor":
+            return self._ancestors.get(entry.key, (entry.key,))
+        return (entry.key,) if entry.kind == "entity" else ()
 
     def _units(self, tokens: Sequence[str], stems: Sequence[str] | None = None, *, hyphens: bool = True
                ) -> tuple[Sequence[str], Sequence[int]]:
@@ -263,17 +274,9 @@ class CandidateIndex:
                 restemmed[index] = stem(tokens[index])
             token_stems = tuple(restemmed)
         units, owners = self._units(tokens, token_stems, hyphens="-" in doc.folded)
-        hits = self._search(doc, units, owners, fuzzy_tokens)
         anchors: dict[str, list[Hit]] = defaultdict(list)
         keyphrases: dict[str, list[Hit]] = defaultdict(list)
-        for hit in hits:
-            if hit.kind == "actor":
-                for ancestor in self._ancestors.get(hit.key, (hit.key,)):
-                    anchors[ancestor].append(hit)
-            elif hit.kind == "entity":
-                anchors[hit.key].append(hit)
-            elif hit.kind == "keyphrase":
-                keyphrases[hit.key].append(hit)
+        hits = self._search(doc, units, owners, fuzzy_tokens, anchors=anchors, keyphrases=keyphrases)
         stems = frozenset(units)
         candidates = self._candidates(anchors, hits, stems)
         positions: dict[str, list[int]] = defaultdict(list)
@@ -287,19 +290,20 @@ class CandidateIndex:
                     sentence.last_token - sentence.first_token)
         return Scan(
             hits=tuple(hits),
-            anchors={k: tuple(v) for k, v in anchors.items()},
-            keyphrases={k: tuple(v) for k, v in keyphrases.items()},
+            anchors=dict(anchors),
+            keyphrases=dict(keyphrases),
             stems=stems,
             token_stems=token_stems,
-            stem_positions={k: tuple(v) for k, v in positions.items()},
+            stem_positions=dict(positions),
             token_sentence=tuple(token_sentence),
             candidates=candidates,
             fuzzy_names=tuple(repaired),
         )
 
-    def _search(self, doc: Doc, units: Sequence[str], owners: Sequence[int], fuzzy_tokens: Mapping[int, float]
-                ) -> list[Hit]:
-        """Run the automaton over the stem string and map its matches back to tokens and offsets."""
+    def _search(self, doc: Doc, units: Sequence[str], owners: Sequence[int], fuzzy_tokens: Mapping[int, float], *,
+                anchors: dict[str, list[Hit]], keyphrases: dict[str, list[Hit]]) -> list[Hit]:
+        """Run the automaton over the stem string and map its matches back to tokens and offsets; file each
+        hit under the anchors it names (an actor and its affiliations, an entity) or its keyphrase."""
         if self._empty or not units:
             return []
         stem_string = " " + " ".join(units) + " "
@@ -324,11 +328,19 @@ class CandidateIndex:
             start, end = starts[first_token], ends[last_token]
             score = 100.0
             if fuzzy_tokens:
-                score = min((fuzzy_tokens.get(t, 100.0) for t in range(first_token, last_token + 1)), default=100.0)
-            for kind, key, case_sensitive in entries:
+                if first_token == last_token:
+                    score = fuzzy_tokens.get(first_token, 100.0)
+                else:
+                    score = min(map(fuzzy_tokens.get, range(first_token, last_token + 1), repeat(100.0)))
+            for kind, key, case_sensitive, named, is_keyphrase in entries:
                 if case_sensitive and not doc.original_slice(start, end).isupper():
                     continue
-                hits.append(Hit(start, end, first_token, last_token + 1, kind, key, score))
+                hit = _new_hit((start, end, first_token, last_token + 1, kind, key, score))
+                hits.append(hit)
+                for anchor in named:
+                    anchors[anchor].append(hit)
+                if is_keyphrase:
+                    keyphrases[key].append(hit)
         return hits
 
     def _candidates(self, anchors: Mapping[str, list[Hit]], hits: Sequence[Hit], stems: frozenset[str]
