@@ -15,7 +15,6 @@ never a candidate. A claim with no anchors at all is retrieved by its keyphrases
 
 from __future__ import annotations
 
-import bisect
 import functools
 import re
 from collections import Counter, defaultdict
@@ -223,11 +222,9 @@ class CandidateIndex:
         texts, starts = doc.tokens.texts, doc.tokens.starts
         if doc.origin is None:
             # Found by the regex engine rather than a loop over every token.
-            indexes = []
-            for found in _CAPITALISED.finditer(doc.original):
-                index = bisect.bisect_left(starts, found.start())
-                if index < len(starts) and starts[index] == found.start():
-                    indexes.append(index)
+            token_at = dict(zip(starts, range(len(starts)), strict=True))
+            found = map(token_at.get, map(re.Match.start, _CAPITALISED.finditer(doc.original)))
+            indexes = [index for index in found if index is not None]
         else:
             indexes = [i for i, start in enumerate(starts)
                        if doc.original_slice(start, start + 1).isupper()]
@@ -373,10 +370,10 @@ class CandidateIndex:
             table = self._pairs_by_anchor.get(anchor)
             if table is None:
                 continue
-            for item in table.keys() & keys:
-                found.update(table[item])
-            for item in table.keys() & content:
-                for claim in table[item]:
+            for item in keys:
+                found.update(table.get(item, ()))
+            for item in content:
+                for claim in table.get(item, ()):
                     content_votes[claim].add(item)
                     anchor_votes[claim].add(anchor)
         found.update(claim for claim, items in content_votes.items()
