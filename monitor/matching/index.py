@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import re
+from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -222,9 +223,11 @@ class CandidateIndex:
         texts, starts = doc.tokens.texts, doc.tokens.starts
         if doc.origin is None:
             # Found by the regex engine rather than a loop over every token.
-            token_at = dict(zip(starts, range(len(starts)), strict=True))
-            found = map(token_at.get, map(re.Match.start, _CAPITALISED.finditer(doc.original)))
-            indexes = [index for index in found if index is not None]
+            found = list(map(re.Match.start, _CAPITALISED.finditer(doc.original)))
+            at = map(bisect_left, repeat(starts), found)
+            count = len(starts)
+            indexes = [index for index, start in zip(at, found, strict=True)
+                       if index < count and starts[index] == start]
         else:
             indexes = [i for i, start in enumerate(starts)
                        if doc.original_slice(start, start + 1).isupper()]
