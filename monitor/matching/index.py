@@ -118,10 +118,10 @@ class CandidateIndex:
             self._automaton.make_automaton()
         self._empty = not table
         self._phrase_keys = {p: self._key(p) for profile in self.profiles for p in profile.keyphrases}
-        self._pairs, self._singles, self._evidence_vocab = self._candidate_keys()
-        # The pair keys per anchor, so an item's anchors each intersect their evidence with the item's.
+        pairs, self._singles, self._evidence_vocab = self._candidate_keys()
+        # The pair keys per anchor: each anchor the item names looks up only its own evidence.
         by_anchor: dict[str, dict[str, list[int]]] = defaultdict(dict)
-        for (anchor, item), claims in self._pairs.items():
+        for (anchor, item), claims in pairs.items():
             by_anchor[anchor][item] = claims
         self._pairs_by_anchor = dict(by_anchor)
         self._content_vocab = frozenset(item[1:] for item in self._evidence_vocab if item[0] == "s")
