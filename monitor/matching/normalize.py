@@ -124,6 +124,11 @@ class Doc:
     quotes: tuple[tuple[int, int], ...]
     title_end: int
 
+    @functools.cached_property
+    def stem_prefixes(self) -> frozenset[str]:
+        """The five-letter prefixes of the item's stems of five letters or more (computed once per item)."""
+        return frozenset(s[:5] for s in self.tokens.stems if len(s) >= 5)
+
     def to_original(self, start: int, end: int) -> tuple[int, int]:
         """Map a [start, end) range of the folded text to the original text."""
         if self.origin is None:

@@ -184,7 +184,7 @@ def relevance_features(
     # Word-family matches the stemmer misses ("castrated" / "castration"): shared five-letter prefixes.
     missing = [c for c in profile.content if c not in content and len(c) >= 5]
     if missing:
-        prefixes = {s[:5] for s in doc.tokens.stems if len(s) >= 5}
+        prefixes = doc.stem_prefixes
         found = [c for c in missing if c[:5] in prefixes]
         features["prefix-coverage"] = sum(model.weight(c) for c in found) / total_weight
     return features
