@@ -101,6 +101,7 @@ class CandidateIndex:
             w for term, entry in raw_terms if entry.kind in ("actor", "entity") for w in words(term)
             if "-" not in w and w.isalpha())
         self._fuzzy_keys = _deletion_keys(w for w in self._joined if len(w) >= _MIN_FUZZY)
+        self._fuzzy_initials = frozenset(w[0] for w in self._joined if len(w) >= _MIN_FUZZY)
         self._stem_of = {w: stem(w) for w in self._joined}
         self._name_stems = frozenset(self._stem_of.values())
         table: dict[str, list[_Entry]] = defaultdict(list)
@@ -247,6 +248,8 @@ class CandidateIndex:
 
     def _closest_uncached(self, bare: str) -> tuple[str, float]:
         best, best_score = "", 0.0
+        if bare[:1] not in self._fuzzy_initials:
+            return best, best_score  # every candidate shares the first letter
         keys = self._fuzzy_keys
         for key in (bare, *_deletes(bare)):
             for word in keys.get(key, ()):

@@ -15,6 +15,7 @@ from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import accumulate
+from operator import itemgetter
 from typing import NamedTuple, overload
 
 from monitor.matching.text import stem, wordset
@@ -57,6 +58,7 @@ class Token(NamedTuple):
     stem: str
 
 
+_FIRST_FIVE = itemgetter(slice(0, 5))
 # Builds a Token from a (start, end, text, stem) tuple without a Python-level call per token.
 _new_token = functools.partial(tuple.__new__, Token)
 
@@ -127,7 +129,8 @@ class Doc:
     @functools.cached_property
     def stem_prefixes(self) -> frozenset[str]:
         """The five-letter prefixes of the item's stems of five letters or more (computed once per item)."""
-        return frozenset(s[:5] for s in self.tokens.stems if len(s) >= 5)
+        # A stem's first five letters are five letters long exactly when the stem is at least that long.
+        return frozenset(p for p in set(map(_FIRST_FIVE, self.tokens.stems)) if len(p) == 5)
 
     def to_original(self, start: int, end: int) -> tuple[int, int]:
         """Map a [start, end) range of the folded text to the original text."""
