@@ -120,11 +120,12 @@ class CandidateIndex:
         self._empty = not table
         self._phrase_keys = {p: self._key(p) for profile in self.profiles for p in profile.keyphrases}
         pairs, self._singles, self._evidence_vocab = self._candidate_keys()
-        # The pair keys per anchor: each anchor the item names looks up only its own evidence.
-        by_anchor: dict[str, dict[str, list[int]]] = defaultdict(dict)
+        # The pair keys per piece of evidence: an item names few of them, and each is then matched against
+        # the item's anchors in one set intersection.
+        by_evidence: dict[str, dict[str, list[int]]] = defaultdict(dict)
         for (anchor, item), claims in pairs.items():
-            by_anchor[anchor][item] = claims
-        self._pairs_by_anchor = dict(by_anchor)
+            by_evidence[item][anchor] = claims
+        self._pairs_by_evidence = dict(by_evidence)
         self._content_vocab = frozenset(item[1:] for item in self._evidence_vocab if item[0] == "s")
         # `_closest` is a pure function of the word: remember its answers (bounded; a dict is thread-safe).
         self._closest_seen: dict[str, tuple[str, float]] = {}
@@ -372,14 +373,18 @@ class CandidateIndex:
         found: set[int] = set()
         content_votes: dict[int, set[str]] = defaultdict(set)
         anchor_votes: dict[int, set[str]] = defaultdict(set)
-        for anchor in anchors:
-            table = self._pairs_by_anchor.get(anchor)
+        named = anchors.keys()
+        for item in keys:
+            table = self._pairs_by_evidence.get(item)
+            if table is not None:
+                for anchor in table.keys() & named:
+                    found.update(table[anchor])
+        for item in content:
+            table = self._pairs_by_evidence.get(item)
             if table is None:
                 continue
-            for item in keys:
-                found.update(table.get(item, ()))
-            for item in content:
-                for claim in table.get(item, ()):
+            for anchor in table.keys() & named:
+                for claim in table[anchor]:
                     content_votes[claim].add(item)
                     anchor_votes[claim].add(anchor)
         found.update(claim for claim, items in content_votes.items()
