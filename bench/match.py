@@ -259,6 +259,8 @@ def main() -> int:
         f"- evaluate_csv on 1,000 claim/body pairs (1,500-character bodies): "
         f"{_span(evaluate_rates, ',.0f')} pairs/s (target >= 1,000)",
     ]
+    summary.append("- items: a headline and a 1,500-character body, most in typographic punctuation, with quotations, "
+                   "hyphenated words and names that are no actor; one in ten retells a claim (bench/match.py)")
     if args.runs > 1:
         summary.append(f"- figures are the range over {args.runs} runs; ratios are taken within each run")
     print("\n".join([*lines, "", *summary]))
