@@ -342,7 +342,7 @@ def _guarded(job: Callable[[], object], log: FilteringBoundLogger, event: str) -
         try:
             job()
         except SQLAlchemyError as exc:
-            log.warning(event, error=str(exc), retry="next run")
+            log.warning(event, error=str(getattr(exc, "orig", None) or type(exc).__name__), retry="next run")
     return run
 
 

@@ -82,7 +82,8 @@ def _record(ingest: Ingest, feed: LeasedFeed, outcome: StoreOutcome) -> None:
     try:
         ingest.ledger.record(outcome.keys)
     except SQLAlchemyError as exc:
-        ingest.log.warning("ledger.failed", feed_id=feed.id, error=str(exc), retry="the backlog pass records them")
+        error = str(getattr(exc, "orig", None) or type(exc).__name__)
+        ingest.log.warning("ledger.failed", feed_id=feed.id, error=error, retry="the backlog pass records them")
 
 
 def _success(ingest: Ingest, feed: LeasedFeed, fetched: Fetched, status: str,

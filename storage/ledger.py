@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, Engine, RowMapping, exists, func, insert, or_, select, update
+from sqlalchemy import Connection, Engine, RowMapping, exists, func, insert, or_, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from storage.models import CLAIM_STATES, EVIDENCE, FEEDS, ITEMS, POSITIONS, STORIES
@@ -22,6 +22,7 @@ class PendingItem:
     """An item revision waiting to be matched into the ledger, with its feed's name and tags."""
 
     id: int
+    revision: int
     feed: str
     feed_tags: tuple[str, ...]
     url: str | None
@@ -65,26 +66,28 @@ class ClaimStateRow:
 
 def pending_items(engine: Engine, *, ids: Sequence[int] | None = None, limit: int = 200) -> list[PendingItem]:
     """Items not yet matched into the ledger (of `ids`, or the oldest), oldest first."""
-    query = (select(ITEMS.c.id, FEEDS.c.name, FEEDS.c.tags, ITEMS.c.url, ITEMS.c.title, ITEMS.c.summary,
-                    ITEMS.c.content, ITEMS.c.published_at, ITEMS.c.first_seen_at)
+    query = (select(ITEMS.c.id, ITEMS.c.revision, FEEDS.c.name, FEEDS.c.tags, ITEMS.c.url, ITEMS.c.title,
+                    ITEMS.c.summary, ITEMS.c.content, ITEMS.c.published_at, ITEMS.c.first_seen_at)
              .join(FEEDS, FEEDS.c.id == ITEMS.c.feed_id)
              .where(ITEMS.c.ledger_at.is_(None)).order_by(ITEMS.c.id).limit(limit))
     if ids is not None:
         query = query.where(ITEMS.c.id.in_(list(ids)))
     with engine.connect() as connection:
         rows = connection.execute(query).all()
-    return [PendingItem(id=row[0], feed=row[1], feed_tags=tuple(row[2] or ()), url=row[3], title=row[4],
-                        text="\n\n".join(filter(None, (row[5], row[6]))), published_at=row[7],
-                        first_seen_at=row[8]) for row in rows]
+    return [PendingItem(id=row[0], revision=row[1], feed=row[2], feed_tags=tuple(row[3] or ()), url=row[4],
+                        title=row[5], text="\n\n".join(filter(None, (row[6], row[7]))), published_at=row[8],
+                        first_seen_at=row[9]) for row in rows]
 
 
-def claim_items(connection: Connection, item_ids: Sequence[int], now: datetime) -> int:
-    """Mark the items recorded; returns how many were still waiting (the others were taken by another
-    process: a caller recording one item rolls back when it gets 0)."""
-    if not item_ids:
+def claim_items(connection: Connection, items: Sequence[PendingItem], now: datetime) -> int:
+    """Mark the items recorded, each only at the revision that was read and matched; returns how many were
+    still waiting at it. The others were taken by another process, or changed since they were read (a new
+    revision waits to be matched on its own); a caller recording one item rolls back when it gets 0."""
+    if not items:
         return 0
-    result = connection.execute(update(ITEMS).where(ITEMS.c.id.in_(list(item_ids)), ITEMS.c.ledger_at.is_(None))
-                                .values(ledger_at=now))
+    result = connection.execute(update(ITEMS).where(
+        tuple_(ITEMS.c.id, ITEMS.c.revision).in_([(item.id, item.revision) for item in items]),
+        ITEMS.c.ledger_at.is_(None)).values(ledger_at=now))
     return int(result.rowcount)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import threading
 from datetime import timedelta
 from pathlib import Path
@@ -9,6 +10,12 @@ from pathlib import Path
 from sqlalchemy import Engine, func, select
 
 from monitor.alerts.ledger import Ledger
+from monitor.daemon import Rules, make_owner
+from monitor.logs import make_logger
+from monitor.matching.matcher import Matcher
+from monitor.matching.model import Match
+from monitor.rulebook.reload import ActiveRules
+from storage.ledger import claim_items, pending_items
 from storage.models import DELIVERIES, EVIDENCE, ITEMS, POSITIONS
 from storage.silences import add_silence
 from tests.feedserver import FeedServer
@@ -108,3 +115,54 @@ def test_concurrent_ledgers_record_each_item_once(tmp_path: Path, database_url: 
     assert per_item and all(n == 1 for _, _, n in per_item) and pending == 0
     kinds = sorted(kind for kind, _, _ in newsroom.alerts())
     assert kinds == ["first_corroboration", "first_denial"]
+
+
+def test_a_revision_read_before_it_changed_is_not_marked_recorded(
+        tmp_path: Path, database_url: str, engine: Engine, feed_server: FeedServer) -> None:
+    """An item read at revision 1 cannot mark revision 2 as recorded: the new text waits and is matched
+    on its own (here it brings the claim's first corroboration)."""
+    newsroom = Newsroom(tmp_path, database_url, engine, feed_server)
+    story = dict(SCENARIO["stages"][0]["items"][0])
+    newsroom.publish([{**story, "title": "Defence conference opens in London",
+                       "description": "Delegates from forty countries arrived on Wednesday."}])
+    newsroom.store_only()
+    [stale] = pending_items(engine)
+    newsroom.published["wire"].clear()
+    newsroom.publish([story])
+    newsroom.store_only()
+    with engine.begin() as connection:
+        assert claim_items(connection, [stale], newsroom.clock()) == 0
+    assert newsroom.ledger().backlog().alerts == 1
+    assert [kind for kind, _, _ in newsroom.alerts()] == ["first_corroboration"]
+
+
+class _Failing:
+    """The real matcher, except that it fails on items titled 'poison' (a narrow fake of Matcher.match)."""
+
+    def __init__(self, matcher: Matcher) -> None:
+        self._matcher = matcher
+
+    def match(self, title: str, text: str = "") -> list[Match]:
+        if title == "poison":
+            raise ValueError("the matcher cannot read this item")
+        return self._matcher.match(title, text)
+
+
+def test_an_item_the_matcher_fails_on_does_not_block_the_others(
+        tmp_path: Path, database_url: str, engine: Engine, feed_server: FeedServer) -> None:
+    """The failing item is logged and recorded without evidence; the items behind it are recorded and alert,
+    and nothing is left waiting."""
+    newsroom = Newsroom(tmp_path, database_url, engine, feed_server)
+    poison = {"feed": "wire", "guid": "poison", "title": "poison", "description": "x"}
+    newsroom.publish([poison, *SCENARIO["stages"][0]["items"]])
+    newsroom.store_only()
+    keeper = Rules(newsroom.config, engine, make_logger(io.StringIO()), make_owner(), newsroom.clock)
+    keeper.reload("test")
+    rules = keeper.current()
+    assert rules is not None
+    failing = ActiveRules(rules.book, _Failing(rules.matcher), rules.loaded_at)  # type: ignore[arg-type]
+    logs = io.StringIO()
+    ledger = Ledger(engine, newsroom.config, lambda: failing, newsroom.clock, make_logger(logs, json=True))
+    assert ledger.backlog().alerts == 1
+    assert '"event": "ledger.match_failed"' in logs.getvalue()
+    assert pending_items(engine) == []

@@ -78,17 +78,27 @@ class Ledger:
         if ids == []:
             return LedgerRun()
         pending = store.pending_items(self._engine, ids=ids, limit=limit if ids is None else len(ids))
-        matched = [(item, [m for m in rules.matcher.match(item.title, item.text) if _counts(rules.book, m, item)])
-                   for item in pending]
+        matched = [(item, self._match(rules, item)) for item in pending]
         with self._engine.begin() as connection:
-            # Items that match nothing are only marked as recorded: one statement for all of them.
-            total = LedgerRun(items=store.claim_items(connection, [item.id for item, found in matched if not found],
+            # Items that match nothing (or that the matcher failed on) are only marked as recorded: one
+            # statement for all of them.
+            total = LedgerRun(items=store.claim_items(connection, [item for item, found in matched if not found],
                                                       self._clock()))
         for item, found in matched:
             if found:
                 run = self._record_item(rules, item, found)
                 total = LedgerRun(total.items + run.items, total.evidence + run.evidence, total.alerts + run.alerts)
         return total
+
+    def _match(self, rules: ActiveRules, item: store.PendingItem) -> list[Match]:
+        """The item's matches that count for their claims. An item the matcher fails on is logged and
+        treated as matching nothing, so it cannot block the items behind it on every pass."""
+        try:
+            return [m for m in rules.matcher.match(item.title, item.text) if _counts(rules.book, m, item)]
+        except Exception as exc:  # one bad item must not stop the ledger; it is logged
+            self._log.error("ledger.match_failed", item_id=item.id, error=f"{type(exc).__name__}: {exc}",
+                            retry="no: the item is recorded without evidence")
+            return []
 
     def backlog(self) -> LedgerRun:
         """Record every waiting item (left by a killed process, or stored before any rules were valid)."""
@@ -102,7 +112,7 @@ class Ledger:
     def _record_item(self, rules: ActiveRules, item: store.PendingItem, matches: Sequence[Match]) -> LedgerRun:
         now = self._clock()
         with self._engine.begin() as connection:
-            if not store.claim_items(connection, [item.id], now):
+            if not store.claim_items(connection, [item], now):
                 connection.rollback()
                 return LedgerRun()
             return self._record_matches(connection, rules.book, item, matches, now)
@@ -139,12 +149,17 @@ class Ledger:
             state = states[claim_id]
             picture = decisions.ClaimPicture(state.first_corroboration_at is not None,
                                              state.first_denial_at is not None)
-            for match in claim_matches:
+            decided_here: set[str] = set()
+            for match in claim_matches:  # strongest first: it speaks for its holder in this item
                 holder = _holder(match, item.feed)
                 if quoted and match.speaker == UNATTRIBUTED:
                     decision = decisions.Decision("reported", "quiet", "the outlet reporting the quoted speakers",
                                                   updates_position=False)
+                elif holder in decided_here:
+                    decision = decisions.Decision("same_item", "quiet", "its holder already spoke in this item",
+                                                  updates_position=False)
                 else:
+                    decided_here.add(holder)
                     fact = decisions.Fact(claim_id, match.label, match.speaker, holder, claim_id in covered,
                                           item.published_at, item.first_seen_at)
                     previous = held.get(holder)
