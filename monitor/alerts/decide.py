@@ -138,4 +138,4 @@ def _covers(silence: SilenceRule, fact: Fact) -> bool:
 
 def title(kind: str, stance: str) -> str:
     """How an alert of this kind announces itself: "New denial", "Reversal", ..."""
-    return TITLES.get(kind, kind).format(stance=NOUNS.get(stance, stance))
+    return TITLES.get(kind, kind.replace("_", " ").capitalize()).format(stance=NOUNS.get(stance, stance))

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from monitor.alerts.decide import title as kind_title
 from storage.alert_views import AlertContext, PositionView
 
 MARKDOWN = "markdown"
@@ -21,9 +22,6 @@ HTML = "html"
 FORMATS = (MARKDOWN, TEXT, HTML)
 MAX_SECTIONS = 12  # alerts shown in full; the rest of a large group get one line each
 
-NOUNS = {"corroborates": "corroboration", "denies": "denial", "discusses": "discussion"}
-HEADLINES = {"reversal": "Reversal", "first_corroboration": "First corroboration", "first_denial": "First denial",
-             "new_speaker": "New {noun}", "repeat": "Repeated {noun}", "discussion": "Discussed"}
 PICTURE_ORDER = ("corroborates", "denies", "discusses")
 PICTURE_WORDS = {"corroborates": "Corroborated by", "denies": "Denied by", "discusses": "Discussed by"}
 
@@ -88,8 +86,7 @@ def headline(alert: AlertContext) -> str:
     if isinstance(given, str) and given:
         return given
     stance = alert.stance or _text(alert.detail, "stance")
-    return HEADLINES.get(alert.kind, alert.kind.replace("_", " ").capitalize()).format(
-        noun=NOUNS.get(stance, stance or "stance"))
+    return kind_title(alert.kind, stance or "stance")
 
 
 def _title(ordered: Sequence[AlertContext]) -> str:
