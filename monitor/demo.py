@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from monitor import daemon, replay
+from monitor.alerts.render import PICTURE_WORDS
 from monitor.config import AlertSettings, ChannelSettings, Config, PollingSettings
 from monitor.logs import make_logger
 from monitor.rulebook.loader import load_rulebook
@@ -54,6 +55,7 @@ class NewsDay:
     files: dict[str, bytes]
     seconds: float
     started: float = field(default_factory=time.monotonic)
+    started_at: datetime = field(default_factory=daemon.utc_now)
 
     def __post_init__(self) -> None:
         times = [when for name, body in self.files.items() for when in replay.published(name, body)]
@@ -68,6 +70,11 @@ class NewsDay:
     def over(self) -> bool:
         """Whether every item has been published."""
         return self.now() >= self.last
+
+    @property
+    def ends_at(self) -> datetime:
+        """The wall-clock time at which the replay ends."""
+        return self.started_at + timedelta(seconds=self.seconds)
 
 
 @dataclass
@@ -193,17 +200,12 @@ def _print_alerts_until(out: TextIO, server: DemoServer, day: NewsDay, config: C
                 continue
             settle_until = settle_until or time.monotonic() + SETTLE_SECONDS
             health = read_health(engine, daemon.utc_now())
-            polled_after = all(feed.last_poll and feed.last_poll > _when(day) for feed in list_feeds(engine))
+            polled_after = all(feed.last_poll and feed.last_poll > day.ends_at for feed in list_feeds(engine))
             quiet = not health.alerts.get("pending") and not health.ledger_backlog and polled_after
             if quiet or time.monotonic() > settle_until:
                 return
     finally:
         engine.dispose()
-
-
-def _when(day: NewsDay) -> datetime:
-    """The wall-clock time at which the replay ended."""
-    return daemon.utc_now() - timedelta(seconds=max(0.0, time.monotonic() - day.started - day.seconds))
 
 
 def _print_alert(out: TextIO, alert: dict[str, Any], day: NewsDay) -> None:
@@ -231,9 +233,9 @@ def _print_summary(out: TextIO, config: Config, server: DemoServer) -> None:
             continue
         out.write(f"    {summary.evidence} pieces of evidence in {summary.stories} stories\n")
         positions = claim_positions(engine, claim.id)
-        for stance, word in (("corroborates", "Corroborated by"), ("denies", "Denied by")):
+        for stance in ("corroborates", "denies"):
             holders = [names.get(p.holder, p.holder) for p in positions if p.stance == stance]
-            out.write(f"    {word}: {', '.join(holders) or 'nobody'}\n")
+            out.write(f"    {PICTURE_WORDS[stance]}: {', '.join(holders) or 'nobody'}\n")
     engine.dispose()
     out.write("\nclaimwatch claims show CLAIM --config ... gives the timeline; run with --follow to keep polling.\n")
 

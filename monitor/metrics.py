@@ -24,7 +24,8 @@ from structlog.typing import EventDict, WrappedLogger
 
 from storage.health import ping, read_health
 
-POLL_EVENTS = {"feed.polled": "ok", "feed.failed": "error", "feed.retired": "gone", "feed.lease_lost": "lease_lost"}
+# Poll outcomes by event; feed.polled is counted under its own status (ok, not_modified).
+POLL_EVENTS = {"feed.failed": "error", "feed.retired": "gone", "feed.lease_lost": "lease_lost"}
 SEND_EVENTS = {"alert.sent": "sent", "alert.send_failed": "failed", "alert.dead": "dead"}
 
 
@@ -49,8 +50,8 @@ class Metrics:
     def observe(self, _logger: WrappedLogger, _name: str, event: EventDict) -> EventDict:
         """Count the outcome an event reports (a structlog processor; the event passes on unchanged)."""
         name = event.get("event")
-        if name in POLL_EVENTS:
-            self.polls.labels(POLL_EVENTS[name] if name != "feed.polled" else str(event.get("status"))).inc()
+        if name == "feed.polled" or name in POLL_EVENTS:
+            self.polls.labels(POLL_EVENTS.get(str(name)) or str(event.get("status"))).inc()
             if isinstance(event.get("duration_ms"), int | float):
                 self.poll_seconds.observe(event["duration_ms"] / 1000)
             if name == "feed.polled":

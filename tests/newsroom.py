@@ -25,18 +25,23 @@ CLAIM = "china-lethal-aid-russia"
 FEEDS = ("wire", "usdesk", "herald", "daily", "asia")
 
 
+def seed_rules(rules: Path, feeds: dict[str, str]) -> Path:
+    """A rules folder with the shipped actors, the seed claim and `feeds` (name -> URL)."""
+    (rules / "claims").mkdir(parents=True)
+    shutil.copy(ROOT / "rules" / "actors.yaml", rules / "actors.yaml")
+    shutil.copy(ROOT / "rules" / "claims" / f"{CLAIM}.yaml", rules / "claims" / f"{CLAIM}.yaml")
+    (rules / "feeds.yaml").write_text("feeds:\n" + "".join(f"  - name: {name}\n    url: {url}\n"
+                                                            for name, url in feeds.items()))
+    return rules
+
+
 class Newsroom:
     """Five loopback feeds publishing the seed scenario's items, a rules folder with the shipped actors and
     the seed claim, and real poller runs on a FakeClock."""
 
     def __init__(self, tmp_path: Path, database_url: str, engine: Engine, server: FeedServer,
                  **alerts: Any) -> None:
-        rules = tmp_path / "rules"
-        (rules / "claims").mkdir(parents=True)
-        shutil.copy(ROOT / "rules" / "actors.yaml", rules / "actors.yaml")
-        shutil.copy(ROOT / "rules" / "claims" / f"{CLAIM}.yaml", rules / "claims" / f"{CLAIM}.yaml")
-        lines = ["feeds:"] + [f"  - name: {name}\n    url: {server.url(f'/{name}.xml')}" for name in FEEDS]
-        (rules / "feeds.yaml").write_text("\n".join(lines) + "\n")
+        rules = seed_rules(tmp_path / "rules", {name: server.url(f"/{name}.xml") for name in FEEDS})
         self.config = Config(state_dir=tmp_path / "state", rules_dir=rules, database_url=database_url,
                              polling=fast_polling(), alerts=AlertSettings(**alerts),
                              channels=[ChannelSettings(name="hook", url="json://127.0.0.1:9/", tags=["default"])])

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -18,7 +17,7 @@ import pytest
 
 from tests.feedserver import FeedServer, Reply
 from tests.helpers import rss
-from tests.newsroom import CLAIM, FEEDS, ROOT, SCENARIO
+from tests.newsroom import FEEDS, SCENARIO, seed_rules
 from tests.receivers import HttpReceiver, SmtpReceiver
 
 CLAIMWATCH = [sys.executable, "-m", "monitor"]
@@ -39,12 +38,7 @@ def receivers() -> Iterator[tuple[HttpReceiver, SmtpReceiver]]:
 
 
 def _setup(tmp_path: Path, server: FeedServer, hook: HttpReceiver, smtp: SmtpReceiver) -> Path:
-    rules = tmp_path / "rules"
-    (rules / "claims").mkdir(parents=True)
-    shutil.copy(ROOT / "rules" / "actors.yaml", rules / "actors.yaml")
-    shutil.copy(ROOT / "rules" / "claims" / f"{CLAIM}.yaml", rules / "claims" / f"{CLAIM}.yaml")
-    (rules / "feeds.yaml").write_text("feeds:\n" + "".join(
-        f"  - name: {name}\n    url: {server.url(f'/{name}.xml')}\n" for name in FEEDS))
+    seed_rules(tmp_path / "rules", {name: server.url(f"/{name}.xml") for name in FEEDS})
     config = tmp_path / "claimwatch.toml"
     config.write_text(
         'state_dir = "state"\nrules_dir = "rules"\n'

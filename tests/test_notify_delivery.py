@@ -12,7 +12,7 @@ import pytest
 from apprise.plugins.slack import NotifySlack
 from sqlalchemy import Engine
 
-from monitor.alerts.notify import Notifier
+from monitor.alerts.notify import DeliveryReport, Notifier
 from monitor.config import Config
 from monitor.logs import make_logger
 from storage.alert_views import list_alerts
@@ -49,6 +49,15 @@ def _notifier(engine: Engine, config: Config, clock: FakeClock, owner: str = "te
     return Notifier(engine, config, make_logger(io.StringIO(), json=True), clock, owner=owner, rng=seeded_rng())
 
 
+def _deliver_once(engine: Engine, config: Config, clock: FakeClock) -> DeliveryReport:
+    """One delivery round by a fresh notifier, closed afterwards."""
+    notifier = _notifier(engine, config, clock)
+    try:
+        return notifier.deliver_due()
+    finally:
+        notifier.close()
+
+
 def test_email_carries_html_and_text_parts_with_the_alert_id(engine: Engine, database_url: str, tmp_path: Path,
                                                               smtp: SmtpReceiver) -> None:
     """A mailto:// channel gets one email with a text and an HTML part, both naming the alert id."""
@@ -56,11 +65,7 @@ def test_email_carries_html_and_text_parts_with_the_alert_id(engine: Engine, dat
     config = notify_config(tmp_path, database_url, [channel("mail", smtp.url())])
     queue(engine, config, claim_alert("a1", clock.now), ["mail"])
     clock.advance(121)
-    notifier = _notifier(engine, config, clock)
-    try:
-        report = notifier.deliver_due()
-    finally:
-        notifier.close()
+    report = _deliver_once(engine, config, clock)
     assert (report.messages, report.sent, report.failed) == (1, 1, 0)
     [message] = smtp.messages
     assert message["Subject"] == f"New denial: US government — {STATEMENT}"
@@ -81,11 +86,7 @@ def test_json_webhook_gets_title_and_markdown_body(engine: Engine, database_url:
     config = notify_config(tmp_path, database_url, [channel("hook", http.json_url())])
     queue(engine, config, claim_alert("a1", clock.now), ["hook"])
     clock.advance(121)
-    notifier = _notifier(engine, config, clock)
-    try:
-        assert notifier.deliver_due().sent == 1
-    finally:
-        notifier.close()
+    assert _deliver_once(engine, config, clock).sent == 1
     [posted] = http.posted
     payload = posted.json()
     assert payload["title"] == f"New denial: US government — {STATEMENT}"
@@ -104,11 +105,7 @@ def test_slack_plugin_posts_to_a_loopback_webhook(engine: Engine, database_url: 
     config = notify_config(tmp_path, database_url, [channel("slack", url)])
     queue(engine, config, claim_alert("a1", clock.now), ["slack"])
     clock.advance(121)
-    notifier = _notifier(engine, config, clock)
-    try:
-        assert notifier.deliver_due().sent == 1
-    finally:
-        notifier.close()
+    assert _deliver_once(engine, config, clock).sent == 1
     [posted] = http.posted
     assert posted.path == "/services/T1JJ3T3L2/A1BRTD4JD/TIiajkdnlazkcOXrIdevi7"
     payload = posted.json()
@@ -171,11 +168,7 @@ def test_a_window_of_zero_sends_each_alert_alone(engine: Engine, database_url: s
     config = notify_config(tmp_path, database_url, [channel("hook", http.json_url())], grouping_seconds=0)
     _three_alerts(engine, config, clock)
     clock.advance(21)
-    notifier = _notifier(engine, config, clock)
-    try:
-        report = notifier.deliver_due()
-    finally:
-        notifier.close()
+    report = _deliver_once(engine, config, clock)
     assert (report.messages, report.sent) == (3, 3)
     assert sorted(alert_ids_in(p.json()["message"])[0] for p in http.posted) == ["a1", "a2", "a3"]
     assert all(len(alert_ids_in(p.json()["message"])) == 1 for p in http.posted)

@@ -18,8 +18,7 @@ import pytest
 from monitor.systemd import Notifier
 from tests.feedserver import FeedServer, Reply
 from tests.helpers import news_items, rss
-from tests.newsroom import CLAIM as SEED
-from tests.newsroom import ROOT, SCENARIO
+from tests.newsroom import SCENARIO, seed_rules
 from tests.receivers import free_port
 
 CLAIM = "id: c\nstatement: China is supplying lethal aid to Russia\nsubjects: [china]\n"
@@ -129,13 +128,8 @@ def test_sigterm_keeps_undelivered_alerts_in_the_outbox(tmp_path: Path, feed_ser
                                                         notify_socket: NotifySocket) -> None:
     """An alert whose channel refuses connections is still pending after a SIGTERM stop that exits 0,
     with its failed attempt recorded, ready for the next start."""
-    rules = tmp_path / "rules"
-    (rules / "claims").mkdir(parents=True)
-    (rules / "actors.yaml").write_text(ACTORS.read_text())
-    (rules / "claims" / f"{SEED}.yaml").write_text((ROOT / "rules" / "claims" / f"{SEED}.yaml").read_text())
     item = {k: v for k, v in SCENARIO["stages"][0]["items"][0].items() if k != "feed"}
-    url = feed_server.add("/wire.xml", Reply(body=rss([item])))
-    (rules / "feeds.yaml").write_text(f"feeds:\n  - name: wire\n    url: {url}\n")
+    seed_rules(tmp_path / "rules", {"wire": feed_server.add("/wire.xml", Reply(body=rss([item])))})
     config = tmp_path / "claimwatch.toml"
     config.write_text('state_dir = "state"\nrules_dir = "rules"\n[polling]\nparser_processes = 1\ntick_seconds = 0.2\n'
                       "[alerts]\ngrouping_seconds = 0\nmax_age_seconds = 315360000\n[[channels]]\n"

@@ -57,6 +57,9 @@ class LedgerRun:
     evidence: int = 0
     alerts: int = 0
 
+    def __add__(self, other: LedgerRun) -> LedgerRun:
+        return LedgerRun(self.items + other.items, self.evidence + other.evidence, self.alerts + other.alerts)
+
 
 class Ledger:
     """Records matches of stored items into the claim ledger and the outbox; shared by the feed workers."""
@@ -86,8 +89,7 @@ class Ledger:
                                                       self._clock()))
         for item, found in matched:
             if found:
-                run = self._record_item(rules, item, found)
-                total = LedgerRun(total.items + run.items, total.evidence + run.evidence, total.alerts + run.alerts)
+                total += self._record_item(rules, item, found)
         return total
 
     def _match(self, rules: ActiveRules, item: store.PendingItem) -> list[Match]:
@@ -107,7 +109,7 @@ class Ledger:
             run = self.record()
             if run.items == 0:
                 return total
-            total = LedgerRun(total.items + run.items, total.evidence + run.evidence, total.alerts + run.alerts)
+            total += run
 
     def _record_item(self, rules: ActiveRules, item: store.PendingItem, matches: Sequence[Match]) -> LedgerRun:
         now = self._clock()

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
 
 from monitor.alerts.send import check_channels
 from monitor.cli.common import ConfigOption, JsonOption, iso, load_config_or_exit, short, with_store
+from monitor.daemon import utc_now
 from storage.alert_views import AlertListing, list_alerts
 from storage.outbox import retry_alert
 
@@ -36,7 +36,7 @@ def alerts_retry(alert_id: Annotated[str, typer.Argument(help="the alert's id, a
                  config: ConfigOption = None) -> None:
     """Queue an alert's dead deliveries again, due now; exit 1 when there is no such alert."""
     settings = load_config_or_exit(config)
-    requeued = with_store(settings, lambda engine: retry_alert(engine, alert_id, datetime.now(UTC)))
+    requeued = with_store(settings, lambda engine: retry_alert(engine, alert_id, utc_now()))
     if requeued is None:
         typer.echo(f"claimwatch: no alert {alert_id}", err=True)
         raise typer.Exit(1)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Annotated, Any
 
 import typer
 from sqlalchemy import Engine
 
 from monitor.cli.common import ConfigOption, JsonOption, iso, load_config_or_exit, load_rules_or_exit, short, with_store
+from monitor.daemon import utc_now
 from monitor.rulebook.durations import parse_duration
 from monitor.rulebook.loader import RuleBook
 from storage.claims import claim_positions, claim_summaries, claim_timeline
@@ -19,10 +20,6 @@ claims_app = typer.Typer(help="Each tracked claim's picture (who corroborates, w
                          no_args_is_help=True)
 silence_app = typer.Typer(help="Hold back a claim's alerts (or one speaker's) for a while.", no_args_is_help=True)
 STANCE_WORD = {"corroborates": "corroborate", "denies": "deny"}
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 @claims_app.command("list")
@@ -124,7 +121,7 @@ def silence_add(claim: Annotated[str, typer.Option("--claim", help="the claim's 
     if speaker is not None and speaker not in _names(book):
         typer.echo(f"claimwatch: no actor {speaker!r} in actors.yaml", err=True)
         raise typer.Exit(2)
-    now = _now()
+    now = utc_now()
     ends = now + timedelta(seconds=seconds)
     silence_id = with_store(settings, lambda engine: add_silence(
         engine, claim_id=claim, speaker=speaker, reason=reason, now=now, ends_at=ends))
@@ -137,7 +134,7 @@ def silence_list(config: ConfigOption = None,
                  as_json: JsonOption = False) -> None:
     """The silences in force (or all of them)."""
     settings = load_config_or_exit(config)
-    rows = with_store(settings, lambda engine: list_silences(engine, _now(), include_ended=include_ended))
+    rows = with_store(settings, lambda engine: list_silences(engine, utc_now(), include_ended=include_ended))
     if as_json:
         typer.echo(json.dumps([{"id": r.id, "claim_id": r.claim_id, "speaker": r.speaker, "reason": r.reason,
                                 "created_at": iso(r.created_at), "ends_at": iso(r.ends_at),
@@ -156,7 +153,7 @@ def silence_remove(silence_id: Annotated[int, typer.Argument(help="the silence's
                    config: ConfigOption = None) -> None:
     """Lift a silence now; exit 1 when no such silence is in force."""
     settings = load_config_or_exit(config)
-    if not with_store(settings, lambda engine: remove_silence(engine, silence_id, _now())):
+    if not with_store(settings, lambda engine: remove_silence(engine, silence_id, utc_now())):
         typer.echo(f"claimwatch: no silence {silence_id} in force", err=True)
         raise typer.Exit(1)
     typer.echo(f"silence {silence_id} removed")

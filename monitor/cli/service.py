@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -18,7 +17,6 @@ from monitor.demo import run_demo
 from monitor.logs import make_logger
 from monitor.matching.evaluate import PairsFileError, evaluate_csv
 from monitor.metrics import Metrics
-from storage.engine import make_engine, upgrade
 from storage.feeds import list_feeds
 from storage.health import read_health
 from storage.rules_state import rules_statuses
@@ -75,9 +73,9 @@ def status(config: ConfigOption = None,
     """Feeds by state, items, the ledger, the outbox and each running daemon's rules; exit 1 when
     unhealthy: a rules edit was rejected, no feed is healthy, or alerts are dead in the outbox."""
     settings = load_config_or_exit(config)
-    now = datetime.now(UTC)
+    now = daemon.utc_now()
     health, daemons = with_store(settings, lambda engine: (read_health(engine, now), rules_statuses(engine)))
-    rejected = [daemon for daemon in daemons if not daemon.ok]
+    rejected = [running for running in daemons if not running.ok]
     feeds = health.feeds
     dead = health.alerts.get("dead", 0)
     healthy = not rejected and (not feeds or feeds.get("ok", 0) + feeds.get("new", 0) > 0) and not dead
@@ -108,11 +106,11 @@ def status(config: ConfigOption = None,
                    f"{health.ledger_backlog} waiting for the ledger; evidence: {health.evidence}")
         typer.echo(f"outbox: {outbox['pending']} pending, {dead} dead (claimwatch alerts list --failed), "
                    f"{outbox['sent']} sent; last alert sent {short(health.last_alert_sent_at)}")
-        for daemon in daemons:
-            state = "rules ok" if daemon.ok else f"rules REJECTED ({len(daemon.problems)} problems)"
-            typer.echo(f"daemon {daemon.owner}: {state}; {daemon.claims} active claims "
-                       f"since {short(daemon.loaded_at)}")
-            for problem in daemon.problems:
+        for running in daemons:
+            state = "rules ok" if running.ok else f"rules REJECTED ({len(running.problems)} problems)"
+            typer.echo(f"daemon {running.owner}: {state}; {running.claims} active claims "
+                       f"since {short(running.loaded_at)}")
+            for problem in running.problems:
                 typer.echo(f"  {problem}")
     if not healthy:
         raise typer.Exit(1)
@@ -122,13 +120,8 @@ def status(config: ConfigOption = None,
 def db_upgrade(config: ConfigOption = None) -> None:
     """Apply every pending schema migration."""
     settings = load_config_or_exit(config)
-    engine = make_engine(settings.effective_database_url)
-    try:
-        upgrade(engine)
-    except OperationalError as exc:
-        typer.echo(f"claimwatch: database unavailable: {exc.orig}", err=True)
-        raise typer.Exit(2) from None
-    typer.echo(f"database at the newest schema: {engine.url.render_as_string(hide_password=True)}")
+    where = with_store(settings, lambda engine: engine.url.render_as_string(hide_password=True))
+    typer.echo(f"database at the newest schema: {where}")
 
 
 @db_app.command("prune")
@@ -136,7 +129,7 @@ def db_prune(config: ConfigOption = None) -> None:
     """Run housekeeping now: delete what is past the retention periods, then SQLite maintenance."""
     settings = load_config_or_exit(config)
     pruned = with_store(settings, lambda engine: daemon.housekeeping(
-        engine, settings, lambda: datetime.now(UTC), make_logger(level="warning")))
+        engine, settings, daemon.utc_now, make_logger(level="warning")))
     typer.echo(f"pruned {pruned.items} items (with their evidence), {pruned.stories} stories, "
                f"{pruned.alerts} alerts, {pruned.silences} silences")
 
@@ -146,13 +139,7 @@ def feeds_list(config: ConfigOption = None,
                as_json: Annotated[bool, typer.Option("--json", help="a JSON list, for scripts")] = False) -> None:
     """Each feed's URL, status, last and next poll, consecutive errors, last error and stored items."""
     settings = load_config_or_exit(config)
-    engine = make_engine(settings.effective_database_url)
-    try:
-        upgrade(engine)
-        rows = list_feeds(engine)
-    except OperationalError as exc:
-        typer.echo(f"claimwatch: database unavailable: {exc.orig}", err=True)
-        raise typer.Exit(2) from None
+    rows = with_store(settings, list_feeds)
     if as_json:
         typer.echo(json.dumps([{
             "name": row.name, "url": row.url, "status": row.status, "last_result": row.last_result,

@@ -13,6 +13,7 @@ import hashlib
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -39,9 +40,13 @@ class RuleBook:
     claims: tuple[ClaimSpec, ...]
     fingerprint: str
 
+    @cached_property
+    def _claims_by_id(self) -> dict[str, ClaimSpec]:
+        return {claim.id: claim for claim in self.claims}
+
     def claim(self, claim_id: str) -> ClaimSpec | None:
-        """The claim with this id, whatever its status."""
-        return next((claim for claim in self.claims if claim.id == claim_id), None)
+        """The claim with this id, whatever its status (the ledger asks once per match)."""
+        return self._claims_by_id.get(claim_id)
 
     def ruleset(self, claim_ids: Sequence[str] | None = None) -> RuleSet:
         """The matcher's view: active claims (or exactly `claim_ids`) and every actor."""
