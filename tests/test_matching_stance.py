@@ -154,3 +154,12 @@ def test_headline_classification(matcher: Matcher) -> None:
     assert label == "discusses"
     assert 0.0 < score <= 1.0
     assert explanation.relevant
+
+
+def test_reporting_a_reported_claim_asserts_it() -> None:
+    """When the claim is itself a report, "X says ..." carries the claim-reported cues, not the plain ones."""
+    reported = Matcher.for_statement("A priest says he met God")
+    plain = Matcher.for_statement("A priest met God")
+    headline = "Priest says he met God, church reports"
+    assert "claim-reported:family:report" in reported.training_view("claim", headline).units[0][0]
+    assert "family:report" in plain.training_view("claim", headline).units[0][0]

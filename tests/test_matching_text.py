@@ -6,8 +6,10 @@ import pytest
 
 from monitor.matching.derive import compile_claim, proper_nouns
 from monitor.matching.index import CandidateIndex
+from monitor.matching.matcher import Matcher
 from monitor.matching.model import Actor, Claim
 from monitor.matching.normalize import fold, normalize
+from monitor.matching.score import sentence_evidence
 from tests.test_matching_seed import load_seed_ruleset
 
 
@@ -107,3 +109,23 @@ def test_retrieval_ignores_unrelated_claims() -> None:
                                         keyphrases=(f"factory {i}",)) for i in range(200)]
     index = CandidateIndex([compile_claim(c, ruleset.actors) for c in claims], ruleset.actors)
     assert index.scan(normalize("Beijing sends drones to Moscow")).candidates == (0,)
+
+
+@pytest.mark.parametrize(("statement", "headline", "word"), [
+    ("A 50-foot crab was photographed in the U.K.", "Crabzilla spotted off the coast of Britain", "crab"),
+    ("A Russian boy attracts metal objects", "Meet the X-BOY: electric shock turns kid into Magneto", "boy"),
+    ("A Florida woman got a third breast", "Three-breasted woman outed as fake", "breast"),
+])
+def test_claim_words_inside_compounds_count(statement: str, headline: str, word: str) -> None:
+    """A claim word hidden in a compound, a blend or a hyphenated word of the item is evidence of the claim."""
+    matcher = Matcher.for_statement(statement)
+    doc = normalize(headline)
+    evidence = sentence_evidence(doc, matcher.index.scan(doc), matcher.profiles[0])
+    assert word in evidence[0].content
+
+
+def test_short_words_do_not_hide_in_compounds() -> None:
+    """Only the head or tail of a longer word counts: "art" is not found in "startup" or "party"."""
+    matcher = Matcher.for_statement("The artist sold the art")
+    doc = normalize("A startup threw a party")
+    assert not sentence_evidence(doc, matcher.index.scan(doc), matcher.profiles[0])

@@ -43,7 +43,8 @@ potentially would whether mystery questions question questioned investigating in
 investigation possible possibility expected expects plans plan supposedly purported rumor rumour rumored
 rumoured rumors rumours hints hint suggests suggest mulls weighs considers poised unclear unverified alleged
 allegation allegations accusation accusations accuses accused warns warned warning fears feared concern
-concerns
+concerns suspect suspects seemingly tipped predicts predicted predict forecast forecasts talks eyes eyeing
+probe probes probing purports
 """),
     "report": wordset("""
 claim claims claimed report reports reported according sources source say says said think thinks believes

@@ -60,6 +60,8 @@ remarks comments story rumor rumour rumors rumours
 """)
 # A statement about the future ("Apple will release ...", "X plans to ...").
 _FUTURE = re.compile(r"\b(?:will|would|could|may|might|plans?|planning|going\s+to|to\s+be|soon)\b")
+# A statement that is itself a report ("a priest ... says he met God").
+_REPORTING = re.compile(r"\b(?:says?|said|claims?|claimed|tells|told|reports?|reported|insists|insisted)\b")
 _INHERITING_CUES = ("phrase:absence", "phrase:no-comment", "family:deny", "phrase:assert", "scope:negated-deny")
 
 
@@ -109,6 +111,7 @@ class Matcher:
         self.profiles = tuple(compile_claim(claim, table) for claim in ruleset.claims)
         self._by_id = {p.id: i for i, p in enumerate(self.profiles)}
         self._future = {p.id: bool(_FUTURE.search(p.statement)) for p in self.profiles}
+        self._reported = {p.id: bool(_REPORTING.search(p.statement)) for p in self.profiles}
         self._subjects = {p.id: frozenset(a for a in p.claim.subjects if a in p.anchors) for p in self.profiles}
         self.index = CandidateIndex(self.profiles, ruleset.actors, lenient=lenient)
         self._cues: dict[str, dict[str, tuple[str, ...]]] = {
@@ -279,6 +282,7 @@ class Matcher:
         anchor_coverage = len(item.anchors) / max(1, len(profile.anchors)) if profile.anchors else coverage
         return unit_features(folded, tokens, positions, coverage, anchor_coverage,
                              claim_negated=profile.negated, claim_future=self._future[profile.id],
+                             claim_reported=self._reported[profile.id],
                              speaker_view=speaker_view,
                              is_title=sentence.is_title, extra_cues=self._cues[profile.id])
 

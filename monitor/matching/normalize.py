@@ -12,7 +12,7 @@ import functools
 import re
 import unicodedata
 from bisect import bisect_left
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
 from operator import itemgetter
@@ -115,6 +115,44 @@ def _tokenize(folded: str) -> TokenList:
 
 
 @dataclass(frozen=True)
+class Compounds:
+    """Where a word hides inside longer words of an item: as a part of a hyphenated word, stemmed
+    ("three-breasted": "breast"), or as the head or tail of a word with three letters or more to spare
+    ("crabzilla": "crab", "schoolboy": "boy")."""
+
+    positions: Mapping[str, tuple[int, ...]]
+    text: str
+    parts: Mapping[str, tuple[int, ...]]
+
+    @classmethod
+    def of(cls, words: Sequence[str]) -> Compounds:
+        """The compounds of an item's words (token texts, in order)."""
+        positions: dict[str, list[int]] = {}
+        parts: dict[str, list[int]] = {}
+        for position, word in enumerate(words):
+            if "-" in word:
+                for part in {stem(p) for p in word.split("-")}:
+                    parts.setdefault(part, []).append(position)
+            if len(word) >= 6:
+                positions.setdefault(word, []).append(position)
+        return cls({w: tuple(p) for w, p in positions.items()}, "\n".join(positions),
+                   {w: tuple(p) for w, p in parts.items()})
+
+    def find(self, word: str) -> tuple[int, ...]:
+        """Token positions of the longer words that hold `word` (a folded stem of three letters or more)."""
+        found = list(self.parts.get(word, ()))
+        for m in _compound_pattern(word).finditer(self.text):
+            found.extend(self.positions[m.group()])
+        return tuple(sorted(set(found)))
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _compound_pattern(word: str) -> re.Pattern[str]:
+    escaped = re.escape(word)
+    return re.compile(rf"^(?:{escaped}[^\n]{{3,}}|[^\n]{{3,}}{escaped})$", re.MULTILINE)
+
+
+@dataclass(frozen=True)
 class Doc:
     """An item normalised once; everything downstream reads this, never the raw strings."""
 
@@ -131,6 +169,11 @@ class Doc:
         """The five-letter prefixes of the item's stems of five letters or more (computed once per item)."""
         # A stem's first five letters are five letters long exactly when the stem is at least that long.
         return frozenset(p for p in set(map(_FIRST_FIVE, self.tokens.stems)) if len(p) == 5)
+
+    @functools.cached_property
+    def compounds(self) -> Compounds:
+        """The item's long and hyphenated words, where a claim word can hide (computed on first use)."""
+        return Compounds.of(self.tokens.texts)
 
     def to_original(self, start: int, end: int) -> tuple[int, int]:
         """Map a [start, end) range of the folded text to the original text."""

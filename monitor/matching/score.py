@@ -85,7 +85,11 @@ def sentence_evidence(doc: Doc, scan: Scan, profile: ClaimProfile) -> list[Sente
             positions[index].update(range(hit.first_token, hit.last_token))
             hits[index].append(hit)
     for word in profile.content:
-        for token in scan.stem_positions.get(word, ()):
+        found = scan.stem_positions.get(word, ())
+        if not found and len(word) >= 3 and word.isalpha():
+            # A claim word inside a compound or blend of the item ("crab" in "crabzilla", "boy" in "x-boy").
+            found = doc.compounds.find(word)
+        for token in found:
             index = where[token]
             content[index].add(word)
             positions[index].add(token)

@@ -84,6 +84,7 @@ def unit_features(
     *,
     claim_negated: bool = False,
     claim_future: bool = False,
+    claim_reported: bool = False,
     speaker_view: bool = False,
     is_title: bool = True,
     extra_cues: Mapping[str, tuple[str, ...]] | None = None,
@@ -92,6 +93,8 @@ def unit_features(
 
     `folded` is the unit's folded text; `tokens` its words as (start, end, text) relative to `folded`;
     `claim_positions` the token indexes that name the claim (anchors, keyphrases, content words).
+    When the claim is itself a report ("the priest says he met God"), reporting it is asserting it: the
+    reporting cues become features of their own (`claim-reported:...`).
     The returned cue ranges are character offsets into `folded`.
     """
     features: dict[str, float] = {}
@@ -100,6 +103,8 @@ def unit_features(
     def add(name: str, value: float = 1.0) -> None:
         if speaker_view and name in _REPORT_FEATURES:
             return
+        if claim_reported and (name in _REPORT_FEATURES or name == "prefix:report"):
+            name = "claim-reported:" + name
         features[name] = features.get(name, 0.0) + value
 
     words = [t[2] for t in tokens]
