@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from monitor.errors import ConfigError
@@ -103,9 +103,18 @@ class RetentionSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    items_days: float = Field(90, gt=0, description="items, their evidence and stories are kept this long")
+    items_days: float = Field(90, gt=0, description="items' text, their evidence and stories are kept this long")
+    keys_days: float = Field(365, gt=0, description=(
+        "an item's row, without text, is kept this long, so a feed still listing it does not bring it back as "
+        "new; at least items_days"))
     alerts_days: float = Field(30, gt=0, description="sent and silenced alerts (and ended silences) kept this long")
     housekeeping_hours: float = Field(6, gt=0, description="how often pruning and SQLite maintenance run")
+
+    @model_validator(mode="after")
+    def _keys_outlive_items(self) -> RetentionSettings:
+        if self.keys_days < self.items_days:
+            raise ValueError(f"keys_days ({self.keys_days:g}) must be at least items_days ({self.items_days:g})")
+        return self
 
 
 def redact_url(url: str) -> str:

@@ -301,11 +301,13 @@ def _serve_metrics(metrics: tuple[Metrics, str, int] | None, engine: Engine, clo
 def housekeeping(engine: Engine, config: Config, clock: Clock, log: FilteringBoundLogger) -> Pruned:
     """One pass: prune past the retention periods, then SQLite maintenance."""
     now = clock()
-    pruned = prune(engine, items_before=now - timedelta(days=config.retention.items_days),
-                   alerts_before=now - timedelta(days=config.retention.alerts_days))
+    retention = config.retention
+    pruned = prune(engine, items_before=now - timedelta(days=retention.items_days),
+                   keys_before=now - timedelta(days=retention.keys_days),
+                   alerts_before=now - timedelta(days=retention.alerts_days), now=now)
     maintain(engine)
-    log.info("housekeeping.done", items=pruned.items, stories=pruned.stories, alerts=pruned.alerts,
-             silences=pruned.silences)
+    log.info("housekeeping.done", items=pruned.items, keys=pruned.keys, stories=pruned.stories,
+             alerts=pruned.alerts, silences=pruned.silences)
     return pruned
 
 

@@ -63,11 +63,14 @@ class Item(SQLModel, table=True):
     story_id: int | None = Field(default=None, sa_type=BigInteger, description="set when it matched a claim")
     ledger_at: datetime | None = Field(default=None, sa_type=UTCDateTime, description=(
         "when this revision was matched into the ledger; None means waiting to be matched"))
+    pruned_at: datetime | None = Field(default=None, sa_type=UTCDateTime, description=(
+        "when retention dropped its text and evidence; the row stays as the feed's key until keys_days"))
 
     __table_args__ = (
         UniqueConstraint("feed_id", "key", name="uq_items_feed_key"),
         Index("ix_items_first_seen", "first_seen_at"),
         Index("ix_items_ledger_pending", "ledger_at", "id"),
+        Index("ix_items_unpruned", "pruned_at", "first_seen_at"),
     )
 
 

@@ -1,6 +1,10 @@
-"""Housekeeping: drop items, evidence and stories past the retention period, prune delivered alerts, and
-keep a SQLite file tidy. Deletes run in small batches so no transaction holds the database for long;
-every step is idempotent, so several daemons may run it at once."""
+"""Housekeeping: drop items' text, evidence and stories past the retention period, forget their keys
+later, prune delivered alerts, and keep a SQLite file tidy. Changes run in small batches so no transaction
+holds the database for long; every step is idempotent, so several daemons may run it at once.
+
+An item past retention keeps its row, without text, as long as `keys_before` allows: a feed that still
+lists the entry (an evergreen page, an undated item) finds it known and unchanged, instead of storing it
+as new and alerting on it again."""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Delete, Engine, Select, delete, exists, select
+from sqlalchemy import Delete, Engine, Select, Update, delete, exists, select, update
 
 from storage.models import ALERTS, EVIDENCE, ITEMS, SILENCES, STORIES
 
@@ -22,19 +26,28 @@ class Pruned:
     """What one housekeeping pass removed."""
 
     items: int = 0
+    keys: int = 0
     stories: int = 0
     alerts: int = 0
     silences: int = 0
 
 
-def prune(engine: Engine, *, items_before: datetime, alerts_before: datetime, batch: int = BATCH) -> Pruned:
-    """Delete items first seen before `items_before` (their evidence goes with them) and the stories left
-    without items; settled alerts (sent, silenced) and ended silences from before `alerts_before`. Items
-    still waiting for the ledger and alerts still pending or dead are kept."""
-    old_items = (select(ITEMS.c.id).where(ITEMS.c.first_seen_at < items_before, ITEMS.c.ledger_at.is_not(None))
-                 .limit(batch))
-    items = _drain(engine, old_items, lambda ids: [delete(EVIDENCE).where(EVIDENCE.c.item_id.in_(ids)),
-                                                   delete(ITEMS).where(ITEMS.c.id.in_(ids))])
+def prune(engine: Engine, *, items_before: datetime, keys_before: datetime, alerts_before: datetime,
+          now: datetime, batch: int = BATCH) -> Pruned:
+    """Empty items first seen before `items_before` (text gone, evidence deleted, out of their story) and
+    delete the stories left without items; delete the rows of items first seen before `keys_before`;
+    delete settled alerts (sent, silenced) and ended silences from before `alerts_before`. Items still
+    waiting for the ledger and alerts still pending or dead are kept."""
+    old_items = (select(ITEMS.c.id).where(ITEMS.c.pruned_at.is_(None), ITEMS.c.first_seen_at < items_before,
+                                          ITEMS.c.ledger_at.is_not(None)).limit(batch))
+    items = _drain(engine, old_items, lambda ids: [
+        delete(EVIDENCE).where(EVIDENCE.c.item_id.in_(ids)),
+        update(ITEMS).where(ITEMS.c.id.in_(ids)).values(title="", summary="", content="", author=None,
+                                                        story_id=None, pruned_at=now)])
+    old_keys = (select(ITEMS.c.id).where(ITEMS.c.first_seen_at < keys_before, ITEMS.c.ledger_at.is_not(None))
+                .limit(batch))
+    keys = _drain(engine, old_keys, lambda ids: [delete(EVIDENCE).where(EVIDENCE.c.item_id.in_(ids)),
+                                                 delete(ITEMS).where(ITEMS.c.id.in_(ids))])
     orphans = (select(STORIES.c.id).where(STORIES.c.last_seen_at < items_before,
                                           ~exists().where(ITEMS.c.story_id == STORIES.c.id),
                                           ~exists().where(EVIDENCE.c.story_id == STORIES.c.id)).limit(batch))
@@ -44,11 +57,13 @@ def prune(engine: Engine, *, items_before: datetime, alerts_before: datetime, ba
     alerts = _drain(engine, settled, lambda ids: [delete(ALERTS).where(ALERTS.c.id.in_(ids))])
     with engine.begin() as connection:
         silences = connection.execute(delete(SILENCES).where(SILENCES.c.ends_at < alerts_before)).rowcount
-    return Pruned(items, stories, alerts, silences)
+    return Pruned(items, keys, stories, alerts, silences)
 
 
-def _drain(engine: Engine, chooser: Select[Any], statements: Callable[[list[int]], Sequence[Delete]]) -> int:
-    """Run `statements(ids)` for batches of ids chosen by `chooser` until none is left; the count deleted."""
+def _drain(engine: Engine, chooser: Select[Any],
+           statements: Callable[[list[int]], Sequence[Delete | Update]]) -> int:
+    """Run `statements(ids)` for batches of ids chosen by `chooser` until none is left (each batch must take
+    its ids out of what `chooser` selects); the count of ids."""
     total = 0
     while True:
         with engine.begin() as connection:

@@ -55,11 +55,12 @@ class Newsroom:
     def _serve(self, name: str) -> None:
         self.server.add(f"/{name}.xml", Reply(body=rss(self.published[name], title=name)))
 
-    def publish(self, items: list[dict[str, str]], *, age: timedelta = timedelta(minutes=10)) -> None:
-        """Add items to their feeds, published `age` before the clock's now."""
+    def publish(self, items: list[dict[str, str]], *, age: timedelta | None = timedelta(minutes=10)) -> None:
+        """Add items to their feeds, published `age` before the clock's now (undated when `age` is None)."""
         for item in items:
             fields = {k: v for k, v in item.items() if k != "feed"}
-            fields["pubDate"] = format_datetime(self.clock() - age)
+            if age is not None:
+                fields["pubDate"] = format_datetime(self.clock() - age)
             self.published[item["feed"]].append(fields)
             self._serve(item["feed"])
 

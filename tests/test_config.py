@@ -48,6 +48,8 @@ def test_environment_overrides_the_file(tmp_path: Path, monkeypatch: pytest.Monk
     ("", {"CLAIMWATCH_POLLING__WORKERS": "many"},
      "environment variable CLAIMWATCH_POLLING__WORKERS: polling.workers: Input should be a valid integer"),
     ("workers = [\n", {}, "claimwatch.toml: not valid TOML"),
+    ("[retention]\nitems_days = 90\nkeys_days = 30\n", {},
+     "claimwatch.toml: retention: Value error, keys_days (30) must be at least items_days (90)"),
 ])
 def test_bad_config_names_key_source_and_problem(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str,
                                                  environ: dict[str, str], expected: str) -> None:

@@ -38,16 +38,46 @@ def test_prune_drops_old_items_and_settled_alerts_only(tmp_path: Path, database_
     positions = _count(engine, POSITIONS)
     recent_items = _count(engine, ITEMS, ITEMS.c.first_seen_at >= cutoff)
 
-    pruned = prune(engine, items_before=cutoff, alerts_before=newsroom.clock() + timedelta(seconds=1))
+    pruned = prune(engine, items_before=cutoff, keys_before=cutoff - timedelta(days=1),
+                   alerts_before=newsroom.clock() + timedelta(seconds=1), now=newsroom.clock())
     maintain(engine)
 
-    assert pruned.items == 5 and pruned.alerts == 1 and pruned.stories >= 2
-    assert _count(engine, ITEMS) == recent_items == 1
-    assert _count(engine, EVIDENCE, EVIDENCE.c.item_id.not_in(select(ITEMS.c.id))) == 0
+    assert pruned.items == 5 and pruned.keys == 0 and pruned.alerts == 1 and pruned.stories >= 2
+    assert _count(engine, ITEMS, ITEMS.c.pruned_at.is_(None)) == recent_items == 1
+    assert _count(engine, ITEMS, ITEMS.c.pruned_at.is_not(None), ITEMS.c.title == "", ITEMS.c.content == "",
+                  ITEMS.c.story_id.is_(None)) == 5
+    assert _count(engine, EVIDENCE, EVIDENCE.c.item_id.in_(select(ITEMS.c.id).where(
+        ITEMS.c.pruned_at.is_not(None)))) == 0
     assert _count(engine, STORIES) == 1
     assert _count(engine, POSITIONS) == positions
     assert _count(engine, ALERTS) == alerts_before - 1
-    assert prune(engine, items_before=cutoff, alerts_before=cutoff).items == 0
+    again = prune(engine, items_before=cutoff, keys_before=cutoff - timedelta(days=1), alerts_before=cutoff,
+                  now=newsroom.clock())
+    assert again.items == again.keys == 0
+
+
+def test_a_pruned_item_its_feed_still_lists_stays_known(tmp_path: Path, database_url: str, engine: Engine,
+                                                        feed_server: FeedServer) -> None:
+    """An undated item past retention that its feed still lists is neither stored nor alerted on again;
+    only past keys_days is its row deleted."""
+    newsroom = Newsroom(tmp_path, database_url, engine, feed_server)
+    newsroom.publish(SCENARIO["stages"][0]["items"], age=None)
+    assert [kind for kind, _, _ in newsroom.poll()] == ["first_corroboration"]
+
+    newsroom.clock.advance(91 * 86400)
+    now = newsroom.clock()
+    pruned = prune(engine, items_before=now - timedelta(days=90), keys_before=now - timedelta(days=365),
+                   alerts_before=now - timedelta(days=30), now=now)
+    assert pruned.items == 1 and pruned.keys == 0
+
+    assert newsroom.poll() == []
+    assert _count(engine, ITEMS) == 1 and _count(engine, ITEMS, ITEMS.c.pruned_at.is_(None)) == 0
+
+    newsroom.clock.advance(275 * 86400)
+    now = newsroom.clock()
+    pruned = prune(engine, items_before=now - timedelta(days=90), keys_before=now - timedelta(days=365),
+                   alerts_before=now - timedelta(days=30), now=now)
+    assert pruned.keys == 1 and _count(engine, ITEMS) == 0
 
 
 def test_db_prune_command(tmp_path: Path) -> None:

@@ -130,8 +130,8 @@ def db_prune(config: ConfigOption = None) -> None:
     settings = load_config_or_exit(config)
     pruned = with_store(settings, lambda engine: daemon.housekeeping(
         engine, settings, daemon.utc_now, make_logger(level="warning")))
-    typer.echo(f"pruned {pruned.items} items (with their evidence), {pruned.stories} stories, "
-               f"{pruned.alerts} alerts, {pruned.silences} silences")
+    typer.echo(f"pruned {pruned.items} items (text and evidence), {pruned.keys} item keys, {pruned.stories} "
+               f"stories, {pruned.alerts} alerts, {pruned.silences} silences")
 
 
 @feeds_app.command("list")
