@@ -103,7 +103,7 @@ def _update(connection: Connection, feed_id: int, records: Sequence[ItemRecord],
     fields = [name for name in ItemRecord.__dataclass_fields__ if name != "key"]
     statement = (update(ITEMS).where(ITEMS.c.id == bindparam("b_id"))
                  .values({name: bindparam(f"b_{name}") for name in fields})
-                 .values(revision=ITEMS.c.revision + 1, changed_at=now, ledger_at=None))
+                 .values(revision=ITEMS.c.revision + 1, changed_at=now, ledger_at=None, pruned_at=None))
     params = [{"b_id": known[record.key][0], **{f"b_{name}": getattr(record, name) for name in fields}}
               for record in records]
     connection.execute(statement, params)
