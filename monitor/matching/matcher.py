@@ -31,6 +31,7 @@ claim a candidate and let the fitted relatedness model decide.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -186,12 +187,12 @@ class Matcher:
         return doc, assessment
 
     def _speakers(self, doc: Doc, scan: Scan) -> list[Speaker]:
-        actor_hits = [h for h in scan.hits if h.kind == "actor"]
+        actor_hits = _hits_by_sentence(doc, [h for h in scan.hits if h.kind == "actor"])
         speakers: list[Speaker] = []
         previous: Speaker | None = None
         for sentence in doc.sentences:
             adjacent = bool(speakers) and speakers[-1].actor != UNATTRIBUTED
-            found = resolve(doc, sentence, actor_hits, self.ruleset.actors, previous,
+            found = resolve(doc, sentence, actor_hits.get(sentence.index, ()), self.ruleset.actors, previous,
                             adjacent=adjacent) if actor_hits else UNKNOWN
             speakers.append(found)
             if found.actor != UNATTRIBUTED:
@@ -363,6 +364,18 @@ class Matcher:
         if key not in seen:
             seen.add(key)
             spans.append(self._span(doc, hit.start, hit.end, hit.kind, hit.key, score=hit.score))
+
+
+def _hits_by_sentence(doc: Doc, hits: Sequence[Hit]) -> dict[int, list[Hit]]:
+    """Hits filed under the sentence holding their first token (sentences own disjoint token ranges)."""
+    sentences = doc.sentences
+    firsts = [s.first_token for s in sentences]
+    grouped: dict[int, list[Hit]] = defaultdict(list)
+    for hit in hits:
+        sentence = sentences[max(0, bisect_right(firsts, hit.first_token) - 1)]
+        if sentence.first_token <= hit.first_token < sentence.last_token:
+            grouped[sentence.index].append(hit)
+    return grouped
 
 
 def _with_interactions(features: dict[str, float], profile: ClaimProfile, bearing: bool) -> dict[str, float]:
