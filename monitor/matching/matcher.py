@@ -181,7 +181,7 @@ class Matcher:
             raise KeyError(f"unknown claim id {claim_id!r}; known: {', '.join(sorted(self._by_id))}")
         claim_index = self._by_id[claim_id]
         doc = normalize(title, text)
-        scan = self.index.scan(doc, full=True)
+        scan = self.index.scan(doc)
         candidate = claim_index in scan.candidates
         assessment = self._assess(doc, scan, self.profiles[claim_index], candidate, self._speakers(doc, scan))
         return doc, assessment
