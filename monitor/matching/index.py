@@ -177,13 +177,14 @@ class CandidateIndex:
             if key.strip() and entry not in table[key]:
                 table[key].append(entry)
         self._automaton = ahocorasick.Automaton()
+        shared: dict[frozenset[str], frozenset[str]] = {}  # one copy of each anchor set (most are an actor's)
         for key, entries in table.items():
             named = tuple((e.kind, e.key, e.case_sensitive, self._anchors_of(e), e.kind == "keyphrase")
                           for e in entries)
-            self._automaton.add_word(key, _Key(
-                len(key), key.count(" ") - 1, named,
-                frozenset(a for e in entries if not e.case_sensitive for a in self._anchors_of(e)),
-                any(e.case_sensitive or e.kind in ("keyphrase", "exclusion") for e in entries)))
+            anchors = frozenset(a for e in entries if not e.case_sensitive for a in self._anchors_of(e))
+            special = any(e.case_sensitive or e.kind in ("keyphrase", "exclusion") for e in entries)
+            self._automaton.add_word(key, _Key(len(key), key.count(" ") - 1, named,
+                                               shared.setdefault(anchors, anchors), special))
         if table:
             self._automaton.make_automaton()
         self._empty = not table
