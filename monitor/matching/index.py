@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import functools
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import compress, repeat
-from operator import attrgetter, contains, itemgetter
+from itertools import repeat
+from operator import attrgetter, itemgetter
 from typing import NamedTuple
 
 import ahocorasick
@@ -205,44 +205,46 @@ class CandidateIndex:
             return self._ancestors.get(entry.key, (entry.key,))
         return (entry.key,) if entry.kind == "entity" else ()
 
-    def _units(self, tokens: Sequence[str], stems: Sequence[str] | None = None, *, hyphens: bool = True
-               ) -> tuple[Sequence[str], Sequence[int]]:
-        """The stem sequence the automaton reads (and each unit's token): hyphenated words split, unless
-        joined they are a name ("jin-ping" -> "jinping")."""
-        if stems is not None and not hyphens:
+    def _parts(self, token: str) -> list[str]:
+        """A hyphenated word as automaton units: split at its hyphens, unless joined it is a name
+        ("jin-ping" -> "jinping")."""
+        joined = token.replace("-", "")
+        parts = [joined] if joined in self._joined else [part for part in token.split("-") if part]
+        return [stem(part) for part in parts]
+
+    def _term_units(self, tokens: Sequence[str]) -> list[str]:
+        """The stem sequence of an alias or keyphrase, as the automaton reads items."""
+        units: list[str] = []
+        for token in tokens:
+            if "-" in token:
+                units.extend(self._parts(token))
+            else:
+                units.append(stem(token))
+        return units
+
+    def _item_units(self, tokens: Sequence[str], stems: Sequence[str], hyphenated: Sequence[int]
+                    ) -> tuple[Sequence[str], Sequence[int]]:
+        """The stem sequence the automaton reads and each unit's token: the token stems, with the
+        `hyphenated` tokens' stems replaced by their parts."""
+        if not hyphenated:
             return stems, range(len(stems))
         units: list[str] = []
         owners: list[int] = []
-        if stems is not None:
-            # Only hyphenated tokens change; the stretches between them are copied as they are.
-            hyphenated = list(compress(range(len(tokens)), map(contains, tokens, repeat("-"))))
-            if not hyphenated:
-                return stems, range(len(stems))
-            previous = 0
-            for index in hyphenated:
-                units.extend(stems[previous:index])
-                owners.extend(range(previous, index))
-                joined = tokens[index].replace("-", "")
-                parts = [joined] if joined in self._joined else [part for part in tokens[index].split("-") if part]
-                units.extend(stem(part) for part in parts)
-                owners.extend([index] * len(parts))
-                previous = index + 1
-            units.extend(stems[previous:])
-            owners.extend(range(previous, len(stems)))
-            return units, owners
-        for index, token in enumerate(tokens):
-            if "-" in token:
-                joined = token.replace("-", "")
-                parts = [joined] if joined in self._joined else [part for part in token.split("-") if part]
-                units.extend(stem(part) for part in parts)
-                owners.extend([index] * len(parts))
-            else:
-                units.append(stems[index] if stems is not None else stem(token))
-                owners.append(index)
+        # Only hyphenated tokens change; the stretches between them are copied as they are.
+        previous = 0
+        for index in hyphenated:
+            units.extend(stems[previous:index])
+            owners.extend(range(previous, index))
+            parts = self._parts(tokens[index])
+            units.extend(parts)
+            owners.extend([index] * len(parts))
+            previous = index + 1
+        units.extend(stems[previous:])
+        owners.extend(range(previous, len(stems)))
         return units, owners
 
     def _key(self, term: str) -> str:
-        return f" {' '.join(self._units(words(term))[0])} "
+        return f" {' '.join(self._term_units(words(term)))} "
 
     def _candidate_keys(self) -> tuple[dict[tuple[str, str], list[int]], dict[str, list[int]], frozenset[str]]:
         """Pair keys (anchor, evidence) -> claims; single keys for anchorless or lenient claims.
@@ -342,7 +344,7 @@ class CandidateIndex:
             for hit in repaired:
                 restemmed[hit.first_token] = stem(tokens[hit.first_token])
             token_stems = tuple(restemmed)
-        units, owners = self._units(tokens, token_stems, hyphens="-" in doc.folded)
+        units, owners = self._item_units(tokens, token_stems, _hyphenated(doc, tokens))
         stem_string = " " + " ".join(units) + " "
         matches: list[tuple[int, _Key]] = []
         if not self._empty and units:
@@ -417,6 +419,22 @@ class CandidateIndex:
         found.update(claim for claim, items in content_votes.items()
                      if len(items) >= 2 or len(anchor_votes[claim]) >= 2)
         return found
+
+
+def _hyphenated(doc: Doc, tokens: Sequence[str]) -> list[int]:
+    """The indexes of the `tokens` (the item's, some perhaps replaced) that contain a hyphen, in order.
+
+    Found from the hyphens of the folded text (a few per item) rather than by looking at every token.
+    """
+    folded, starts = doc.folded, doc.tokens.starts
+    found: list[int] = []
+    position = folded.find("-")
+    while position >= 0:
+        index = bisect_right(starts, position) - 1
+        if index >= 0 and (not found or found[-1] != index) and "-" in tokens[index]:
+            found.append(index)
+        position = folded.find("-", position + 1)
+    return found
 
 
 def _token_range(stem_string: str, owners: Sequence[int], end_char: int, value: _Key, spaces: int | None = None

@@ -43,9 +43,10 @@ _SENTENCE_END = re.compile(
     r"""[.!?\n](?:(?<=[.!?])[.!?]*["')\]]*(?:(?=\s+["'(\[]?[A-Z0-9\u0400-\u9fff])|\s*$)|(?<=\n)\s*\n)""")
 # One non-ASCII character, as a capturing split: ASCII stretches and single characters alternate.
 _NON_ASCII = re.compile(r"([^\x00-\x7f])")
-# Words, as a capturing split: separators and words alternate, so offsets are running lengths.
-_TOKEN_SPLIT = re.compile(r"(\w+(?:['.-]\w+)*)", re.UNICODE)
-_TOKEN_SPLIT_ASCII = re.compile(r"(\w+(?:['.-]\w+)*)", re.ASCII)
+# Words, as a capturing split: separators and words alternate, so offsets are running lengths. Possessive
+# quantifiers (a word never gives characters back) spare the regex engine its backtracking bookkeeping.
+_TOKEN_SPLIT = re.compile(r"(\w++(?:['.-]\w++)*+)", re.UNICODE)
+_TOKEN_SPLIT_ASCII = re.compile(r"(\w++(?:['.-]\w++)*+)", re.ASCII)
 _QUOTE = re.compile(r'"(?:[^"\n]|\n(?!\s*\n)){2,800}?"')
 
 
