@@ -30,10 +30,11 @@ claim a candidate and let the fitted relatedness model decide.
 
 from __future__ import annotations
 
+import functools
 import re
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from monitor.matching.derive import ClaimProfile, actor_table, compile_claim
@@ -126,15 +127,14 @@ class Matcher:
         """Every (claim, speaker) match of one item, most confident first."""
         doc = normalize(title, text)
         scan = self.index.scan(doc)
-        speakers: list[Speaker] | None = None
+        # Speakers are resolved once per item, and only when a claim has sentences to attribute.
+        speakers = functools.cache(functools.partial(self._speakers, doc, scan))
         matches: list[Match] = []
         for claim_index in scan.candidates:
             subjects = self._subjects[self.profiles[claim_index].id]
             if subjects and not any(a in scan.anchors for a in subjects):
                 continue  # names none of the claim's subjects: not relevant, nothing to assess
-            if speakers is None:
-                speakers = self._speakers(doc, scan)
-            assessment = self._assess(doc, scan, self.profiles[claim_index], True, speakers)
+            assessment = self._assess(doc, scan, self.profiles[claim_index], True, speakers, all_units=False)
             if assessment.relevant:
                 matches.extend(self._matches(doc, assessment))
         matches.sort(key=lambda m: (-m.score, m.claim_id, m.speaker))
@@ -183,7 +183,8 @@ class Matcher:
         doc = normalize(title, text)
         scan = self.index.scan(doc)
         candidate = claim_index in scan.candidates
-        assessment = self._assess(doc, scan, self.profiles[claim_index], candidate, self._speakers(doc, scan))
+        assessment = self._assess(doc, scan, self.profiles[claim_index], candidate,
+                                  functools.partial(self._speakers, doc, scan))
         return doc, assessment
 
     def _speakers(self, doc: Doc, scan: Scan) -> list[Speaker]:
@@ -203,7 +204,10 @@ class Matcher:
         return speakers
 
     def _assess(self, doc: Doc, scan: Scan, profile: ClaimProfile, candidate: bool,
-                speakers: Sequence[Speaker]) -> Assessment:
+                speakers: Callable[[], Sequence[Speaker]], *, all_units: bool = True) -> Assessment:
+        """What the item says of one claim. `speakers` resolves the item's speakers (called at most once,
+        when a unit needs them); `all_units=False` leaves out the units of a claim the item is not relevant
+        to, which `match` drops anyway."""
         evidence = [with_fuzzy(doc, profile, e) for e in sentence_evidence(doc, scan, profile)]
         bearing = [is_relevant(e, profile) for e in evidence]
         features = _with_interactions(relevance_features(doc, profile, evidence, self.models.relevance),
@@ -230,12 +234,13 @@ class Matcher:
                 best = max(range(len(evidence)), key=lambda i: (len(evidence[i].positions), -i))
                 own[best] = True
         reason = self._reason(profile, candidate, any(own), probability, named)
-        if not candidate and not any(own):
-            return Assessment(profile, candidate, False, probability, reason, tuple(evidence), (), features)
+        if (not candidate and not any(own)) or (not relevant and not all_units):
+            return Assessment(profile, candidate, relevant, probability, reason, tuple(evidence), (), features)
         by_index = {e.sentence.index: (e, b) for e, b in zip(evidence, bearing, strict=True)}
         own_indexes = {e.sentence.index for e, is_own in zip(evidence, own, strict=True) if is_own}
         units: list[Unit] = []
         last: int | None = None
+        resolved: Sequence[Speaker] | None = None
         for sentence in doc.sentences:
             index = sentence.index
             known, carries = by_index.get(index, (None, False))
@@ -249,7 +254,9 @@ class Matcher:
             if inherited and not any(f in cues_outlet.features for f in _INHERITING_CUES):
                 continue
             last = index
-            speaker = speakers[index]
+            if resolved is None:
+                resolved = speakers()
+            speaker = resolved[index]
             outlet = self.models.stance.probabilities(cues_outlet.features)
             spoken = outlet
             if speaker.actor != UNATTRIBUTED:
