@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import functools
 import re
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -38,6 +38,7 @@ _MIN_FUZZY = 5
 # A capital not preceded by a word character, apostrophe, dot or hyphen, then four or more word characters;
 # the pattern opens with the capital so the regex engine skips ahead to candidates.
 _CAPITALISED = re.compile(r"[A-Z](?<![\w'.-][A-Z])[\w'-]{4,}")
+_CAPITAL = re.compile("[A-Z]")
 _CLOSEST_CACHE = 1 << 14
 
 
@@ -295,19 +296,26 @@ class CandidateIndex:
     def _name_like(self, doc: Doc) -> list[int]:
         """Indexes of capitalised tokens of five letters or more that are not exact alias words."""
         texts, starts = doc.tokens.texts, doc.tokens.starts
-        if doc.origin is None:
-            # Found by the regex engine rather than a loop over every token.
-            found = list(map(re.Match.start, _CAPITALISED.finditer(doc.original)))
-            at = map(bisect_left, repeat(starts), found)
-            count = len(starts)
-            indexes = [index for index, start in zip(at, found, strict=True)
-                       if index < count and starts[index] == start]
-        else:
-            indexes = [i for i, start in enumerate(starts)
-                       if doc.original_slice(start, start + 1).isupper()]
+        if not starts:
+            return []
         joined = self._joined
-        return [i for i in indexes if len(texts[i]) >= _MIN_FUZZY and texts[i] not in joined
-                and texts[i][0].isalpha() and texts[i] not in STOPWORDS]
+        if doc.origin is not None:
+            return [i for i, start in enumerate(starts) if doc.original_slice(start, start + 1).isupper()
+                    and len(texts[i]) >= _MIN_FUZZY and texts[i] not in joined and texts[i][0].isalpha()
+                    and texts[i] not in STOPWORDS]
+        # Folded and original offsets agree. The regex engine finds the tokens whose first letter is a capital
+        # in a string of every token's first letter; each is then held to `_CAPITALISED` where it stands (a
+        # capital inside an earlier match follows a word character, so the lookbehind rejects it there too).
+        original = doc.original
+        firsts = "".join(itemgetter(*starts)(original))
+        found: list[int] = []
+        for capital in _CAPITAL.finditer(firsts):
+            index = capital.start()
+            text = texts[index]
+            if (len(text) >= _MIN_FUZZY and text not in joined and text[0].isalpha() and text not in STOPWORDS
+                    and _CAPITALISED.match(original, starts[index])):
+                found.append(index)
+        return found
 
     def _closest(self, bare: str) -> tuple[str, float]:
         """The alias word within one edit (two for long words) with the same first letter, and its ratio."""
