@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import compress
 
 from monitor.matching.derive import actor_terms, affiliation_chain
 from monitor.matching.index import Hit
@@ -146,7 +147,9 @@ def _attributions(doc: Doc, sentence: Sentence, hits: Sequence[Hit]
     if _TRIGGERS.isdisjoint(words):
         return found, pronoun_at  # most sentences: no speech verb, no "according to", no "comment from"
     starts = doc.tokens.starts
-    for index, word in enumerate(words):
+    # Only the trigger words can attribute; the others are skipped without a look.
+    for index in compress(range(len(words)), map(_TRIGGERS.__contains__, words)):
+        word = words[index]
         following = words[index + 1] if index + 1 < len(words) else ""
         if (word == "according" and following == "to") or (word in _FROM_CUES and following == "from"):
             hit = _name_after(hits, base, index + 1, 8 if word == "according" else 3)
