@@ -30,16 +30,15 @@ claim a candidate and let the fitted relatedness model decide.
 
 from __future__ import annotations
 
-import functools
 import re
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from monitor.matching.derive import ClaimProfile, actor_table, compile_claim
 from monitor.matching.index import CandidateIndex, Hit, Scan
-from monitor.matching.model import UNATTRIBUTED, Claim, Explanation, Label, Match, RuleSet, Span, Stance
+from monitor.matching.model import UNATTRIBUTED, Actor, Claim, Explanation, Label, Match, RuleSet, Span, Stance
 from monitor.matching.normalize import Doc, Sentence, fold, normalize
 from monitor.matching.score import (
     SentenceEvidence,
@@ -63,6 +62,58 @@ remarks comments story rumor rumour rumors rumours
 # A statement about the future ("Apple will release ...", "X plans to ...").
 _FUTURE = re.compile(r"\b(?:will|would|could|may|might|plans?|planning|going\s+to|to\s+be|soon)\b")
 _INHERITING_CUES = ("phrase:absence", "phrase:no-comment", "family:deny", "phrase:assert", "scope:negated-deny")
+
+
+class ItemSpeakers:
+    """The speakers of an item's sentences (`speakers[i]`), resolved in order and only as far as asked.
+
+    A sentence's speaker depends only on the sentences before it (the last speaker carries over to "he
+    said" and to a continued quotation), so the units of a claim, mostly near the top of an item, rarely
+    need all of them. An unattributed headline may be named by a body speaker ("Defence Secretary: ...");
+    the body is then resolved until one of its speakers does.
+    """
+
+    def __init__(self, doc: Doc, scan: Scan, actors: Mapping[str, Actor]):
+        self._doc, self._scan, self._actors = doc, scan, actors
+        self._hits: dict[int, list[Hit]] | None = None
+        self._resolved: list[Speaker] = []  # as `resolve` finds them, the headline's before any renaming
+        self._previous: Speaker | None = None
+        self._headline: Speaker | None = None
+
+    def __getitem__(self, index: int) -> Speaker:
+        self._resolve_through(index)
+        if index == 0:
+            if self._headline is None:
+                self._headline = self._named_headline(self._resolved[0])
+            return self._headline
+        return self._resolved[index]
+
+    def _resolve_through(self, index: int) -> None:
+        if self._hits is None:
+            self._hits = _hits_by_sentence(self._doc, [h for h in self._scan.hits if h.kind == "actor"])
+        sentences, resolved = self._doc.sentences, self._resolved
+        while len(resolved) <= index and len(resolved) < len(sentences):
+            sentence = sentences[len(resolved)]
+            adjacent = bool(resolved) and resolved[-1].actor != UNATTRIBUTED
+            found = resolve(self._doc, sentence, self._hits.get(sentence.index, ()), self._actors, self._previous,
+                            adjacent=adjacent) if self._hits else UNKNOWN
+            resolved.append(found)
+            if found.actor != UNATTRIBUTED:
+                self._previous = found
+
+    def _named_headline(self, found: Speaker) -> Speaker:
+        first = self._doc.sentences[0]
+        if not first.is_title or found.actor != UNATTRIBUTED:
+            return found
+        return shortened_prefix(self._doc, first, self._attributed_body(), self._actors) or found
+
+    def _attributed_body(self) -> Iterator[Speaker]:
+        index = 1
+        while index < len(self._doc.sentences):
+            self._resolve_through(index)
+            if self._resolved[index].actor != UNATTRIBUTED:
+                yield self._resolved[index]
+            index += 1
 
 
 @dataclass(frozen=True)
@@ -127,8 +178,7 @@ class Matcher:
         """Every (claim, speaker) match of one item, most confident first."""
         doc = normalize(title, text)
         scan = self.index.scan(doc)
-        # Speakers are resolved once per item, and only when a claim has sentences to attribute.
-        speakers = functools.cache(functools.partial(self._speakers, doc, scan))
+        speakers = ItemSpeakers(doc, scan, self.ruleset.actors)  # shared by the claims, resolved on demand
         matches: list[Match] = []
         for claim_index in scan.candidates:
             subjects = self._subjects[self.profiles[claim_index].id]
@@ -184,30 +234,13 @@ class Matcher:
         scan = self.index.scan(doc)
         candidate = claim_index in scan.candidates
         assessment = self._assess(doc, scan, self.profiles[claim_index], candidate,
-                                  functools.partial(self._speakers, doc, scan))
+                                  ItemSpeakers(doc, scan, self.ruleset.actors))
         return doc, assessment
 
-    def _speakers(self, doc: Doc, scan: Scan) -> list[Speaker]:
-        actor_hits = _hits_by_sentence(doc, [h for h in scan.hits if h.kind == "actor"])
-        speakers: list[Speaker] = []
-        previous: Speaker | None = None
-        for sentence in doc.sentences:
-            adjacent = bool(speakers) and speakers[-1].actor != UNATTRIBUTED
-            found = resolve(doc, sentence, actor_hits.get(sentence.index, ()), self.ruleset.actors, previous,
-                            adjacent=adjacent) if actor_hits else UNKNOWN
-            speakers.append(found)
-            if found.actor != UNATTRIBUTED:
-                previous = found
-        if speakers and doc.sentences[0].is_title and speakers[0].actor == UNATTRIBUTED:
-            body = [s for s in speakers[1:] if s.actor != UNATTRIBUTED]
-            speakers[0] = shortened_prefix(doc, doc.sentences[0], body, self.ruleset.actors) or speakers[0]
-        return speakers
-
     def _assess(self, doc: Doc, scan: Scan, profile: ClaimProfile, candidate: bool,
-                speakers: Callable[[], Sequence[Speaker]], *, all_units: bool = True) -> Assessment:
-        """What the item says of one claim. `speakers` resolves the item's speakers (called at most once,
-        when a unit needs them); `all_units=False` leaves out the units of a claim the item is not relevant
-        to, which `match` drops anyway."""
+                speakers: ItemSpeakers, *, all_units: bool = True) -> Assessment:
+        """What the item says of one claim. `all_units=False` leaves out the units of a claim the item is not
+        relevant to, which `match` drops anyway."""
         evidence = [with_fuzzy(doc, profile, e) for e in sentence_evidence(doc, scan, profile)]
         bearing = [is_relevant(e, profile) for e in evidence]
         features = _with_interactions(relevance_features(doc, profile, evidence, self.models.relevance),
@@ -240,7 +273,6 @@ class Matcher:
         own_indexes = {e.sentence.index for e, is_own in zip(evidence, own, strict=True) if is_own}
         units: list[Unit] = []
         last: int | None = None
-        resolved: Sequence[Speaker] | None = None
         for sentence in doc.sentences:
             index = sentence.index
             known, carries = by_index.get(index, (None, False))
@@ -254,9 +286,7 @@ class Matcher:
             if inherited and not any(f in cues_outlet.features for f in _INHERITING_CUES):
                 continue
             last = index
-            if resolved is None:
-                resolved = speakers()
-            speaker = resolved[index]
+            speaker = speakers[index]
             outlet = self.models.stance.probabilities(cues_outlet.features)
             spoken = outlet
             if speaker.actor != UNATTRIBUTED:

@@ -22,7 +22,7 @@ Names that are no actor of the RuleSet leave the speaker UNATTRIBUTED.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import compress
 
@@ -236,7 +236,7 @@ def _continues_quote(doc: Doc, sentence: Sentence) -> bool:
     return head.startswith('"') and not sentence.is_title
 
 
-def shortened_prefix(doc: Doc, sentence: Sentence, body: Sequence[Speaker], actors: Mapping[str, Actor]
+def shortened_prefix(doc: Doc, sentence: Sentence, body: Iterable[Speaker], actors: Mapping[str, Actor]
                      ) -> Speaker | None:
     """A headline prefix naming a body speaker by a shortened alias ("Defence Secretary: ...")."""
     colon = doc.folded.find(":", sentence.start, sentence.end)
