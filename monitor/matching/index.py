@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import functools
 import re
-from bisect import bisect_left
+from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import compress, repeat
-from operator import contains
+from itertools import repeat
+from operator import attrgetter, itemgetter
 from typing import NamedTuple
 
 import ahocorasick
@@ -38,6 +38,7 @@ _MIN_FUZZY = 5
 # A capital not preceded by a word character, apostrophe, dot or hyphen, then four or more word characters;
 # the pattern opens with the capital so the regex engine skips ahead to candidates.
 _CAPITALISED = re.compile(r"[A-Z](?<![\w'.-][A-Z])[\w'-]{4,}")
+_CAPITAL = re.compile("[A-Z]")
 _CLOSEST_CACHE = 1 << 14
 
 
@@ -57,19 +58,86 @@ class Hit(NamedTuple):
 _new_hit = functools.partial(tuple.__new__, Hit)
 
 
+# What an automaton key names, one tuple per entry: kind, key, whether case matters, the anchors a hit adds
+# (an actor and its affiliations, an entity) and whether it is a keyphrase.
+_Named = tuple[str, str, bool, tuple[str, ...], bool]
+
+
+class _Key(NamedTuple):
+    """The automaton's value for one key: its length and unit count and what it names.
+
+    `anchors` are the anchors its entries add whatever the item's case is; `special` says whether an entry
+    needs a closer look in the quick pass (a case-sensitive name, a keyphrase or an exclusion).
+    """
+
+    length: int
+    units: int
+    entries: tuple[_Named, ...]
+    anchors: frozenset[str]
+    special: bool
+
+
+_KEY_ANCHORS = attrgetter("anchors")
+
+
 @dataclass(frozen=True)
 class Scan:
-    """What the index found in one item, arranged for per-claim lookups."""
+    """What the index found in one item, arranged for per-claim lookups.
 
-    hits: tuple[Hit, ...]
-    anchors: Mapping[str, Sequence[Hit]]
-    keyphrases: Mapping[str, Sequence[Hit]]
-    stems: frozenset[str]
-    token_stems: tuple[str, ...]
-    stem_positions: Mapping[str, Sequence[int]]
-    token_sentence: tuple[int, ...]
+    `candidates` comes from a quick pass over the automaton's matches; the hits and the per-claim lookup
+    tables are built on first use, which items without candidates (most items) never need.
+    """
+
+    doc: Doc
     candidates: tuple[int, ...]
+    token_stems: tuple[str, ...]
+    units: Sequence[str]
+    stem_string: str
+    owners: Sequence[int]
+    matches: Sequence[tuple[int, _Key]]
     fuzzy_names: tuple[Hit, ...] = field(default=())
+
+    @functools.cached_property
+    def _found(self) -> tuple[tuple[Hit, ...], dict[str, list[Hit]], dict[str, list[Hit]]]:
+        return _hits(self.doc, self.stem_string, self.owners, self.matches,
+                     {h.first_token: h.score for h in self.fuzzy_names})
+
+    @property
+    def hits(self) -> tuple[Hit, ...]:
+        """Every alias, keyphrase and exclusion found, in the automaton's order."""
+        return self._found[0]
+
+    @property
+    def anchors(self) -> Mapping[str, Sequence[Hit]]:
+        """The hits of each anchor named (an actor and its affiliations, an entity)."""
+        return self._found[1]
+
+    @property
+    def keyphrases(self) -> Mapping[str, Sequence[Hit]]:
+        """The hits of each keyphrase found."""
+        return self._found[2]
+
+    @functools.cached_property
+    def stems(self) -> frozenset[str]:
+        """The stems the automaton read."""
+        return frozenset(self.units)
+
+    @functools.cached_property
+    def stem_positions(self) -> Mapping[str, Sequence[int]]:
+        """The token indexes of each stem."""
+        positions: dict[str, list[int]] = defaultdict(list)
+        for index, token_stem in enumerate(self.token_stems):
+            positions[token_stem].append(index)
+        return dict(positions)
+
+    @functools.cached_property
+    def token_sentence(self) -> tuple[int, ...]:
+        """The sentence index of each token."""
+        token_sentence = [0] * len(self.token_stems)
+        for sentence in self.doc.sentences:
+            token_sentence[sentence.first_token:sentence.last_token] = [sentence.index] * (
+                sentence.last_token - sentence.first_token)
+        return tuple(token_sentence)
 
 
 @dataclass(frozen=True)
@@ -110,11 +178,14 @@ class CandidateIndex:
             if key.strip() and entry not in table[key]:
                 table[key].append(entry)
         self._automaton = ahocorasick.Automaton()
+        shared: dict[frozenset[str], frozenset[str]] = {}  # one copy of each anchor set (most are an actor's)
         for key, entries in table.items():
-            # The key's length and unit count, and what it names as plain tuples: kind, key, whether case
-            # matters, the anchors a hit adds (an actor and its affiliations) and whether it is a keyphrase.
-            self._automaton.add_word(key, (len(key), key.count(" ") - 1, tuple(
-                (e.kind, e.key, e.case_sensitive, self._anchors_of(e), e.kind == "keyphrase") for e in entries)))
+            named = tuple((e.kind, e.key, e.case_sensitive, self._anchors_of(e), e.kind == "keyphrase")
+                          for e in entries)
+            anchors = frozenset(a for e in entries if not e.case_sensitive for a in self._anchors_of(e))
+            special = any(e.case_sensitive or e.kind in ("keyphrase", "exclusion") for e in entries)
+            self._automaton.add_word(key, _Key(len(key), key.count(" ") - 1, named,
+                                               shared.setdefault(anchors, anchors), special))
         if table:
             self._automaton.make_automaton()
         self._empty = not table
@@ -135,44 +206,46 @@ class CandidateIndex:
             return self._ancestors.get(entry.key, (entry.key,))
         return (entry.key,) if entry.kind == "entity" else ()
 
-    def _units(self, tokens: Sequence[str], stems: Sequence[str] | None = None, *, hyphens: bool = True
-               ) -> tuple[Sequence[str], Sequence[int]]:
-        """The stem sequence the automaton reads (and each unit's token): hyphenated words split, unless
-        joined they are a name ("jin-ping" -> "jinping")."""
-        if stems is not None and not hyphens:
+    def _parts(self, token: str) -> list[str]:
+        """A hyphenated word as automaton units: split at its hyphens, unless joined it is a name
+        ("jin-ping" -> "jinping")."""
+        joined = token.replace("-", "")
+        parts = [joined] if joined in self._joined else [part for part in token.split("-") if part]
+        return [stem(part) for part in parts]
+
+    def _term_units(self, tokens: Sequence[str]) -> list[str]:
+        """The stem sequence of an alias or keyphrase, as the automaton reads items."""
+        units: list[str] = []
+        for token in tokens:
+            if "-" in token:
+                units.extend(self._parts(token))
+            else:
+                units.append(stem(token))
+        return units
+
+    def _item_units(self, tokens: Sequence[str], stems: Sequence[str], hyphenated: Sequence[int]
+                    ) -> tuple[Sequence[str], Sequence[int]]:
+        """The stem sequence the automaton reads and each unit's token: the token stems, with the
+        `hyphenated` tokens' stems replaced by their parts."""
+        if not hyphenated:
             return stems, range(len(stems))
         units: list[str] = []
         owners: list[int] = []
-        if stems is not None:
-            # Only hyphenated tokens change; the stretches between them are copied as they are.
-            hyphenated = list(compress(range(len(tokens)), map(contains, tokens, repeat("-"))))
-            if not hyphenated:
-                return stems, range(len(stems))
-            previous = 0
-            for index in hyphenated:
-                units.extend(stems[previous:index])
-                owners.extend(range(previous, index))
-                joined = tokens[index].replace("-", "")
-                parts = [joined] if joined in self._joined else [part for part in tokens[index].split("-") if part]
-                units.extend(stem(part) for part in parts)
-                owners.extend([index] * len(parts))
-                previous = index + 1
-            units.extend(stems[previous:])
-            owners.extend(range(previous, len(stems)))
-            return units, owners
-        for index, token in enumerate(tokens):
-            if "-" in token:
-                joined = token.replace("-", "")
-                parts = [joined] if joined in self._joined else [part for part in token.split("-") if part]
-                units.extend(stem(part) for part in parts)
-                owners.extend([index] * len(parts))
-            else:
-                units.append(stems[index] if stems is not None else stem(token))
-                owners.append(index)
+        # Only hyphenated tokens change; the stretches between them are copied as they are.
+        previous = 0
+        for index in hyphenated:
+            units.extend(stems[previous:index])
+            owners.extend(range(previous, index))
+            parts = self._parts(tokens[index])
+            units.extend(parts)
+            owners.extend([index] * len(parts))
+            previous = index + 1
+        units.extend(stems[previous:])
+        owners.extend(range(previous, len(stems)))
         return units, owners
 
     def _key(self, term: str) -> str:
-        return f" {' '.join(self._units(words(term))[0])} "
+        return f" {' '.join(self._term_units(words(term)))} "
 
     def _candidate_keys(self) -> tuple[dict[tuple[str, str], list[int]], dict[str, list[int]], frozenset[str]]:
         """Pair keys (anchor, evidence) -> claims; single keys for anchorless or lenient claims.
@@ -223,19 +296,26 @@ class CandidateIndex:
     def _name_like(self, doc: Doc) -> list[int]:
         """Indexes of capitalised tokens of five letters or more that are not exact alias words."""
         texts, starts = doc.tokens.texts, doc.tokens.starts
-        if doc.origin is None:
-            # Found by the regex engine rather than a loop over every token.
-            found = list(map(re.Match.start, _CAPITALISED.finditer(doc.original)))
-            at = map(bisect_left, repeat(starts), found)
-            count = len(starts)
-            indexes = [index for index, start in zip(at, found, strict=True)
-                       if index < count and starts[index] == start]
-        else:
-            indexes = [i for i, start in enumerate(starts)
-                       if doc.original_slice(start, start + 1).isupper()]
+        if not starts:
+            return []
         joined = self._joined
-        return [i for i in indexes if len(texts[i]) >= _MIN_FUZZY and texts[i] not in joined
-                and texts[i][0].isalpha() and texts[i] not in STOPWORDS]
+        if doc.origin is not None:
+            return [i for i, start in enumerate(starts) if doc.original_slice(start, start + 1).isupper()
+                    and len(texts[i]) >= _MIN_FUZZY and texts[i] not in joined and texts[i][0].isalpha()
+                    and texts[i] not in STOPWORDS]
+        # Folded and original offsets agree. The regex engine finds the tokens whose first letter is a capital
+        # in a string of every token's first letter; each is then held to `_CAPITALISED` where it stands (a
+        # capital inside an earlier match follows a word character, so the lookbehind rejects it there too).
+        original = doc.original
+        firsts = "".join(itemgetter(*starts)(original))
+        found: list[int] = []
+        for capital in _CAPITAL.finditer(firsts):
+            index = capital.start()
+            text = texts[index]
+            if (len(text) >= _MIN_FUZZY and text not in joined and text[0].isalpha() and text not in STOPWORDS
+                    and _CAPITALISED.match(original, starts[index])):
+                found.append(index)
+        return found
 
     def _closest(self, bare: str) -> tuple[str, float]:
         """The alias word within one edit (two for long words) with the same first letter, and its ratio."""
@@ -263,95 +343,28 @@ class CandidateIndex:
                         best, best_score = word, score
         return best, best_score
 
-    def scan(self, doc: Doc, *, full: bool = False) -> Scan:
-        """Find every alias, keyphrase and exclusion in the item and the claims with enough evidence.
-
-        The per-claim lookup tables (`stem_positions`, `token_sentence`) are filled only when there are
-        candidates, or when `full` asks for them (explaining a claim that is not a candidate).
-        """
+    def scan(self, doc: Doc) -> Scan:
+        """Find every alias, keyphrase and exclusion in the item and the claims with enough evidence."""
         tokens, repaired = self._repair_names(doc)
-        fuzzy_tokens = {h.first_token: h.score for h in repaired}
         token_stems = doc.tokens.stems
-        if fuzzy_tokens:
+        if repaired:
             restemmed = list(token_stems)
-            for index in fuzzy_tokens:
-                restemmed[index] = stem(tokens[index])
+            for hit in repaired:
+                restemmed[hit.first_token] = stem(tokens[hit.first_token])
             token_stems = tuple(restemmed)
-        units, owners = self._units(tokens, token_stems, hyphens="-" in doc.folded)
-        anchors: dict[str, list[Hit]] = defaultdict(list)
-        keyphrases: dict[str, list[Hit]] = defaultdict(list)
-        hits = self._search(doc, units, owners, fuzzy_tokens, anchors=anchors, keyphrases=keyphrases)
-        stems = frozenset(units)
-        candidates = self._candidates(anchors, hits, stems)
-        positions: dict[str, list[int]] = defaultdict(list)
-        token_sentence = [0] * len(tokens)
-        if candidates or full or self.lenient:
-            # Only items with candidates need per-claim lookups; the rest stop here cheaply.
-            for index, token_stem in enumerate(token_stems):
-                positions[token_stem].append(index)
-            for sentence in doc.sentences:
-                token_sentence[sentence.first_token:sentence.last_token] = [sentence.index] * (
-                    sentence.last_token - sentence.first_token)
-        return Scan(
-            hits=tuple(hits),
-            anchors=dict(anchors),
-            keyphrases=dict(keyphrases),
-            stems=stems,
-            token_stems=token_stems,
-            stem_positions=dict(positions),
-            token_sentence=tuple(token_sentence),
-            candidates=candidates,
-            fuzzy_names=tuple(repaired),
-        )
-
-    def _search(self, doc: Doc, units: Sequence[str], owners: Sequence[int], fuzzy_tokens: Mapping[int, float], *,
-                anchors: dict[str, list[Hit]], keyphrases: dict[str, list[Hit]]) -> list[Hit]:
-        """Run the automaton over the stem string and map its matches back to tokens and offsets; file each
-        hit under the anchors it names (an actor and its affiliations, an entity) or its keyphrase."""
-        if self._empty or not units:
-            return []
+        units, owners = self._item_units(tokens, token_stems, _hyphenated(doc, tokens))
         stem_string = " " + " ".join(units) + " "
-        count = stem_string.count
-        starts, ends = doc.tokens.starts, doc.tokens.ends
-        n_units = len(units)
-        hits: list[Hit] = []
-        # Units contain no spaces: the spaces before a match's leading space number the units before it.
-        # Matches come roughly in text order, so the count runs on from the previous match.
-        cursor = spaces = 0
-        for end_char, (length, key_units, entries) in self._automaton.iter(stem_string):
-            leading = end_char - length + 1
-            if leading >= cursor:
-                spaces += count(" ", cursor, leading)
-            else:
-                spaces = count(" ", 0, leading)
-            cursor = leading
-            first_unit, last_unit = spaces, spaces + key_units - 1
-            if first_unit > last_unit or first_unit >= n_units:
-                continue
-            first_token, last_token = owners[first_unit], owners[last_unit]
-            start, end = starts[first_token], ends[last_token]
-            score = 100.0
-            if fuzzy_tokens:
-                if first_token == last_token:
-                    score = fuzzy_tokens.get(first_token, 100.0)
-                else:
-                    score = min(map(fuzzy_tokens.get, range(first_token, last_token + 1), repeat(100.0)))
-            for kind, key, case_sensitive, named, is_keyphrase in entries:
-                if case_sensitive and not doc.original_slice(start, end).isupper():
-                    continue
-                hit = _new_hit((start, end, first_token, last_token + 1, kind, key, score))
-                hits.append(hit)
-                for anchor in named:
-                    anchors[anchor].append(hit)
-                if is_keyphrase:
-                    keyphrases[key].append(hit)
-        return hits
+        matches: list[tuple[int, _Key]] = []
+        if not self._empty and units:
+            matches = list(self._automaton.iter(stem_string))
+        candidates = self._candidates(doc, units, stem_string, owners, matches)
+        return Scan(doc, candidates, token_stems, units, stem_string, owners, matches, tuple(repaired))
 
-    def _candidates(self, anchors: Mapping[str, list[Hit]], hits: Sequence[Hit], stems: frozenset[str]
-                    ) -> tuple[int, ...]:
+    def _candidates(self, doc: Doc, units: Sequence[str], stem_string: str, owners: Sequence[int],
+                    matches: Sequence[tuple[int, _Key]]) -> tuple[int, ...]:
         """Claims with an anchor and a keyphrase, or an anchor and two content words (or two anchors and one)."""
-        keys = {"k" + self._phrase_keys[h.key] for h in hits if h.kind == "keyphrase"}
-        content = {"s" + s for s in stems & self._content_vocab}
+        anchors, keys, excluded = self._named(doc, stem_string, owners, matches)
+        content = {"s" + s for s in self._content_vocab.intersection(units)}
         # Lenient (bare-statement) matching leaves relatedness to the fitted model: every claim is a candidate.
         found = set(range(len(self.profiles))) if self.lenient else self._paired(anchors, keys, content)
         if self._singles:
@@ -359,7 +372,6 @@ class CandidateIndex:
                 found.update(self._singles.get(item, ()))
             for anchor in anchors:
                 found.update(self._singles.get("a" + anchor, ()))
-        excluded = {h.key for h in hits if h.kind == "exclusion"}
         result = []
         for index in sorted(found):
             profile = self.profiles[index]
@@ -369,11 +381,36 @@ class CandidateIndex:
                 result.append(index)
         return tuple(result)
 
-    def _paired(self, anchors: Mapping[str, list[Hit]], keys: set[str], content: set[str]) -> set[int]:
+    def _named(self, doc: Doc, stem_string: str, owners: Sequence[int], matches: Sequence[tuple[int, _Key]]
+               ) -> tuple[set[str], set[str], set[str]]:
+        """The anchors, keyphrase keys and exclusions the automaton's matches name, without building hits.
+
+        The anchors a key names are known in advance; only keys with a case-sensitive name, a keyphrase or an
+        exclusion are looked at one by one.
+        """
+        anchors: set[str] = set().union(*map(_KEY_ANCHORS, map(itemgetter(1), matches)))
+        keys: set[str] = set()
+        excluded: set[str] = set()
+        for end_char, value in matches:
+            if not value.special:
+                continue
+            for kind, key, case_sensitive, named, is_keyphrase in value.entries:
+                if case_sensitive:
+                    tokens = _token_range(stem_string, owners, end_char, value)
+                    if tokens is not None and doc.original_slice(
+                            doc.tokens.starts[tokens[0]], doc.tokens.ends[tokens[1]]).isupper():
+                        anchors.update(named)
+                elif is_keyphrase:
+                    keys.add("k" + self._phrase_keys[key])
+                elif kind == "exclusion":
+                    excluded.add(key)
+        return anchors, keys, excluded
+
+    def _paired(self, anchors: set[str], keys: set[str], content: set[str]) -> set[int]:
         found: set[int] = set()
         content_votes: dict[int, set[str]] = defaultdict(set)
         anchor_votes: dict[int, set[str]] = defaultdict(set)
-        named = anchors.keys()
+        named = anchors
         for item in keys:
             table = self._pairs_by_evidence.get(item)
             if table is not None:
@@ -390,6 +427,76 @@ class CandidateIndex:
         found.update(claim for claim, items in content_votes.items()
                      if len(items) >= 2 or len(anchor_votes[claim]) >= 2)
         return found
+
+
+def _hyphenated(doc: Doc, tokens: Sequence[str]) -> list[int]:
+    """The indexes of the `tokens` (the item's, some perhaps replaced) that contain a hyphen, in order.
+
+    Found from the hyphens of the folded text (a few per item) rather than by looking at every token.
+    """
+    folded, starts = doc.folded, doc.tokens.starts
+    found: list[int] = []
+    position = folded.find("-")
+    while position >= 0:
+        index = bisect_right(starts, position) - 1
+        if index >= 0 and (not found or found[-1] != index) and "-" in tokens[index]:
+            found.append(index)
+        position = folded.find("-", position + 1)
+    return found
+
+
+def _token_range(stem_string: str, owners: Sequence[int], end_char: int, value: _Key, spaces: int | None = None
+                 ) -> tuple[int, int] | None:
+    """The first and last token of a match ending at `end_char` of the stem string (None when it covers no
+    unit). Units contain no spaces, so the spaces before the match's leading space number the units before
+    it; `spaces` passes that count when the caller keeps it."""
+    if spaces is None:
+        spaces = stem_string.count(" ", 0, end_char - value.length + 1)
+    first_unit, last_unit = spaces, spaces + value.units - 1
+    if first_unit > last_unit or first_unit >= len(owners):
+        return None
+    return owners[first_unit], owners[last_unit]
+
+
+def _hits(doc: Doc, stem_string: str, owners: Sequence[int], matches: Sequence[tuple[int, _Key]],
+          fuzzy_tokens: Mapping[int, float]) -> tuple[tuple[Hit, ...], dict[str, list[Hit]], dict[str, list[Hit]]]:
+    """The automaton's matches mapped back to tokens and offsets, each hit filed under the anchors it names
+    (an actor and its affiliations, an entity) or its keyphrase."""
+    count = stem_string.count
+    starts, ends = doc.tokens.starts, doc.tokens.ends
+    hits: list[Hit] = []
+    anchors: dict[str, list[Hit]] = defaultdict(list)
+    keyphrases: dict[str, list[Hit]] = defaultdict(list)
+    # Matches come roughly in text order, so the count of spaces runs on from the previous match.
+    cursor = spaces = 0
+    for end_char, value in matches:
+        leading = end_char - value.length + 1
+        if leading >= cursor:
+            spaces += count(" ", cursor, leading)
+        else:
+            spaces = count(" ", 0, leading)
+        cursor = leading
+        found = _token_range(stem_string, owners, end_char, value, spaces)
+        if found is None:
+            continue
+        first_token, last_token = found
+        start, end = starts[first_token], ends[last_token]
+        score = 100.0
+        if fuzzy_tokens:
+            if first_token == last_token:
+                score = fuzzy_tokens.get(first_token, 100.0)
+            else:
+                score = min(map(fuzzy_tokens.get, range(first_token, last_token + 1), repeat(100.0)))
+        for kind, key, case_sensitive, named, is_keyphrase in value.entries:
+            if case_sensitive and not doc.original_slice(start, end).isupper():
+                continue
+            hit = _new_hit((start, end, first_token, last_token + 1, kind, key, score))
+            hits.append(hit)
+            for anchor in named:
+                anchors[anchor].append(hit)
+            if is_keyphrase:
+                keyphrases[key].append(hit)
+    return tuple(hits), dict(anchors), dict(keyphrases)
 
 
 def _deletes(word: str) -> list[str]:

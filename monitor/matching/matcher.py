@@ -31,13 +31,14 @@ claim a candidate and let the fitted relatedness model decide.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from monitor.matching.derive import ClaimProfile, actor_table, compile_claim
 from monitor.matching.index import CandidateIndex, Hit, Scan
-from monitor.matching.model import UNATTRIBUTED, Claim, Explanation, Label, Match, RuleSet, Span, Stance
+from monitor.matching.model import UNATTRIBUTED, Actor, Claim, Explanation, Label, Match, RuleSet, Span, Stance
 from monitor.matching.normalize import Doc, Sentence, fold, normalize
 from monitor.matching.score import (
     SentenceEvidence,
@@ -63,6 +64,58 @@ _FUTURE = re.compile(r"\b(?:will|would|could|may|might|plans?|planning|going\s+t
 # A statement that is itself a report ("a priest ... says he met God").
 _REPORTING = re.compile(r"\b(?:says?|said|claims?|claimed|tells|told|reports?|reported|insists|insisted)\b")
 _INHERITING_CUES = ("phrase:absence", "phrase:no-comment", "family:deny", "phrase:assert", "scope:negated-deny")
+
+
+class ItemSpeakers:
+    """The speakers of an item's sentences (`speakers[i]`), resolved in order and only as far as asked.
+
+    A sentence's speaker depends only on the sentences before it (the last speaker carries over to "he
+    said" and to a continued quotation), so the units of a claim, mostly near the top of an item, rarely
+    need all of them. An unattributed headline may be named by a body speaker ("Defence Secretary: ...");
+    the body is then resolved until one of its speakers does.
+    """
+
+    def __init__(self, doc: Doc, scan: Scan, actors: Mapping[str, Actor]):
+        self._doc, self._scan, self._actors = doc, scan, actors
+        self._hits: dict[int, list[Hit]] | None = None
+        self._resolved: list[Speaker] = []  # as `resolve` finds them, the headline's before any renaming
+        self._previous: Speaker | None = None
+        self._headline: Speaker | None = None
+
+    def __getitem__(self, index: int) -> Speaker:
+        self._resolve_through(index)
+        if index == 0:
+            if self._headline is None:
+                self._headline = self._named_headline(self._resolved[0])
+            return self._headline
+        return self._resolved[index]
+
+    def _resolve_through(self, index: int) -> None:
+        if self._hits is None:
+            self._hits = _hits_by_sentence(self._doc, [h for h in self._scan.hits if h.kind == "actor"])
+        sentences, resolved = self._doc.sentences, self._resolved
+        while len(resolved) <= index and len(resolved) < len(sentences):
+            sentence = sentences[len(resolved)]
+            adjacent = bool(resolved) and resolved[-1].actor != UNATTRIBUTED
+            found = resolve(self._doc, sentence, self._hits.get(sentence.index, ()), self._actors, self._previous,
+                            adjacent=adjacent) if self._hits else UNKNOWN
+            resolved.append(found)
+            if found.actor != UNATTRIBUTED:
+                self._previous = found
+
+    def _named_headline(self, found: Speaker) -> Speaker:
+        first = self._doc.sentences[0]
+        if not first.is_title or found.actor != UNATTRIBUTED:
+            return found
+        return shortened_prefix(self._doc, first, self._attributed_body(), self._actors) or found
+
+    def _attributed_body(self) -> Iterator[Speaker]:
+        index = 1
+        while index < len(self._doc.sentences):
+            self._resolve_through(index)
+            if self._resolved[index].actor != UNATTRIBUTED:
+                yield self._resolved[index]
+            index += 1
 
 
 @dataclass(frozen=True)
@@ -128,15 +181,13 @@ class Matcher:
         """Every (claim, speaker) match of one item, most confident first."""
         doc = normalize(title, text)
         scan = self.index.scan(doc)
-        speakers: list[Speaker] | None = None
+        speakers = ItemSpeakers(doc, scan, self.ruleset.actors)  # shared by the claims, resolved on demand
         matches: list[Match] = []
         for claim_index in scan.candidates:
             subjects = self._subjects[self.profiles[claim_index].id]
             if subjects and not any(a in scan.anchors for a in subjects):
                 continue  # names none of the claim's subjects: not relevant, nothing to assess
-            if speakers is None:
-                speakers = self._speakers(doc, scan)
-            assessment = self._assess(doc, scan, self.profiles[claim_index], True, speakers)
+            assessment = self._assess(doc, scan, self.profiles[claim_index], True, speakers, all_units=False)
             if assessment.relevant:
                 matches.extend(self._matches(doc, assessment))
         matches.sort(key=lambda m: (-m.score, m.claim_id, m.speaker))
@@ -183,29 +234,16 @@ class Matcher:
             raise KeyError(f"unknown claim id {claim_id!r}; known: {', '.join(sorted(self._by_id))}")
         claim_index = self._by_id[claim_id]
         doc = normalize(title, text)
-        scan = self.index.scan(doc, full=True)
+        scan = self.index.scan(doc)
         candidate = claim_index in scan.candidates
-        assessment = self._assess(doc, scan, self.profiles[claim_index], candidate, self._speakers(doc, scan))
+        assessment = self._assess(doc, scan, self.profiles[claim_index], candidate,
+                                  ItemSpeakers(doc, scan, self.ruleset.actors))
         return doc, assessment
 
-    def _speakers(self, doc: Doc, scan: Scan) -> list[Speaker]:
-        actor_hits = [h for h in scan.hits if h.kind == "actor"]
-        speakers: list[Speaker] = []
-        previous: Speaker | None = None
-        for sentence in doc.sentences:
-            adjacent = bool(speakers) and speakers[-1].actor != UNATTRIBUTED
-            found = resolve(doc, sentence, actor_hits, self.ruleset.actors, previous,
-                            adjacent=adjacent) if actor_hits else UNKNOWN
-            speakers.append(found)
-            if found.actor != UNATTRIBUTED:
-                previous = found
-        if speakers and doc.sentences[0].is_title and speakers[0].actor == UNATTRIBUTED:
-            body = [s for s in speakers[1:] if s.actor != UNATTRIBUTED]
-            speakers[0] = shortened_prefix(doc, doc.sentences[0], body, self.ruleset.actors) or speakers[0]
-        return speakers
-
     def _assess(self, doc: Doc, scan: Scan, profile: ClaimProfile, candidate: bool,
-                speakers: Sequence[Speaker]) -> Assessment:
+                speakers: ItemSpeakers, *, all_units: bool = True) -> Assessment:
+        """What the item says of one claim. `all_units=False` leaves out the units of a claim the item is not
+        relevant to, which `match` drops anyway."""
         evidence = [with_fuzzy(doc, profile, e) for e in sentence_evidence(doc, scan, profile)]
         bearing = [is_relevant(e, profile) for e in evidence]
         features = _with_interactions(relevance_features(doc, profile, evidence, self.models.relevance),
@@ -232,8 +270,8 @@ class Matcher:
                 best = max(range(len(evidence)), key=lambda i: (len(evidence[i].positions), -i))
                 own[best] = True
         reason = self._reason(profile, candidate, any(own), probability, named)
-        if not candidate and not any(own):
-            return Assessment(profile, candidate, False, probability, reason, tuple(evidence), (), features)
+        if (not candidate and not any(own)) or (not relevant and not all_units):
+            return Assessment(profile, candidate, relevant, probability, reason, tuple(evidence), (), features)
         by_index = {e.sentence.index: (e, b) for e, b in zip(evidence, bearing, strict=True)}
         own_indexes = {e.sentence.index for e, is_own in zip(evidence, own, strict=True) if is_own}
         units: list[Unit] = []
@@ -367,6 +405,18 @@ class Matcher:
         if key not in seen:
             seen.add(key)
             spans.append(self._span(doc, hit.start, hit.end, hit.kind, hit.key, score=hit.score))
+
+
+def _hits_by_sentence(doc: Doc, hits: Sequence[Hit]) -> dict[int, list[Hit]]:
+    """Hits filed under the sentence holding their first token (sentences own disjoint token ranges)."""
+    sentences = doc.sentences
+    firsts = [s.first_token for s in sentences]
+    grouped: dict[int, list[Hit]] = defaultdict(list)
+    for hit in hits:
+        sentence = sentences[max(0, bisect_right(firsts, hit.first_token) - 1)]
+        if sentence.first_token <= hit.first_token < sentence.last_token:
+            grouped[sentence.index].append(hit)
+    return grouped
 
 
 def _with_interactions(features: dict[str, float], profile: ClaimProfile, bearing: bool) -> dict[str, float]:

@@ -43,9 +43,10 @@ _SENTENCE_END = re.compile(
     r"""[.!?\n](?:(?<=[.!?])[.!?]*["')\]]*(?:(?=\s+["'(\[]?[A-Z0-9\u0400-\u9fff])|\s*$)|(?<=\n)\s*\n)""")
 # One non-ASCII character, as a capturing split: ASCII stretches and single characters alternate.
 _NON_ASCII = re.compile(r"([^\x00-\x7f])")
-# Words, as a capturing split: separators and words alternate, so offsets are running lengths.
-_TOKEN_SPLIT = re.compile(r"(\w+(?:['.-]\w+)*)", re.UNICODE)
-_TOKEN_SPLIT_ASCII = re.compile(r"(\w+(?:['.-]\w+)*)", re.ASCII)
+# Words, as a capturing split: separators and words alternate, so offsets are running lengths. Possessive
+# quantifiers (a word never gives characters back) spare the regex engine its backtracking bookkeeping.
+_TOKEN_SPLIT = re.compile(r"(\w++(?:['.-]\w++)*+)", re.UNICODE)
+_TOKEN_SPLIT_ASCII = re.compile(r"(\w++(?:['.-]\w++)*+)", re.ASCII)
 _QUOTE = re.compile(r'"(?:[^"\n]|\n(?!\s*\n)){2,800}?"')
 
 
@@ -154,15 +155,27 @@ def _compound_pattern(word: str) -> re.Pattern[str]:
 
 @dataclass(frozen=True)
 class Doc:
-    """An item normalised once; everything downstream reads this, never the raw strings."""
+    """An item normalised once; everything downstream reads this, never the raw strings.
+
+    Sentences and quotations are found on first use: an item the index finds no candidate in never needs
+    them, and most items are such items.
+    """
 
     original: str
     folded: str
     origin: tuple[int, ...] | None
     tokens: TokenList
-    sentences: tuple[Sentence, ...]
-    quotes: tuple[tuple[int, int], ...]
     title_end: int
+
+    @functools.cached_property
+    def quotes(self) -> tuple[tuple[int, int], ...]:
+        """Quotations as folded-text ranges, closing quote included."""
+        return tuple((m.start(), m.end()) for m in _QUOTE.finditer(self.folded))
+
+    @functools.cached_property
+    def sentences(self) -> tuple[Sentence, ...]:
+        """The title (when there is one) and the body's sentences, quotations kept whole."""
+        return _sentences(self)
 
     @functools.cached_property
     def stem_prefixes(self) -> frozenset[str]:
@@ -306,24 +319,28 @@ def normalize(title: str, text: str = "") -> Doc:
     title_end = title_end_original
     if origin is not None:
         title_end = bisect_left(origin, title_end_original)
+    return Doc(original, folded, origin, _tokenize(folded), title_end)
+
+
+def _sentences(doc: Doc) -> tuple[Sentence, ...]:
+    """Split a `Doc` into sentences, each with the slice of `Doc.tokens` it owns."""
+    folded, origin, original, title_end = doc.folded, doc.origin, doc.original, doc.title_end
     # Sentence boundaries need the case of the next word: use a case-preserving copy of the folded text.
     cased = original if origin is None else "".join(original[o] if original[o].isascii() else folded[i]
                                                      for i, o in enumerate(origin))
     cased = _plain(cased)
-    tokens = _tokenize(folded)
     bounds: list[tuple[int, int, bool]] = []
     if title_end:
         bounds.append((0, title_end, True))
     bounds.extend((a, b, False) for a, b in _sentence_bounds(folded, cased, title_end, len(folded)))
-    quotes = tuple((m.start(), m.end()) for m in _QUOTE.finditer(folded))
-    bounds = _merge_quoted(bounds, quotes)
+    bounds = _merge_quoted(bounds, doc.quotes)
     sentences: list[Sentence] = []
     token_index = 0
-    token_starts = tokens.starts
+    token_starts = doc.tokens.starts
     for index, (start, end, is_title) in enumerate(bounds):
         first = max(token_index, bisect_left(token_starts, start))
         token_index = max(first, bisect_left(token_starts, end))
         sentences.append(Sentence(index, start, end, first, token_index, is_title))
     if not sentences:
-        sentences.append(Sentence(0, 0, len(folded), 0, len(tokens), bool(title_end)))
-    return Doc(original, folded, origin, tokens, tuple(sentences), quotes, title_end)
+        sentences.append(Sentence(0, 0, len(folded), 0, len(doc.tokens), bool(title_end)))
+    return tuple(sentences)

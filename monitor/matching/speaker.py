@@ -22,8 +22,9 @@ Names that are no actor of the RuleSet leave the speaker UNATTRIBUTED.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import compress
 
 from monitor.matching.derive import actor_terms, affiliation_chain
 from monitor.matching.index import Hit
@@ -41,6 +42,8 @@ asserted asserts disputed disputes refuted refutes called calls
 _INVERTIBLE = frozenset(["said", "says", "told", "added", "wrote", "tweeted", "stated", "according"])
 _PRONOUNS = frozenset(["he", "she", "they"])
 _FROM_CUES = frozenset(["comment", "response", "reply", "word", "statement"])
+# Every word that can open an attribution: a sentence with none of them has none.
+_TRIGGERS = SPEECH_VERBS | _FROM_CUES | {"according"}
 # Words that govern a following name as an object or setting, never as the speaker.
 _PREPOSITIONS = wordset("""
 to into in on at for from of with by over against about toward towards across between among amid onto upon
@@ -85,28 +88,30 @@ def resolve(
 ) -> Speaker:
     """The speaker of one sentence (`actor_hits`: the item's actor hits; `previous`: last speaker, who spoke
     in the sentence just before when `adjacent`)."""
-    tokens = doc.sentence_tokens(sentence)
-    hits = [h for h in actor_hits if sentence.first_token <= h.first_token < sentence.last_token]
+    first, last = sentence.first_token, sentence.last_token
+    hits = [h for h in actor_hits if first <= h.first_token < last]
     found, pronoun_at = _attributions(doc, sentence, hits)
     if sentence.is_title and not found:
         found = _headline_prefix(doc, sentence, hits)
     if not found:
-        if pronoun_at is not None and previous is not None and previous.actor != UNATTRIBUTED:
-            verb = tokens[pronoun_at]
+        if previous is None or previous.actor == UNATTRIBUTED:
+            return UNKNOWN
+        starts, ends = doc.tokens.starts, doc.tokens.ends
+        if pronoun_at is not None:
             return Speaker(previous.actor, previous.affiliation,
-                           ((tokens[pronoun_at - 1].start, verb.end, "pronoun"),))
-        if adjacent and previous is not None and previous.actor != UNATTRIBUTED and tokens and _continues_quote(
-                doc, sentence):
+                           ((starts[first + pronoun_at - 1], ends[first + pronoun_at], "pronoun"),))
+        if adjacent and last > first and _continues_quote(doc, sentence):
             return Speaker(previous.actor, previous.affiliation,
-                           ((tokens[0].start, tokens[0].end, "continued quotation"),))
+                           ((starts[first], ends[first], "continued quotation"),))
         return UNKNOWN
     main = [f for f in found if not _subordinate(doc, sentence, f[0])]
     found = main or found
     hit, verb_index, verb_text = max(found, key=lambda f: (len(affiliation_chain(f[0].key, actors)),
                                                              f[0].first_token))
     chain = affiliation_chain(hit.key, actors)
-    verb_token = tokens[min(verb_index, len(tokens) - 1)]
-    evidence = ((hit.start, hit.end, "name"), (verb_token.start, verb_token.end, f"attribution:{verb_text}"))
+    verb = first + min(verb_index, last - first - 1)
+    evidence = ((hit.start, hit.end, "name"), (doc.tokens.starts[verb], doc.tokens.ends[verb],
+                                               f"attribution:{verb_text}"))
     return Speaker(hit.key, chain[-1] if chain else None, evidence)
 
 
@@ -135,12 +140,16 @@ def _name_after(hits: Sequence[Hit], base: int, index: int, reach: int = 8) -> H
 def _attributions(doc: Doc, sentence: Sentence, hits: Sequence[Hit]
                   ) -> tuple[list[tuple[Hit, int, str]], int | None]:
     """(name, verb index, verb) attributions of a sentence, and where a pronoun speaks, if anywhere."""
-    tokens = doc.sentence_tokens(sentence)
-    words = [t.text for t in tokens]
     base = sentence.first_token
+    words = doc.tokens.texts[base:sentence.last_token]
     found: list[tuple[Hit, int, str]] = []
     pronoun_at: int | None = None
-    for index, word in enumerate(words):
+    if _TRIGGERS.isdisjoint(words):
+        return found, pronoun_at  # most sentences: no speech verb, no "according to", no "comment from"
+    starts = doc.tokens.starts
+    # Only the trigger words can attribute; the others are skipped without a look.
+    for index in compress(range(len(words)), map(_TRIGGERS.__contains__, words)):
+        word = words[index]
         following = words[index + 1] if index + 1 < len(words) else ""
         if (word == "according" and following == "to") or (word in _FROM_CUES and following == "from"):
             hit = _name_after(hits, base, index + 1, 8 if word == "according" else 3)
@@ -151,10 +160,10 @@ def _attributions(doc: Doc, sentence: Sentence, hits: Sequence[Hit]
             continue
         hit = _name_before(hits, base, index)
         if hit is not None and _is_subject(doc, words, base, hit, index) and not _inside_quote_only(
-                doc, hit, tokens[index].start):
+                doc, hit, starts[base + index]):
             found.append((hit, index, word))
             continue
-        if word in _INVERTIBLE and index > 0 and _after_quote(doc, tokens[index].start):
+        if word in _INVERTIBLE and index > 0 and _after_quote(doc, starts[base + index]):
             hit = _name_after(hits, base, index, 4)
             if hit is not None:
                 found.append((hit, index, word))
@@ -227,7 +236,7 @@ def _continues_quote(doc: Doc, sentence: Sentence) -> bool:
     return head.startswith('"') and not sentence.is_title
 
 
-def shortened_prefix(doc: Doc, sentence: Sentence, body: Sequence[Speaker], actors: Mapping[str, Actor]
+def shortened_prefix(doc: Doc, sentence: Sentence, body: Iterable[Speaker], actors: Mapping[str, Actor]
                      ) -> Speaker | None:
     """A headline prefix naming a body speaker by a shortened alias ("Defence Secretary: ...")."""
     colon = doc.folded.find(":", sentence.start, sentence.end)

@@ -52,7 +52,7 @@ def stem(word: str) -> str:
         word = irregular
     if len(word) <= 4 or not word.isalpha():
         return word
-    for suffix in _SUFFIXES:
+    for suffix in _SUFFIXES if word.endswith(_SUFFIXES) else ():
         if suffix == "s" and word.endswith(("ss", "us", "is")):
             continue
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
