@@ -9,7 +9,8 @@ from monitor.matching.index import CandidateIndex
 from monitor.matching.matcher import Matcher
 from monitor.matching.model import Actor, Claim
 from monitor.matching.normalize import fold, normalize
-from monitor.matching.score import sentence_evidence
+from monitor.matching.score import RelevanceModel, sentence_evidence
+from monitor.matching.weights import Models, default_models
 from tests.test_matching_seed import load_seed_ruleset
 
 
@@ -129,3 +130,17 @@ def test_short_words_do_not_hide_in_compounds() -> None:
     matcher = Matcher.for_statement("The artist sold the art")
     doc = normalize("A startup threw a party")
     assert not sentence_evidence(doc, matcher.index.scan(doc), matcher.profiles[0])
+
+
+def test_rare_anchors_weigh_more() -> None:
+    """Naming the claim's rare name ("James Wright Foley") counts for more than naming a common one ("ISIS")."""
+    base = default_models()
+    idf = {"isis": 0.1, "jam": 0.9, "wright": 0.9, "folei": 0.9}
+    relevance = RelevanceModel(base.relevance.bias, base.relevance.weights, base.relevance.threshold, idf, 1.0)
+    matcher = Matcher.for_statement("ISIS beheaded journalist James Wright Foley",
+                                    Models(base.stance, relevance, base.title_weight))
+    common = matcher.training_view("claim", "ISIS seizes an oil field").relevance_features
+    rare = matcher.training_view("claim", "James Wright Foley's family speaks").relevance_features
+    assert common["anchor-coverage"] == rare["anchor-coverage"] == 0.5
+    assert common["anchor-weighted-coverage"] < 0.2
+    assert rare["anchor-weighted-coverage"] > 0.8
