@@ -22,12 +22,14 @@ Names that are no actor of the RuleSet leave the speaker UNATTRIBUTED.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from bisect import bisect_right
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import compress
 
 from monitor.matching.derive import actor_terms, affiliation_chain
-from monitor.matching.index import Hit
+from monitor.matching.index import Hit, Scan
 from monitor.matching.model import UNATTRIBUTED, Actor
 from monitor.matching.normalize import Doc, Sentence
 from monitor.matching.text import wordset
@@ -251,3 +253,67 @@ def shortened_prefix(doc: Doc, sentence: Sentence, body: Iterable[Speaker], acto
             return Speaker(speaker.actor, speaker.affiliation, ((sentence.start, colon, "name"),
                                                                 (colon, colon + 1, "attribution::")))
     return None
+
+
+class ItemSpeakers:
+    """The speakers of an item's sentences (`speakers[i]`), resolved in order and only as far as asked.
+
+    A sentence's speaker depends only on the sentences before it (the last speaker carries over to "he
+    said" and to a continued quotation), so the units of a claim, mostly near the top of an item, rarely
+    need all of them. An unattributed headline may be named by a body speaker ("Defence Secretary: ...");
+    the body is then resolved until one of its speakers does.
+    """
+
+    def __init__(self, doc: Doc, scan: Scan, actors: Mapping[str, Actor]):
+        self._doc, self._scan, self._actors = doc, scan, actors
+        self._hits: dict[int, list[Hit]] | None = None
+        self._resolved: list[Speaker] = []  # as `resolve` finds them, the headline's before any renaming
+        self._previous: Speaker | None = None
+        self._headline: Speaker | None = None
+
+    def __getitem__(self, index: int) -> Speaker:
+        self._resolve_through(index)
+        if index == 0:
+            if self._headline is None:
+                self._headline = self._named_headline(self._resolved[0])
+            return self._headline
+        return self._resolved[index]
+
+    def _resolve_through(self, index: int) -> None:
+        if self._hits is None:
+            self._hits = _hits_by_sentence(self._doc, [h for h in self._scan.hits if h.kind == "actor"])
+        sentences, resolved = self._doc.sentences, self._resolved
+        while len(resolved) <= index and len(resolved) < len(sentences):
+            sentence = sentences[len(resolved)]
+            adjacent = bool(resolved) and resolved[-1].actor != UNATTRIBUTED
+            found = resolve(self._doc, sentence, self._hits.get(sentence.index, ()), self._actors, self._previous,
+                            adjacent=adjacent) if self._hits else UNKNOWN
+            resolved.append(found)
+            if found.actor != UNATTRIBUTED:
+                self._previous = found
+
+    def _named_headline(self, found: Speaker) -> Speaker:
+        first = self._doc.sentences[0]
+        if not first.is_title or found.actor != UNATTRIBUTED:
+            return found
+        return shortened_prefix(self._doc, first, self._attributed_body(), self._actors) or found
+
+    def _attributed_body(self) -> Iterator[Speaker]:
+        index = 1
+        while index < len(self._doc.sentences):
+            self._resolve_through(index)
+            if self._resolved[index].actor != UNATTRIBUTED:
+                yield self._resolved[index]
+            index += 1
+
+
+def _hits_by_sentence(doc: Doc, hits: Sequence[Hit]) -> dict[int, list[Hit]]:
+    """Hits filed under the sentence holding their first token (sentences own disjoint token ranges)."""
+    sentences = doc.sentences
+    firsts = [s.first_token for s in sentences]
+    grouped: dict[int, list[Hit]] = defaultdict(list)
+    for hit in hits:
+        sentence = sentences[max(0, bisect_right(firsts, hit.first_token) - 1)]
+        if sentence.first_token <= hit.first_token < sentence.last_token:
+            grouped[sentence.index].append(hit)
+    return grouped
