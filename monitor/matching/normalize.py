@@ -149,6 +149,7 @@ class Compounds:
 
 @functools.lru_cache(maxsize=1 << 14)
 def _compound_pattern(word: str) -> re.Pattern[str]:
+    """A line of `Compounds.text` that starts or ends with `word` and has three more letters (memoised)."""
     escaped = re.escape(word)
     return re.compile(rf"^(?:{escaped}[^\n]{{3,}}|[^\n]{{3,}}{escaped})$", re.MULTILINE)
 

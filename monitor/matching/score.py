@@ -210,4 +210,5 @@ def _anchor_weight(model: RelevanceModel, anchor: str) -> float:
 
 @functools.lru_cache(maxsize=1 << 14)
 def _name_stems(name: str) -> tuple[str, ...]:
+    """The content stems of a name (memoised: names repeat across every item)."""
     return tuple(content_stems(name))
