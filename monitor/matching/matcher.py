@@ -49,7 +49,7 @@ from monitor.matching.score import (
     with_fuzzy,
 )
 from monitor.matching.speaker import ItemSpeakers, Speaker
-from monitor.matching.stance import STANCES, UnitCues, unit_features
+from monitor.matching.stance import STANCES, UnitCues, speaker_features, unit_features
 from monitor.matching.text import STOPWORDS, wordset
 from monitor.matching.weights import Models, default_models
 
@@ -170,7 +170,7 @@ class Matcher:
         if not units:
             first = doc.sentences[0]
             item = next((e for e in assessment.evidence if e.sentence.index == 0), empty_evidence(first))
-            units = [(dict(self._unit_cues(doc, assessment.profile, item, speaker_view=False).features),
+            units = [(dict(self._unit_cues(doc, assessment.profile, item).features),
                       self.models.title_weight if first.is_title else 1.0)]
         return TrainingView(assessment.candidate, dict(assessment.relevance_features), units)
 
@@ -232,7 +232,7 @@ class Matcher:
             if inherited and (last is None or index - last > 2 or not (carries or _points_back(doc, sentence))):
                 continue
             item = known or empty_evidence(sentence)
-            cues_outlet = self._unit_cues(doc, profile, item, speaker_view=False)
+            cues_outlet = self._unit_cues(doc, profile, item)
             if inherited and not any(f in cues_outlet.features for f in _INHERITING_CUES):
                 continue
             last = index
@@ -240,8 +240,7 @@ class Matcher:
             outlet = self.models.stance.probabilities(cues_outlet.features)
             spoken = outlet
             if speaker.actor != UNATTRIBUTED:
-                spoken = self.models.stance.probabilities(
-                    self._unit_cues(doc, profile, item, speaker_view=True).features)
+                spoken = self.models.stance.probabilities(speaker_features(cues_outlet.features))
             units.append(Unit(sentence, speaker, outlet, spoken, cues_outlet, inherited))
         return Assessment(profile, candidate, relevant, probability, reason, tuple(evidence), tuple(units),
                           features)
@@ -257,8 +256,7 @@ class Matcher:
             return "candidate, but no sentence is about the claim on its own"
         return f"relevant sentences found; relatedness {probability:.2f}"
 
-    def _unit_cues(self, doc: Doc, profile: ClaimProfile, item: SentenceEvidence, *, speaker_view: bool
-                   ) -> UnitCues:
+    def _unit_cues(self, doc: Doc, profile: ClaimProfile, item: SentenceEvidence) -> UnitCues:
         sentence = item.sentence
         folded = doc.folded[sentence.start:sentence.end]
         tokens = [(t.start - sentence.start, t.end - sentence.start, t.text) for t in doc.sentence_tokens(sentence)]
@@ -268,7 +266,6 @@ class Matcher:
         return unit_features(folded, tokens, positions, coverage, anchor_coverage,
                              claim_negated=profile.negated, claim_future=self._future[profile.id],
                              claim_reported=self._reported[profile.id],
-                             speaker_view=speaker_view,
                              is_title=sentence.is_title, extra_cues=self._cues[profile.id])
 
     def _unit_weight(self, unit: Unit) -> float:

@@ -3,10 +3,10 @@
 Features are the cues of `cues.py` (word families, the cue words themselves, scoped negation, phrases),
 how much of the claim the unit repeats, questions, and where the unit attributes what it says. Two views:
 
-- the *outlet* view (`speaker_view=False`) reads the unit as the publication's own stance: "X says Y" only
+- the *outlet* view (`unit_features`) reads the unit as the publication's own stance: "X says Y" only
   reports Y, so reporting verbs and trailing attributions count toward `discusses`;
-- the *speaker* view reads the unit as what its speaker asserts: "Shapps said Beijing is sending lethal
-  aid" is the speaker corroborating, so the reporting cues are dropped.
+- the *speaker* view (`speaker_features` of the same) reads the unit as what its speaker asserts: "Shapps
+  said Beijing is sending lethal aid" is the speaker corroborating, so the reporting cues are dropped.
 
 Scores are a multinomial logistic model: fitted weights (weights.json, written by monitor.matching.fit) plus
 the fixed cue priors of `cues.PRIORS`. Pure Python at run time.
@@ -26,6 +26,7 @@ STANCES: tuple[Stance, ...] = ("corroborates", "denies", "discusses")
 _ATTRIBUTION_END = re.compile(
     r"""[:,\-]\s*(?:[\w.'"]+\s+){0,4}(?:says?|said|reports?|reported|claims?|sources?|paper|monitor|media|"""
     r"""officials?|study|poll|analysts?|insiders?)\W*$""")
+_CLAIM_REPORTED = "claim-reported:"
 _REPORT_FEATURES = frozenset({"family:report", "attribution-end"} | {f"word:{w}" for w in WORDS["report"]})
 
 
@@ -85,11 +86,10 @@ def unit_features(
     claim_negated: bool = False,
     claim_future: bool = False,
     claim_reported: bool = False,
-    speaker_view: bool = False,
     is_title: bool = True,
     extra_cues: Mapping[str, tuple[str, ...]] | None = None,
 ) -> UnitCues:
-    """Stance features of one unit.
+    """Stance features of one unit, in the outlet view.
 
     `folded` is the unit's folded text; `tokens` its words as (start, end, text) relative to `folded`;
     `claim_positions` the token indexes that name the claim (anchors, keyphrases, content words).
@@ -101,10 +101,8 @@ def unit_features(
     cue_ranges: list[tuple[int, int, str]] = []
 
     def add(name: str, value: float = 1.0) -> None:
-        if speaker_view and name in _REPORT_FEATURES:
-            return
         if claim_reported and (name in _REPORT_FEATURES or name == "prefix:report"):
-            name = "claim-reported:" + name
+            name = _CLAIM_REPORTED + name
         features[name] = features.get(name, 0.0) + value
 
     words = [t[2] for t in tokens]
@@ -129,7 +127,7 @@ def unit_features(
             add("claim-negated:" + cue.feature)
             continue
         add(cue.feature)
-        if cue.feature.startswith(("family:", "scope:")) and not (speaker_view and cue.feature in _REPORT_FEATURES):
+        if cue.feature.startswith(("family:", "scope:")):
             start, end = tokens[cue.first][0], tokens[cue.last - 1][1]
             cue_ranges.append((start, end, cue.feature))
     colon = folded.find(":")
@@ -142,6 +140,12 @@ def unit_features(
         add(feature)
         cue_ranges.append((start, end, feature))
     return UnitCues(features, tuple(cue_ranges))
+
+
+def speaker_features(features: Mapping[str, float]) -> dict[str, float]:
+    """The speaker view of a unit's outlet-view features: its reporting cues dropped."""
+    return {name: value for name, value in features.items()
+            if name.removeprefix(_CLAIM_REPORTED) not in _REPORT_FEATURES}
 
 
 def _family(word: str) -> str | None:
