@@ -18,6 +18,7 @@ import argparse
 import csv
 import json
 import math
+import random
 import sys
 from collections import Counter, defaultdict
 from collections.abc import Sequence
@@ -60,9 +61,12 @@ def read_pairs(path: Path) -> list[Pair]:
                 for r in csv.DictReader(handle)]
 
 
-def claim_folds(pairs: Sequence[Pair], k: int) -> list[int]:
-    """Fold number of each pair: claims dealt round-robin in order of first appearance."""
+def claim_folds(pairs: Sequence[Pair], k: int, seed: int | None = None) -> list[int]:
+    """Fold number of each pair: claims dealt round-robin in order of first appearance, or shuffled with
+    `seed`."""
     order = list(dict.fromkeys(p.claim for p in pairs))
+    if seed is not None:
+        random.Random(seed).shuffle(order)
     fold_of = {claim: i % k for i, claim in enumerate(order)}
     return [fold_of[p.claim] for p in pairs]
 
@@ -254,9 +258,10 @@ def metrics(gold: Sequence[str], predicted: Sequence[str]) -> dict[str, Any]:
     return result
 
 
-def cross_validate(pairs: Sequence[Pair], k: int) -> tuple[dict[str, Any], list[tuple[str, float]]]:
+def cross_validate(pairs: Sequence[Pair], k: int, seed: int | None = None
+                   ) -> tuple[dict[str, Any], list[tuple[str, float]]]:
     """Claim-grouped k-fold CV: out-of-fold metrics and predictions."""
-    folds = claim_folds(pairs, k)
+    folds = claim_folds(pairs, k, seed)
     predictions: list[tuple[str, float]] = [("unrelated", 0.0)] * len(pairs)
     chosen = []
     for f in range(k):
@@ -292,12 +297,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--cv", type=int, default=5, help="number of claim-grouped folds (0: no CV)")
     parser.add_argument("-o", "--out", type=Path, default=DEFAULT_OUT, help="weights file to write")
     parser.add_argument("--oof", type=Path, help="write out-of-fold predictions (id,label,score) here")
+    parser.add_argument("--seed", type=int, help="deal claims into folds in a random order (default: as met)")
     parser.add_argument("--no-write", action="store_true", help="report CV figures only")
     args = parser.parse_args(argv)
     pairs = read_pairs(args.pairs)
     extra: dict[str, Any] = {"fitted_on": args.pairs.name, "pairs": len(pairs)}
     if args.cv > 1:
-        figures, predictions = cross_validate(pairs, args.cv)
+        figures, predictions = cross_validate(pairs, args.cv, args.seed)
         print_figures(figures)
         extra["cv"] = {k: v for k, v in figures.items() if k != "l2_per_fold"}
         if args.oof:
