@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import ColumnElement, Engine, FromClause, func, select, update
 
 from storage.models import ALERTS, EVIDENCE, ITEMS, POSITIONS, STORIES
-from storage.retention import maintain, prune
+from storage.retention import Pruned, maintain, prune
 from tests.feedserver import FeedServer
 from tests.newsroom import SCENARIO, Newsroom
 
@@ -18,6 +18,12 @@ from tests.newsroom import SCENARIO, Newsroom
 def _count(engine: Engine, table: FromClause, *where: ColumnElement[bool]) -> int:
     with engine.connect() as connection:
         return int(connection.execute(select(func.count()).select_from(table).where(*where)).scalar_one())
+
+
+def _prune_with_defaults(engine: Engine, now: datetime) -> Pruned:
+    """One pass with the default periods: text after 90 days, keys after 365, alerts after 30."""
+    return prune(engine, items_before=now - timedelta(days=90), keys_before=now - timedelta(days=365),
+                 alerts_before=now - timedelta(days=30), now=now)
 
 
 def test_prune_drops_old_items_and_settled_alerts_only(tmp_path: Path, database_url: str, engine: Engine,
@@ -65,18 +71,14 @@ def test_a_pruned_item_its_feed_still_lists_stays_known(tmp_path: Path, database
     assert [kind for kind, _, _ in newsroom.poll()] == ["first_corroboration"]
 
     newsroom.clock.advance(91 * 86400)
-    now = newsroom.clock()
-    pruned = prune(engine, items_before=now - timedelta(days=90), keys_before=now - timedelta(days=365),
-                   alerts_before=now - timedelta(days=30), now=now)
+    pruned = _prune_with_defaults(engine, newsroom.clock())
     assert pruned.items == 1 and pruned.keys == 0
 
     assert newsroom.poll() == []
     assert _count(engine, ITEMS) == 1 and _count(engine, ITEMS, ITEMS.c.pruned_at.is_(None)) == 0
 
     newsroom.clock.advance(275 * 86400)
-    now = newsroom.clock()
-    pruned = prune(engine, items_before=now - timedelta(days=90), keys_before=now - timedelta(days=365),
-                   alerts_before=now - timedelta(days=30), now=now)
+    pruned = _prune_with_defaults(engine, newsroom.clock())
     assert pruned.keys == 1 and _count(engine, ITEMS) == 0
 
 

@@ -10,12 +10,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from monitor.alerts.render import PICTURE_ORDER, PICTURE_WORDS
 from storage.alert_views import ClaimChanges
 from storage.outbox import NewAlert
 
 KIND = "digest"
 STANCE_WORDS = {"corroborates": "corroborating", "denies": "denying", "discusses": "discussing"}
-PICTURE_WORDS = {"corroborates": "corroborated by", "denies": "denied by", "discusses": "discussed by"}
 
 
 @dataclass(frozen=True)
@@ -63,10 +63,10 @@ def _paragraph(change: ClaimChanges, names: Mapping[str, str]) -> str:
                 f"{'' if alert.state in ('sent', 'pending') else ', ' + alert.state})" for alert in change.alerts]
         lines.append(f"- alerts: {'; '.join(told)}")
     picture = []
-    for stance, words in PICTURE_WORDS.items():
+    for stance in PICTURE_ORDER:
         holders = [names.get(p.holder, p.holder) for p in change.positions if p.stance == stance]
         if holders:
-            picture.append(f"{words} {', '.join(holders)}")
+            picture.append(f"{PICTURE_WORDS[stance].lower()} {', '.join(holders)}")
     if picture:
         lines.append(f"- now: {'; '.join(picture)}")
     return "\n".join(lines)

@@ -2,9 +2,9 @@
 
 The automaton runs over the item's *stem string* (" beijing is send ... lethal aid to russia "), so
 "supplied" finds the keyphrase "supplying" and "China's" finds "China". Names the exact pass misses are
-repaired first: a capitalised word within one edit of an alias word ("Shapps'" / "Sulivan"), or a hyphenated
-spelling of a one-word alias ("Jin-ping"), is replaced by the alias word's stem before the search (SymSpell-
-style deletion keys, verified with rapidfuzz). All of this costs per word of the item, not per claim.
+repaired first (`names.py`): a capitalised word within one edit of an alias word ("Shapps'" / "Sulivan"), or
+a hyphenated spelling of a one-word alias ("Jin-ping"), is replaced by the alias word's stem before the
+search. All of this costs per word of the item, not per claim.
 
 A claim becomes a candidate only with enough evidence: one of its anchors (an actor it is about, or an
 entity of its statement) together with one of its keyphrases or content words. Those conjunctions are
@@ -16,30 +16,21 @@ never a candidate. A claim with no anchors at all is retrieved by its keyphrases
 from __future__ import annotations
 
 import functools
-import re
 from bisect import bisect_right
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
 from operator import attrgetter, itemgetter
 from typing import NamedTuple
 
 import ahocorasick
-from rapidfuzz import fuzz
-from rapidfuzz.distance import Levenshtein
 
 from monitor.matching.derive import ClaimProfile, actor_terms, affiliation_chain
 from monitor.matching.model import Actor
+from monitor.matching.names import NameRepair
 from monitor.matching.normalize import Doc, fold
-from monitor.matching.text import STOPWORDS, stem, words
-
-_MIN_FUZZY = 5
-# A capital not preceded by a word character, apostrophe, dot or hyphen, then four or more word characters;
-# the pattern opens with the capital so the regex engine skips ahead to candidates.
-_CAPITALISED = re.compile(r"[A-Z](?<![\w'.-][A-Z])[\w'-]{4,}")
-_CAPITAL = re.compile("[A-Z]")
-_CLOSEST_CACHE = 1 << 14
+from monitor.matching.text import stem, words
 
 
 class Hit(NamedTuple):
@@ -168,10 +159,7 @@ class CandidateIndex:
         self._joined = frozenset(
             w for term, entry in raw_terms if entry.kind in ("actor", "entity") for w in words(term)
             if "-" not in w and w.isalpha())
-        self._fuzzy_keys = _deletion_keys(w for w in self._joined if len(w) >= _MIN_FUZZY)
-        self._fuzzy_initials = frozenset(w[0] for w in self._joined if len(w) >= _MIN_FUZZY)
-        self._stem_of = {w: stem(w) for w in self._joined}
-        self._name_stems = frozenset(self._stem_of.values())
+        self._names = NameRepair(self._joined)
         table: dict[str, list[_Entry]] = defaultdict(list)
         for term, entry in raw_terms:
             key = self._key(term)
@@ -198,8 +186,6 @@ class CandidateIndex:
             by_evidence[item][anchor] = claims
         self._pairs_by_evidence = dict(by_evidence)
         self._content_vocab = frozenset(item[1:] for item in self._evidence_vocab if item[0] == "s")
-        # `_closest` is a pure function of the word: remember its answers (bounded; a dict is thread-safe).
-        self._closest_seen: dict[str, tuple[str, float]] = {}
 
     def _anchors_of(self, entry: _Entry) -> tuple[str, ...]:
         if entry.kind == "actor":
@@ -273,79 +259,11 @@ class CandidateIndex:
                     singles["a" + anchor].append(index)
         return dict(pairs), dict(singles), frozenset(vocab)
 
-    def _repair_names(self, doc: Doc) -> tuple[list[str], list[Hit]]:
-        """Token texts with misspelt or hyphenated names replaced by the alias word they are close to."""
-        tokens = list(doc.tokens.texts)
-        repaired: list[Hit] = []
-        if not self._fuzzy_keys:
-            return tokens, repaired
-        for index in self._name_like(doc):
-            text = tokens[index]
-            bare = text[:-2] if text.endswith("'s") else text
-            if "-" in bare:
-                bare = bare.replace("-", "")
-            if bare in self._joined:
-                continue
-            best, best_score = self._closest(bare)
-            if best:
-                tokens[index] = best
-                repaired.append(Hit(doc.tokens.starts[index], doc.tokens.ends[index], index, index + 1, "name",
-                                    best, best_score))
-        return tokens, repaired
-
-    def _name_like(self, doc: Doc) -> list[int]:
-        """Indexes of capitalised tokens of five letters or more that are not exact alias words."""
-        texts, starts = doc.tokens.texts, doc.tokens.starts
-        if not starts:
-            return []
-        joined = self._joined
-        if doc.origin is not None:
-            return [i for i, start in enumerate(starts) if doc.original_slice(start, start + 1).isupper()
-                    and len(texts[i]) >= _MIN_FUZZY and texts[i] not in joined and texts[i][0].isalpha()
-                    and texts[i] not in STOPWORDS]
-        # Folded and original offsets agree. The regex engine finds the tokens whose first letter is a capital
-        # in a string of every token's first letter; each is then held to `_CAPITALISED` where it stands (a
-        # capital inside an earlier match follows a word character, so the lookbehind rejects it there too).
-        original = doc.original
-        firsts = "".join(itemgetter(*starts)(original))
-        found: list[int] = []
-        for capital in _CAPITAL.finditer(firsts):
-            index = capital.start()
-            text = texts[index]
-            if (len(text) >= _MIN_FUZZY and text not in joined and text[0].isalpha() and text not in STOPWORDS
-                    and _CAPITALISED.match(original, starts[index])):
-                found.append(index)
-        return found
-
-    def _closest(self, bare: str) -> tuple[str, float]:
-        """The alias word within one edit (two for long words) with the same first letter, and its ratio."""
-        found = self._closest_seen.get(bare)
-        if found is None:
-            found = self._closest_uncached(bare)
-            if len(self._closest_seen) >= _CLOSEST_CACHE:
-                self._closest_seen.clear()
-            self._closest_seen[bare] = found
-        return found
-
-    def _closest_uncached(self, bare: str) -> tuple[str, float]:
-        best, best_score = "", 0.0
-        if bare[:1] not in self._fuzzy_initials:
-            return best, best_score  # every candidate shares the first letter
-        keys = self._fuzzy_keys
-        for key in (bare, *_deletes(bare)):
-            for word in keys.get(key, ()):
-                if word[0] != bare[0] or word == bare:
-                    continue
-                limit = 2 if min(len(word), len(bare)) >= 8 else 1
-                if Levenshtein.distance(word, bare, score_cutoff=limit) <= limit:
-                    score = fuzz.ratio(word, bare)
-                    if score > best_score:
-                        best, best_score = word, score
-        return best, best_score
-
     def scan(self, doc: Doc) -> Scan:
         """Find every alias, keyphrase and exclusion in the item and the claims with enough evidence."""
-        tokens, repaired = self._repair_names(doc)
+        tokens, repairs = self._names.repair(doc)
+        starts, ends = doc.tokens.starts, doc.tokens.ends
+        repaired = [Hit(starts[i], ends[i], i, i + 1, "name", word, score) for i, word, score in repairs]
         token_stems = doc.tokens.stems
         if repaired:
             restemmed = list(token_stems)
@@ -497,16 +415,3 @@ def _hits(doc: Doc, stem_string: str, owners: Sequence[int], matches: Sequence[t
             if is_keyphrase:
                 keyphrases[key].append(hit)
     return tuple(hits), dict(anchors), dict(keyphrases)
-
-
-def _deletes(word: str) -> list[str]:
-    return [word[:i] + word[i + 1:] for i in range(len(word))]
-
-
-def _deletion_keys(vocabulary: Iterable[str]) -> dict[str, tuple[str, ...]]:
-    keys: dict[str, set[str]] = defaultdict(set)
-    for word in vocabulary:
-        keys[word].add(word)
-        for variant in _deletes(word):
-            keys[variant].add(word)
-    return {k: tuple(sorted(v)) for k, v in keys.items()}

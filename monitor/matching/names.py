@@ -1,0 +1,118 @@
+"""Name repair: the item's capitalised words that are misspellings of an alias word ("Shapps'" / "Sulivan"),
+or hyphenated spellings of a one-word alias ("Jin-ping"), mapped to that alias word before the candidate
+search. SymSpell-style deletion keys find the alias words within one edit (two for long words), rapidfuzz
+verifies them; the cost is per capitalised word of the item, not per claim.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from operator import itemgetter
+
+from rapidfuzz import fuzz
+from rapidfuzz.distance import Levenshtein
+
+from monitor.matching.normalize import Doc
+from monitor.matching.text import STOPWORDS
+
+MIN_LENGTH = 5
+# A capital not preceded by a word character, apostrophe, dot or hyphen, then four or more word characters;
+# the pattern opens with the capital so the regex engine skips ahead to candidates.
+_CAPITALISED = re.compile(r"[A-Z](?<![\w'.-][A-Z])[\w'-]{4,}")
+_CAPITAL = re.compile("[A-Z]")
+_CLOSEST_CACHE = 1 << 14
+
+
+class NameRepair:
+    """Built once per index from the alias words; `repair` is pure and safe to share between threads."""
+
+    def __init__(self, alias_words: frozenset[str]):
+        self.alias_words = alias_words
+        self._keys = _deletion_keys(w for w in alias_words if len(w) >= MIN_LENGTH)
+        self._initials = frozenset(w[0] for w in alias_words if len(w) >= MIN_LENGTH)
+        # `_closest` is a pure function of the word: remember its answers (bounded; a dict is thread-safe).
+        self._closest_seen: dict[str, tuple[str, float]] = {}
+
+    def repair(self, doc: Doc) -> tuple[list[str], list[tuple[int, str, float]]]:
+        """Token texts with misspelt or hyphenated names replaced by the alias word they are close to, and
+        each repair as (token index, alias word, ratio)."""
+        tokens = list(doc.tokens.texts)
+        repairs: list[tuple[int, str, float]] = []
+        if not self._keys:
+            return tokens, repairs
+        for index in self._name_like(doc):
+            text = tokens[index]
+            bare = text[:-2] if text.endswith("'s") else text
+            if "-" in bare:
+                bare = bare.replace("-", "")
+            if bare in self.alias_words:
+                continue
+            best, best_score = self._closest(bare)
+            if best:
+                tokens[index] = best
+                repairs.append((index, best, best_score))
+        return tokens, repairs
+
+    def _name_like(self, doc: Doc) -> list[int]:
+        """Indexes of capitalised tokens of five letters or more that are not exact alias words."""
+        texts, starts = doc.tokens.texts, doc.tokens.starts
+        if not starts:
+            return []
+        known = self.alias_words
+        if doc.origin is not None:
+            return [i for i, start in enumerate(starts) if doc.original_slice(start, start + 1).isupper()
+                    and len(texts[i]) >= MIN_LENGTH and texts[i] not in known and texts[i][0].isalpha()
+                    and texts[i] not in STOPWORDS]
+        # Folded and original offsets agree. The regex engine finds the tokens whose first letter is a capital
+        # in a string of every token's first letter; each is then held to `_CAPITALISED` where it stands (a
+        # capital inside an earlier match follows a word character, so the lookbehind rejects it there too).
+        original = doc.original
+        firsts = "".join(itemgetter(*starts)(original))
+        found: list[int] = []
+        for capital in _CAPITAL.finditer(firsts):
+            index = capital.start()
+            text = texts[index]
+            if (len(text) >= MIN_LENGTH and text not in known and text[0].isalpha() and text not in STOPWORDS
+                    and _CAPITALISED.match(original, starts[index])):
+                found.append(index)
+        return found
+
+    def _closest(self, bare: str) -> tuple[str, float]:
+        """The alias word within one edit (two for long words) with the same first letter, and its ratio."""
+        found = self._closest_seen.get(bare)
+        if found is None:
+            found = self._closest_uncached(bare)
+            if len(self._closest_seen) >= _CLOSEST_CACHE:
+                self._closest_seen.clear()
+            self._closest_seen[bare] = found
+        return found
+
+    def _closest_uncached(self, bare: str) -> tuple[str, float]:
+        best, best_score = "", 0.0
+        if bare[:1] not in self._initials:
+            return best, best_score  # every candidate shares the first letter
+        for key in (bare, *_deletes(bare)):
+            for word in self._keys.get(key, ()):
+                if word[0] != bare[0] or word == bare:
+                    continue
+                limit = 2 if min(len(word), len(bare)) >= 8 else 1
+                if Levenshtein.distance(word, bare, score_cutoff=limit) <= limit:
+                    score = fuzz.ratio(word, bare)
+                    if score > best_score:
+                        best, best_score = word, score
+        return best, best_score
+
+
+def _deletes(word: str) -> list[str]:
+    return [word[:i] + word[i + 1:] for i in range(len(word))]
+
+
+def _deletion_keys(vocabulary: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    keys: dict[str, set[str]] = defaultdict(set)
+    for word in vocabulary:
+        keys[word].add(word)
+        for variant in _deletes(word):
+            keys[variant].add(word)
+    return {k: tuple(sorted(v)) for k, v in keys.items()}
