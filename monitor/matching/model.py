@@ -88,7 +88,9 @@ class Match:
 
     `speaker` is the actor id resolved from the attribution ("Sullivan said" -> the US national security
     adviser) or UNATTRIBUTED; `speaker_affiliation` is the top of its affiliation chain (the US government),
-    which is whose stance the ledger tracks.
+    which is whose stance the ledger tracks. `clear_speaker` says whether that speaker is the unambiguous
+    speaker of the claim-bearing passage (named in its own clause, or the outlet itself when nobody is
+    quoted); evidence without a clear speaker never flips a holder's stance.
     """
 
     claim_id: str
@@ -98,3 +100,4 @@ class Match:
     speaker_affiliation: str | None
     quote: Span | None
     explanation: Explanation
+    clear_speaker: bool = True
