@@ -62,13 +62,34 @@ def read_pairs(path: Path) -> list[Pair]:
 
 
 def claim_folds(pairs: Sequence[Pair], k: int, seed: int | None = None) -> list[int]:
-    """Fold number of each pair: claims dealt round-robin in order of first appearance, or shuffled with
-    `seed`."""
-    order = list(dict.fromkeys(p.claim for p in pairs))
+    """Fold number of each pair: story groups (claims tied together by a body they share on a related pair)
+    dealt round-robin in order of first appearance, or shuffled with `seed`."""
+    group = story_groups(pairs)
+    order = list(dict.fromkeys(group[p.claim] for p in pairs))
     if seed is not None:
         random.Random(seed).shuffle(order)
-    fold_of = {claim: i % k for i, claim in enumerate(order)}
-    return [fold_of[p.claim] for p in pairs]
+    fold_of = {g: i % k for i, g in enumerate(order)}
+    return [fold_of[group[p.claim]] for p in pairs]
+
+
+def story_groups(pairs: Sequence[Pair]) -> dict[str, str]:
+    """Each claim's group: claims whose related pairs share an article body tell one story, and are never
+    split between training and testing (headline-only pairs: each claim its own group)."""
+    parent: dict[str, str] = {p.claim: p.claim for p in pairs}
+
+    def root(claim: str) -> str:
+        while parent[claim] != claim:
+            parent[claim] = parent[parent[claim]]
+            claim = parent[claim]
+        return claim
+
+    first_claim: dict[str, str] = {}
+    for p in pairs:
+        if p.gold == "unrelated" or not p.text:
+            continue
+        other = first_claim.setdefault(p.text, p.claim)
+        parent[root(p.claim)] = root(other)
+    return {claim: root(claim) for claim in parent}
 
 
 def fit_idf(pairs: Sequence[Pair]) -> tuple[dict[str, float], float]:
@@ -208,18 +229,45 @@ def fit_relevance(pairs: Sequence[Pair], pair_views: Sequence[Any], idf: dict[st
     return RelevanceModel(bias, {n: float(c) for n, c in zip(names, coef, strict=True)}, best, idf, 1.0)
 
 
-def fit_models(pairs: Sequence[Pair], *, l2: float | None = None) -> tuple[Models, float]:
-    """All models fitted on `pairs`; returns the models and the L2 strength used."""
+def fit_models(pairs: Sequence[Pair], body_pairs: Sequence[Pair] = (), *, l2: float | None = None
+               ) -> tuple[Models, float]:
+    """All models fitted: the headline ones on `pairs`, the body ones on `body_pairs` (items with an article
+    body); returns the models and the headline stance model's L2 strength."""
     idf, default = fit_idf(pairs)
     base = fallback_models()
+    body_base = None
+    if body_pairs:
+        body_base = RelevanceModel(base.relevance.bias, base.relevance.weights, base.relevance.threshold,
+                                   fit_text_idf(body_pairs), default)
     base = Models(base.stance, RelevanceModel(base.relevance.bias, base.relevance.weights,
-                                              base.relevance.threshold, idf, default))
+                                              base.relevance.threshold, idf, default),
+                  base.title_weight, body_relevance=body_base)
     pair_views = views(pairs, base)
     relevance = fit_relevance(pairs, pair_views, idf)
     rows, labels, weights, claims = stance_rows(pairs, pair_views)
     chosen = l2 if l2 is not None else choose_l2(rows, labels, weights, claims)
     stance = fit_stance(rows, labels, weights, claims, chosen)
-    return Models(stance, relevance, base.title_weight), chosen
+    models = Models(stance, relevance, base.title_weight)
+    if body_base is None:
+        return models, chosen
+    body_views = views(body_pairs, base)
+    body_relevance = fit_relevance(body_pairs, body_views, dict(body_base.idf))
+    rows, labels, weights, claims = stance_rows(body_pairs, body_views)
+    body_l2 = choose_l2(rows, labels, weights, claims)
+    body_stance = fit_stance(rows, labels, weights, claims, body_l2)
+    return Models(stance, relevance, base.title_weight, body_stance, body_relevance), chosen
+
+
+def fit_text_idf(pairs: Sequence[Pair]) -> dict[str, float]:
+    """Content-word weights over distinct article bodies: log-scaled rarity (a word most bodies use tells
+    little)."""
+    df: Counter[str] = Counter()
+    texts = {p.text for p in pairs}
+    for text in texts:
+        df.update(set(content_stems(fold(text))))
+    n = len(texts)
+    scale = math.log(n + 1)
+    return {s: round(math.log((n + 1) / (c + 1)) / scale, 4) for s, c in df.items() if c >= 2}
 
 
 def predict(pairs: Sequence[Pair], models: Models) -> list[tuple[str, float]]:
@@ -255,65 +303,100 @@ def metrics(gold: Sequence[str], predicted: Sequence[str]) -> dict[str, Any]:
     result["macro_f1"] = sum(f1s) / len(f1s)
     result["relatedness_accuracy"] = sum((g != "unrelated") == (p != "unrelated")
                                          for g, p in zip(gold, predicted, strict=True)) / max(1, len(gold))
+    result["fnc_score"] = fnc_score(gold, predicted)
     return result
 
 
-def cross_validate(pairs: Sequence[Pair], k: int, seed: int | None = None
-                   ) -> tuple[dict[str, Any], list[tuple[str, float]]]:
-    """Claim-grouped k-fold CV: out-of-fold metrics and predictions."""
-    folds = claim_folds(pairs, k, seed)
-    predictions: list[tuple[str, float]] = [("unrelated", 0.0)] * len(pairs)
+def fnc_score(gold: Sequence[str], predicted: Sequence[str]) -> float:
+    """The FNC-1 weighted score relative to the best possible: 0.25 for related/unrelated right, 0.75 more
+    for the right stance of a related pair."""
+    score = best = 0.0
+    for g, p in zip(gold, predicted, strict=True):
+        best += 0.25 if g == "unrelated" else 1.0
+        score += 0.25 if (g == "unrelated") == (p == "unrelated") else 0.0
+        score += 0.75 if g == p and g != "unrelated" else 0.0
+    return score / best if best else 0.0
+
+
+def cross_validate(pairs: Sequence[Pair], k: int, seed: int | None = None, body_pairs: Sequence[Pair] = ()
+                   ) -> tuple[list[dict[str, Any]], list[list[tuple[str, float]]]]:
+    """Claim-grouped k-fold CV over the headline pairs and the body pairs at once (each fold's models are
+    fitted on the other folds of both): out-of-fold metrics and predictions, one entry per data set."""
+    sets = [list(pairs), list(body_pairs)] if body_pairs else [list(pairs)]
+    folds = [claim_folds(data, k, seed) for data in sets]
+    predictions: list[list[tuple[str, float]]] = [[("unrelated", 0.0)] * len(data) for data in sets]
     chosen = []
     for f in range(k):
-        train = [p for p, g in zip(pairs, folds, strict=True) if g != f]
-        test_index = [i for i, g in enumerate(folds) if g == f]
-        models, l2 = fit_models(train)
+        train = [[p for p, g in zip(data, fold, strict=True) if g != f] for data, fold in zip(sets, folds,
+                                                                                            strict=True)]
+        models, l2 = fit_models(train[0], train[1] if body_pairs else ())
         chosen.append(l2)
-        for i, prediction in zip(test_index, predict([pairs[i] for i in test_index], models), strict=True):
-            predictions[i] = prediction
-        print(f"fold {f + 1}/{k}: {len(train)} training pairs, {len(test_index)} test pairs, l2 {l2}",
-              file=sys.stderr)
-    figures = metrics([p.gold for p in pairs], [label for label, _ in predictions])
-    figures["folds"] = k
-    figures["l2_per_fold"] = chosen
+        for data, assigned, out in zip(sets, folds, predictions, strict=True):
+            test_index = [i for i, g in enumerate(assigned) if g == f]
+            for i, prediction in zip(test_index, predict([data[i] for i in test_index], models), strict=True):
+                out[i] = prediction
+        print(f"fold {f + 1}/{k}: {sum(map(len, train))} training pairs, l2 {l2}", file=sys.stderr)
+    figures = []
+    for data, out in zip(sets, predictions, strict=True):
+        result = metrics([p.gold for p in data], [label for label, _ in out])
+        result["folds"] = k
+        result["l2_per_fold"] = chosen
+        figures.append(result)
     return figures, predictions
 
 
-def print_figures(figures: dict[str, Any]) -> None:
+def print_figures(figures: dict[str, Any], title: str) -> None:
     """The CV figures, in the layout of eval/score.py."""
-    print(f"claim-grouped {figures['folds']}-fold CV over {figures['pairs']} pairs")
+    print(f"{title}: claim-grouped {figures['folds']}-fold CV over {figures['pairs']} pairs")
     print(f"stance accuracy (related pairs)  {figures['stance_accuracy']:.4f}")
     print(f"macro-F1 over the three stances  {figures['macro_f1']:.4f}")
     for c in STANCES:
         d = figures[c]
         print(f"  {c:13s} P {d['precision']:.3f}  R {d['recall']:.3f}  F1 {d['f1']:.3f}")
     print(f"relatedness accuracy             {figures['relatedness_accuracy']:.4f}")
+    print(f"FNC-1 style score (relative)     {figures['fnc_score']:.4f}")
+
+
+def write_predictions(path: Path, pairs: Sequence[Pair], predictions: Sequence[tuple[str, float]]) -> None:
+    """Out-of-fold predictions in the `claimwatch evaluate` output format."""
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["id", "label", "score"])
+        for p, (label, score) in zip(pairs, predictions, strict=True):
+            writer.writerow([p.id, label, score])
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line entry point."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("pairs", type=Path)
+    parser.add_argument("pairs", type=Path, help="headline pairs (the claim against a headline)")
+    parser.add_argument("--bodies", type=Path, help="body pairs (the claim against an article body)")
     parser.add_argument("--cv", type=int, default=5, help="number of claim-grouped folds (0: no CV)")
     parser.add_argument("-o", "--out", type=Path, default=DEFAULT_OUT, help="weights file to write")
-    parser.add_argument("--oof", type=Path, help="write out-of-fold predictions (id,label,score) here")
+    parser.add_argument("--oof", type=Path, help="write out-of-fold predictions of the headline pairs here")
+    parser.add_argument("--body-oof", type=Path, help="write out-of-fold predictions of the body pairs here")
     parser.add_argument("--seed", type=int, help="deal claims into folds in a random order (default: as met)")
     parser.add_argument("--no-write", action="store_true", help="report CV figures only")
     args = parser.parse_args(argv)
+    csv.field_size_limit(1 << 26)
     pairs = read_pairs(args.pairs)
+    body_pairs = read_pairs(args.bodies) if args.bodies else []
     extra: dict[str, Any] = {"fitted_on": args.pairs.name, "pairs": len(pairs)}
+    if body_pairs:
+        extra.update({"body_fitted_on": args.bodies.name, "body_pairs": len(body_pairs)})
     if args.cv > 1:
-        figures, predictions = cross_validate(pairs, args.cv, args.seed)
-        print_figures(figures)
-        extra["cv"] = {k: v for k, v in figures.items() if k != "l2_per_fold"}
-        if args.oof:
-            with args.oof.open("w", newline="", encoding="utf-8") as handle:
-                writer = csv.writer(handle)
-                writer.writerow(["id", "label", "score"])
-                for p, (label, score) in zip(pairs, predictions, strict=True):
-                    writer.writerow([p.id, label, score])
+        figures, predictions = cross_validate(pairs, args.cv, args.seed, body_pairs)
+        for name, result in zip(("headlines", "bodies"), figures, strict=False):
+            print_figures(result, name)
+        extra["cv"] = {k: v for k, v in figures[0].items() if k != "l2_per_fold"}
+        if body_pairs:
+            extra["body_cv"] = {k: v for k, v in figures[1].items() if k != "l2_per_fold"}
+        for path, data, out in ((args.oof, pairs, predictions[0]),
+                                (args.body_oof, body_pairs, predictions[-1] if body_pairs else [])):
+            if path:
+                write_predictions(path, data, out)
     if not args.no_write:
-        models, l2 = fit_models(pairs)
+        models, l2 = fit_models(pairs, body_pairs)
         extra["l2"] = l2
         extra["priors"] = sorted(PRIORS)
         args.out.write_text(json.dumps(models_to_dict(models, extra), indent=1, ensure_ascii=False) + "\n",

@@ -30,6 +30,7 @@ claim a candidate and let the fitted relatedness model decide.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -40,10 +41,13 @@ from monitor.matching.index import CandidateIndex, Hit, Scan
 from monitor.matching.model import UNATTRIBUTED, Claim, Explanation, Label, Match, RuleSet, Span, Stance
 from monitor.matching.normalize import Doc, Sentence, fold, normalize
 from monitor.matching.score import (
+    RelevanceModel,
     SentenceEvidence,
     alignment,
+    clause_evidence,
     empty_evidence,
     is_relevant,
+    passage_features,
     relevance_features,
     sentence_evidence,
     with_fuzzy,
@@ -54,6 +58,7 @@ from monitor.matching.text import STOPWORDS, wordset
 from monitor.matching.weights import Models, default_models
 
 DECISIVE_DENIAL = 0.6
+BODY_SENTENCES = 4
 _REFERRING_NOUNS = wordset("""
 claim claims claimed assertion assertions allegation allegations report reports accusation accusations suggestion
 remarks comments story rumor rumour rumors rumours
@@ -98,6 +103,7 @@ class TrainingView:
     candidate: bool
     relevance_features: Mapping[str, float]
     units: list[tuple[dict[str, float], float]]
+    body: bool
 
 
 class Matcher:
@@ -172,7 +178,7 @@ class Matcher:
             item = next((e for e in assessment.evidence if e.sentence.index == 0), empty_evidence(first))
             units = [(dict(self._unit_cues(doc, assessment.profile, item).features),
                       self.models.title_weight if first.is_title else 1.0)]
-        return TrainingView(assessment.candidate, dict(assessment.relevance_features), units)
+        return TrainingView(assessment.candidate, dict(assessment.relevance_features), units, has_body(doc))
 
     # -- internals -------------------------------------------------------------------------------------
 
@@ -180,7 +186,7 @@ class Matcher:
         if claim_id not in self._by_id:
             raise KeyError(f"unknown claim id {claim_id!r}; known: {', '.join(sorted(self._by_id))}")
         claim_index = self._by_id[claim_id]
-        doc = normalize(title, text)
+        doc = _normalized(title, text)
         scan = self.index.scan(doc)
         candidate = claim_index in scan.candidates
         assessment = self._assess(doc, scan, self.profiles[claim_index], candidate,
@@ -193,10 +199,7 @@ class Matcher:
         relevant to, which `match` drops anyway."""
         evidence = [with_fuzzy(doc, profile, e) for e in sentence_evidence(doc, scan, profile)]
         bearing = [is_relevant(e, profile) for e in evidence]
-        features = _with_interactions(relevance_features(doc, profile, evidence, self.models.relevance),
-                                      profile, any(bearing))
-        features["item-share"] = _item_share(doc, evidence)
-        probability = self.models.relevance.probability(features)
+        probability, passed, features = self._relatedness(doc, profile, evidence, bearing)
         subjects = self._subjects[profile.id]
         named = not subjects or any(s in scan.anchors for s in subjects)
         candidate = candidate and named
@@ -209,7 +212,7 @@ class Matcher:
         if profile.explicit_keyphrases:
             relevant = candidate and any(own)
         else:
-            relevant = candidate and probability >= self.models.relevance.threshold
+            relevant = candidate and passed
             if relevant and not any(own):
                 if not evidence:
                     evidence = [empty_evidence(doc.sentences[0])]
@@ -236,14 +239,50 @@ class Matcher:
             if inherited and not any(f in cues_outlet.features for f in _INHERITING_CUES):
                 continue
             last = index
-            speaker = speakers[index]
-            outlet = self.models.stance.probabilities(cues_outlet.features)
-            spoken = outlet
-            if speaker.actor != UNATTRIBUTED:
-                spoken = self.models.stance.probabilities(speaker_features(cues_outlet.features))
-            units.append(Unit(sentence, speaker, outlet, spoken, cues_outlet, inherited))
+            clauses = speakers.clauses(index)
+            if len(clauses) == 1:
+                units.append(self._unit(item, cues_outlet, clauses[0][1], inherited))
+                continue
+            # A sentence that turns ("..., but ...") gives each clause its own speaker and stance.
+            for clause, speaker in clauses:
+                part = clause_evidence(scan, item, clause)
+                cues = self._unit_cues(doc, profile, part)
+                if part.positions or any(f in cues.features for f in _INHERITING_CUES):
+                    units.append(self._unit(part, cues, speaker, inherited))
         return Assessment(profile, candidate, relevant, probability, reason, tuple(evidence), tuple(units),
                           features)
+
+    def _unit(self, item: SentenceEvidence, cues: UnitCues, speaker: Speaker, inherited: bool) -> Unit:
+        """A unit read in the outlet view and, when somebody is quoted, in the speaker view."""
+        stance = self.models.stance_for(item.sentence.is_title)
+        outlet = stance.probabilities(cues.features)
+        spoken = outlet
+        if speaker.actor != UNATTRIBUTED:
+            spoken = stance.probabilities(speaker_features(cues.features))
+        return Unit(item.sentence, speaker, outlet, spoken, cues, inherited)
+
+    def _relatedness(self, doc: Doc, profile: ClaimProfile, evidence: Sequence[SentenceEvidence],
+                     bearing: Sequence[bool]) -> tuple[float, bool, dict[str, float]]:
+        """P(related), whether it clears the model's threshold, and the features it was read from.
+
+        An item with an article body is judged by the body model, on its passages and lead; its headline is
+        also judged on its own by the headline model, and either may find the item related.
+        """
+        body = has_body(doc)
+        model = self.models.relevance_for(body)
+        features = _features(doc, profile, evidence, bearing, model)
+        if body:
+            features.update(passage_features(doc, profile, evidence, model))
+        probability = model.probability(features)
+        passed = probability >= model.threshold
+        if body and not passed and doc.sentences[0].is_title:
+            pairs = [(e, b) for e, b in zip(evidence, bearing, strict=True) if e.sentence.is_title]
+            headline = self.models.relevance
+            alone = headline.probability(_features(doc, profile, [e for e, _ in pairs], [b for _, b in pairs],
+                                                   headline))
+            if alone >= headline.threshold:
+                return alone, True, features
+        return probability, passed, features
 
     @staticmethod
     def _reason(profile: ClaimProfile, candidate: bool, own: bool, probability: float, named: bool) -> str:
@@ -301,7 +340,7 @@ class Matcher:
                 stance_scores={s: round(p, 4) for s, p in probabilities.items()},
             )
             matches.append(Match(assessment.profile.id, label, round(probabilities[label], 4), actor,
-                                 units[0].speaker.affiliation, quote, own))
+                                 units[0].speaker.affiliation, quote, own, best.speaker.clear))
         return matches
 
     @staticmethod
@@ -349,6 +388,25 @@ class Matcher:
         if key not in seen:
             seen.add(key)
             spans.append(self._span(doc, hit.start, hit.end, hit.kind, hit.key, score=hit.score))
+
+
+# One item is often read against several claims in a row (`evaluate`, `rules explain` then `match`): keep
+# the last few normalised (a pure function of its arguments, so the cache changes nothing but speed).
+_normalized = functools.lru_cache(maxsize=64)(normalize)
+
+
+def has_body(doc: Doc) -> bool:
+    """Whether an item has an article body of its own (BODY_SENTENCES sentences or more besides the title)."""
+    sentences = doc.sentences
+    return len(sentences) - (1 if sentences[0].is_title else 0) >= BODY_SENTENCES
+
+
+def _features(doc: Doc, profile: ClaimProfile, evidence: Sequence[SentenceEvidence], bearing: Sequence[bool],
+              model: RelevanceModel) -> dict[str, float]:
+    """The item-level relatedness features of some sentences' evidence."""
+    features = _with_interactions(relevance_features(doc, profile, evidence, model), profile, any(bearing))
+    features["item-share"] = _item_share(doc, evidence)
+    return features
 
 
 def _with_interactions(features: dict[str, float], profile: ClaimProfile, bearing: bool) -> dict[str, float]:

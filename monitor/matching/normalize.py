@@ -47,6 +47,14 @@ _NON_ASCII = re.compile(r"([^\x00-\x7f])")
 # quantifiers (a word never gives characters back) spare the regex engine its backtracking bookkeeping.
 _TOKEN_SPLIT = re.compile(r"(\w++(?:['.-]\w++)*+)", re.UNICODE)
 _TOKEN_SPLIT_ASCII = re.compile(r"(\w++(?:['.-]\w++)*+)", re.ASCII)
+# Where a sentence turns to another speaker or stance: "..., but ...", "; ", "while", "whereas", "however". A
+# turn without a subject of its own ("... but has not verified them", "while visiting Beijing") continues the
+# clause before it.
+_CONTRAST = re.compile(
+    r"(?:,?\s+(?:but|whereas|while|although|though)\s+|\s*;\s+|,?\s+however,?\s+|,\s+yet\s+)"
+    r"(?!(?:has|have|had|is|was|were|are|did|does|do|will|would|could|can|may|might|should|must|also|then|not|"
+    r"never|only|rather|said|says|added|adds|insisted|denied|stressed|warned|noted|declined|refused|called|"
+    r"gave|offered|provided|acknowledged|admitted)\b|[a-z]+ing\b)")
 _QUOTE = re.compile(r'"(?:[^"\n]|\n(?!\s*\n)){2,800}?"')
 
 
@@ -214,6 +222,23 @@ class Doc:
             if offset < sentence.end:
                 return sentence
         return self.sentences[-1]
+
+    def clauses(self, sentence: Sentence) -> tuple[Sentence, ...]:
+        """A sentence's clauses, split where it turns ("Beijing denies the claims, but the UK insists ...");
+        never inside a quotation. Each clause is a `Sentence` with the sentence's index."""
+        cuts = [m for m in _CONTRAST.finditer(self.folded, sentence.start, sentence.end)
+                if not self.in_quote(m.start(), m.end())]
+        if not cuts:
+            return (sentence,)
+        bounds = [sentence.start, *(m.end() for m in cuts)], [*(m.start() for m in cuts), sentence.end]
+        clauses: list[Sentence] = []
+        starts = self.tokens.starts
+        for start, end in zip(*bounds, strict=True):
+            first = max(sentence.first_token, bisect_left(starts, start, sentence.first_token, sentence.last_token))
+            last = bisect_left(starts, end, first, sentence.last_token)
+            if last > first:
+                clauses.append(Sentence(sentence.index, start, end, first, last, sentence.is_title))
+        return tuple(clauses) or (sentence,)
 
     def in_quote(self, start: int, end: int) -> bool:
         """Whether a folded-text range lies inside a quotation."""

@@ -101,6 +101,22 @@ def sentence_evidence(doc: Doc, scan: Scan, profile: ClaimProfile) -> list[Sente
     ]
 
 
+def clause_evidence(scan: Scan, item: SentenceEvidence, clause: Sentence) -> SentenceEvidence:
+    """A sentence's evidence restricted to one of its clauses."""
+    inside = range(clause.first_token, clause.last_token)
+    positions = frozenset(p for p in item.positions if p in inside)
+    stems = {scan.token_stems[p] for p in positions}
+    return SentenceEvidence(
+        clause,
+        frozenset(a for a in item.anchors if any(h.first_token in inside for h in scan.anchors.get(a, ()))),
+        frozenset(k for k in item.keyphrases if any(h.first_token in inside for h in scan.keyphrases.get(k, ()))),
+        frozenset(c for c in item.content if c in stems),
+        positions,
+        tuple(h for h in item.hits if h.first_token in inside),
+        item.fuzzy,
+    )
+
+
 def empty_evidence(sentence: Sentence) -> SentenceEvidence:
     """Evidence for a sentence that names nothing of the claim."""
     return SentenceEvidence(sentence, frozenset(), frozenset(), frozenset(), frozenset(), ())
@@ -198,6 +214,55 @@ def relevance_features(
         found = [c for c in missing if c[:5] in prefixes]
         features["prefix-coverage"] = sum(model.weight(c) for c in found) / total_weight
     return features
+
+
+PASSAGE_SENTENCES = 3
+LEAD_SENTENCES = 4
+
+
+def passage_features(doc: Doc, profile: ClaimProfile, evidences: Sequence[SentenceEvidence],
+                     model: RelevanceModel) -> dict[str, float]:
+    """Where an article body gathers the claim (all in [0, 1]): its best passage (PASSAGE_SENTENCES
+    consecutive sentences), its lead, and how much of the body bears the claim at all.
+
+    A long body accumulates distant mentions of a subject, an object and a keyphrase; only a passage that
+    holds them together, or a lead that does, says the article is about the claim.
+    """
+    total = sum(model.weight(c) for c in profile.content) or 1.0
+    anchor_weights = {a: _anchor_weight(model, a) for a in profile.anchors}
+    anchor_total = sum(anchor_weights.values()) or 1.0
+
+    def cover(group: Sequence[SentenceEvidence]) -> tuple[float, float, float]:
+        content = set().union(*(e.content for e in group))
+        anchors = set().union(*(e.anchors for e in group))
+        words = sum(model.weight(c) for c in content) / total
+        named = sum(anchor_weights[a] for a in anchors) / anchor_total if profile.anchors else words
+        return words, named, 1.0 if any(e.keyphrases for e in group) else 0.0
+
+    best = (0.0, 0.0, 0.0)
+    for position, first in enumerate(evidences):
+        end = first.sentence.index + PASSAGE_SENTENCES
+        group = [first]
+        for later in evidences[position + 1:]:
+            if later.sentence.index >= end:
+                break
+            group.append(later)
+        found = cover(group)
+        if found[0] + found[1] > best[0] + best[1]:
+            best = found
+    lead = cover([e for e in evidences if e.sentence.index < LEAD_SENTENCES])
+    sentences = len(doc.sentences)
+    bearing = sum(1 for e in evidences if len(e.content) >= 2 or (e.anchors and e.content))
+    return {
+        "passage-coverage": best[0],
+        "passage-anchor-coverage": best[1],
+        "passage-both": best[0] * best[1],
+        "passage-keyphrase": best[2],
+        "lead-coverage": lead[0],
+        "lead-anchor-coverage": lead[1],
+        "bearing-share": bearing / max(1, sentences),
+        "bearing-count": min(bearing, 10) / 10,
+    }
 
 
 def _anchor_weight(model: RelevanceModel, anchor: str) -> float:

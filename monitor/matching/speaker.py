@@ -60,6 +60,17 @@ northwestern southeastern southwestern occupied neighbouring neighboring
 _SUBORDINATORS = wordset("""
 after before since following until when while once hours days weeks
 """)
+# Forms of "be" that make a following speech verb passive.
+_BE = wordset("""
+is are was were be been being
+""")
+# Nouns that make a possessive or a demonym the speaker: "China's foreign ministry", "Chinese officials".
+_INSTITUTIONS = wordset("""
+government governments ministry ministries foreign defence defense interior state embassy officials official
+spokesperson spokesman spokeswoman president leader leaders military army navy intelligence media agency
+envoy ambassador diplomat diplomats mission office minister ministers secretary council parliament news
+authorities authority sources leadership administration cabinet
+""")
 # Anaphoric heads: "the spokesperson said" speaks for the previous speaker.
 _ANAPHORS = wordset("""
 spokesperson spokesman spokeswoman official officials ministry minister embassy adviser advisor secretary
@@ -74,6 +85,12 @@ class Speaker:
     actor: str
     affiliation: str | None
     evidence: tuple[tuple[int, int, str], ...]
+
+    @property
+    def clear(self) -> bool:
+        """Whether the speaker is named in the unit's own clause (or nobody is quoted and the outlet speaks),
+        not carried over from a pronoun, an earlier sentence or another clause."""
+        return self.actor == UNATTRIBUTED or any(kind.startswith("attribution:") for _, _, kind in self.evidence)
 
 
 UNKNOWN = Speaker(UNATTRIBUTED, None, ())
@@ -160,6 +177,13 @@ def _attributions(doc: Doc, sentence: Sentence, hits: Sequence[Hit]
             continue
         if word not in SPEECH_VERBS:
             continue
+        if index > 0 and words[index - 1] in _BE:
+            # A passive: "was denied by X" names its speaker after "by"; "was said to be" names none.
+            if following == "by":
+                hit = _name_after(hits, base, index + 1, 4)
+                if hit is not None:
+                    found.append((hit, index, f"{word} by"))
+            continue
         hit = _name_before(hits, base, index)
         if hit is not None and _is_subject(doc, words, base, hit, index) and not _inside_quote_only(
                 doc, hit, starts[base + index]):
@@ -195,8 +219,9 @@ def _after_quote(doc: Doc, offset: int) -> bool:
 
 
 def _inside_quote_only(doc: Doc, hit: Hit, verb_start: int) -> bool:
-    """A name inside a quotation is not the speaker of the verb after the quotation."""
-    return doc.in_quote(hit.start, hit.end) and not doc.in_quote(verb_start, verb_start + 1)
+    """A name inside a quotation is somebody else's words: it speaks neither for the verb after the quotation
+    nor for one inside it ('"Washington says it has seen nothing," the commentator said')."""
+    return doc.in_quote(hit.start, hit.end)
 
 
 def _is_subject(doc: Doc, words: Sequence[str], base: int, hit: Hit, verb_index: int) -> bool:
@@ -205,8 +230,11 @@ def _is_subject(doc: Doc, words: Sequence[str], base: int, hit: Hit, verb_index:
     between = words[last:verb_index]
     if any(w in ("that", "which", "who", "whom", "whose", "while", "whereas") for w in between):
         return False
-    if not between and doc.folded[hit.end:hit.end + 1] == "'":
-        return False  # "Shapps' claims", "China's denials": a possessive before a noun
+    possessive = doc.folded[hit.end:hit.end + 1] == "'" or doc.tokens.texts[hit.last_token - 1].endswith("'s")
+    if possessive and (not between or between[0] not in _INSTITUTIONS):
+        # "Shapps' claims", "China's denials", "the leader's health was said ...": a possessive before a noun
+        # is the topic; before an institution ("China's foreign ministry said") it is the speaker.
+        return False
     tokens = doc.tokens
     position = first - 1
     while position >= 0 and words[position] in _DETERMINERS and words[position] != "that":
@@ -268,6 +296,7 @@ class ItemSpeakers:
         self._doc, self._scan, self._actors = doc, scan, actors
         self._hits: dict[int, list[Hit]] | None = None
         self._resolved: list[Speaker] = []  # as `resolve` finds them, the headline's before any renaming
+        self._incoming: list[Speaker | None] = []  # the last speaker before each sentence
         self._previous: Speaker | None = None
         self._headline: Speaker | None = None
 
@@ -279,12 +308,39 @@ class ItemSpeakers:
             return self._headline
         return self._resolved[index]
 
+    def clauses(self, index: int) -> list[tuple[Sentence, Speaker]]:
+        """The clauses of sentence `index`, each with its own speaker.
+
+        A clause names its own speaker ("Beijing denies the claims, but the UK defence secretary insists
+        ..."); a clause without one takes a trailing attribution of the last clause ("..., but ..., Shapps
+        said"), else a pronoun's antecedent ("but he added"), else nobody: a contrast turns away from the
+        speaker before it, so the speaker of another clause is never carried across.
+        """
+        whole = self[index]
+        sentence = self._doc.sentences[index]
+        clauses = self._doc.clauses(sentence)
+        if len(clauses) == 1:
+            return [(sentence, whole)]
+        hits = self._hits.get(index, ()) if self._hits else ()
+        carried = self._incoming[index]
+        found: list[Speaker] = []
+        for clause in clauses:
+            speaker = resolve(self._doc, clause, hits, self._actors, carried, adjacent=False) if hits or carried \
+                else UNKNOWN
+            found.append(speaker)
+            if speaker.actor != UNATTRIBUTED:
+                carried = speaker
+        trailing = found[-1] if found[-1].clear and _trailing(self._doc, clauses[-1], found[-1]) else None
+        return [(clause, trailing if trailing is not None and speaker.actor == UNATTRIBUTED else speaker)
+                for clause, speaker in zip(clauses, found, strict=True)]
+
     def _resolve_through(self, index: int) -> None:
         if self._hits is None:
             self._hits = _hits_by_sentence(self._doc, [h for h in self._scan.hits if h.kind == "actor"])
         sentences, resolved = self._doc.sentences, self._resolved
         while len(resolved) <= index and len(resolved) < len(sentences):
             sentence = sentences[len(resolved)]
+            self._incoming.append(self._previous)
             adjacent = bool(resolved) and resolved[-1].actor != UNATTRIBUTED
             found = resolve(self._doc, sentence, self._hits.get(sentence.index, ()), self._actors, self._previous,
                             adjacent=adjacent) if self._hits else UNKNOWN
@@ -305,6 +361,15 @@ class ItemSpeakers:
             if self._resolved[index].actor != UNATTRIBUTED:
                 yield self._resolved[index]
             index += 1
+
+
+def _trailing(doc: Doc, clause: Sentence, speaker: Speaker) -> bool:
+    """Whether a clause's attribution closes the sentence (", Shapps said." or ', said Sullivan.')."""
+    verb = next((start for start, _, kind in speaker.evidence if kind.startswith("attribution:")), None)
+    if verb is None:
+        return False
+    tail = doc.folded[verb:clause.end]
+    return len(tail.split()) <= 6 and "," in doc.folded[clause.start:verb]
 
 
 def _hits_by_sentence(doc: Doc, hits: Sequence[Hit]) -> dict[int, list[Hit]]:

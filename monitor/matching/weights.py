@@ -21,11 +21,23 @@ WEIGHTS_FILE = "weights.json"
 
 @dataclass(frozen=True)
 class Models:
-    """Everything fitted: the stance model, the relatedness model and how body sentences are combined."""
+    """Everything fitted: the stance and relatedness models of headlines, those of article bodies (items
+    with a body of their own; the headline models stand in when they are missing), and how body sentences
+    are combined with the headline."""
 
     stance: LinearModel
     relevance: RelevanceModel
     title_weight: float = 2.0
+    body_stance: LinearModel | None = None
+    body_relevance: RelevanceModel | None = None
+
+    def stance_for(self, is_title: bool) -> LinearModel:
+        """The stance model of a headline unit or of a body sentence."""
+        return self.stance if is_title or self.body_stance is None else self.body_stance
+
+    def relevance_for(self, body: bool) -> RelevanceModel:
+        """The relatedness model of a headline item or of an item with an article body."""
+        return self.body_relevance if body and self.body_relevance is not None else self.relevance
 
 
 def fallback_models() -> Models:
@@ -36,45 +48,65 @@ def fallback_models() -> Models:
     return Models(stance, relevance)
 
 
+def _stance_from_dict(stance: Mapping[str, Any]) -> LinearModel:
+    return LinearModel(
+        labels=tuple(stance["labels"]),
+        bias=tuple(float(b) for b in stance["bias"]),
+        weights={k: tuple(float(x) for x in v) for k, v in stance["weights"].items()},
+        priors=default_stance_priors(),
+    )
+
+
+def _relevance_from_dict(relevance: Mapping[str, Any]) -> RelevanceModel:
+    return RelevanceModel(
+        bias=float(relevance["bias"]),
+        weights={k: float(v) for k, v in relevance["weights"].items()},
+        threshold=float(relevance["threshold"]),
+        idf={k: float(v) for k, v in relevance["idf"].items()},
+        default_idf=float(relevance.get("default_idf", 1.0)),
+    )
+
+
 def models_from_dict(data: Mapping[str, Any]) -> Models:
     """Models from the parsed weights.json structure."""
-    stance = data["stance"]
-    relevance = data["relevance"]
     return Models(
-        stance=LinearModel(
-            labels=tuple(stance["labels"]),
-            bias=tuple(float(b) for b in stance["bias"]),
-            weights={k: tuple(float(x) for x in v) for k, v in stance["weights"].items()},
-            priors=default_stance_priors(),
-        ),
-        relevance=RelevanceModel(
-            bias=float(relevance["bias"]),
-            weights={k: float(v) for k, v in relevance["weights"].items()},
-            threshold=float(relevance["threshold"]),
-            idf={k: float(v) for k, v in relevance["idf"].items()},
-            default_idf=float(relevance.get("default_idf", 1.0)),
-        ),
+        stance=_stance_from_dict(data["stance"]),
+        relevance=_relevance_from_dict(data["relevance"]),
         title_weight=float(data.get("title_weight", 2.0)),
+        body_stance=_stance_from_dict(data["body_stance"]) if "body_stance" in data else None,
+        body_relevance=_relevance_from_dict(data["body_relevance"]) if "body_relevance" in data else None,
     )
+
+
+def _stance_to_dict(stance: LinearModel) -> dict[str, Any]:
+    return {
+        "labels": list(stance.labels),
+        "bias": [round(b, 5) for b in stance.bias],
+        "weights": {k: [round(x, 5) for x in v] for k, v in sorted(stance.weights.items())},
+    }
+
+
+def _relevance_to_dict(relevance: RelevanceModel) -> dict[str, Any]:
+    return {
+        "bias": round(relevance.bias, 5),
+        "weights": {k: round(v, 5) for k, v in sorted(relevance.weights.items())},
+        "threshold": round(relevance.threshold, 4),
+        "default_idf": round(relevance.default_idf, 4),
+        "idf": {k: round(v, 4) for k, v in sorted(relevance.idf.items())},
+    }
 
 
 def models_to_dict(models: Models, extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The JSON structure of `models` (priors are code, not data, and are left out)."""
     data: dict[str, Any] = {
-        "stance": {
-            "labels": list(models.stance.labels),
-            "bias": [round(b, 5) for b in models.stance.bias],
-            "weights": {k: [round(x, 5) for x in v] for k, v in sorted(models.stance.weights.items())},
-        },
-        "relevance": {
-            "bias": round(models.relevance.bias, 5),
-            "weights": {k: round(v, 5) for k, v in sorted(models.relevance.weights.items())},
-            "threshold": round(models.relevance.threshold, 4),
-            "default_idf": round(models.relevance.default_idf, 4),
-            "idf": {k: round(v, 4) for k, v in sorted(models.relevance.idf.items())},
-        },
+        "stance": _stance_to_dict(models.stance),
+        "relevance": _relevance_to_dict(models.relevance),
         "title_weight": models.title_weight,
     }
+    if models.body_stance is not None:
+        data["body_stance"] = _stance_to_dict(models.body_stance)
+    if models.body_relevance is not None:
+        data["body_relevance"] = _relevance_to_dict(models.body_relevance)
     if extra:
         data.update(extra)
     return data
