@@ -41,6 +41,7 @@ from monitor.matching.index import CandidateIndex, Hit, Scan
 from monitor.matching.model import UNATTRIBUTED, Claim, Explanation, Label, Match, RuleSet, Span, Stance
 from monitor.matching.normalize import Doc, Sentence, fold, normalize
 from monitor.matching.score import (
+    LEAD_SENTENCES,
     RelevanceModel,
     SentenceEvidence,
     alignment,
@@ -119,6 +120,7 @@ class Matcher:
         self._future = {p.id: bool(_FUTURE.search(p.statement)) for p in self.profiles}
         self._reported = {p.id: bool(_REPORTING.search(p.statement)) for p in self.profiles}
         self._subjects = {p.id: frozenset(a for a in p.claim.subjects if a in p.anchors) for p in self.profiles}
+        self._objects = {p.id: frozenset(a for a in p.claim.objects if a in p.anchors) for p in self.profiles}
         self.index = CandidateIndex(self.profiles, ruleset.actors, lenient=lenient)
         self._cues: dict[str, dict[str, tuple[str, ...]]] = {
             p.id: {stance: tuple(fold(c) for c in getattr(p.claim.cues, stance)) for stance in STANCES}
@@ -203,12 +205,7 @@ class Matcher:
         subjects = self._subjects[profile.id]
         named = not subjects or any(s in scan.anchors for s in subjects)
         candidate = candidate and named
-        title_subject = bool(subjects) and any(
-            e.sentence.is_title and not subjects.isdisjoint(e.anchors) for e in evidence)
-        # A sentence counts on its own when it names a subject (or the headline does); otherwise it only
-        # carries the claim on from a relevant sentence just before it.
-        own = [b and (not subjects or title_subject or not subjects.isdisjoint(e.anchors))
-               for b, e in zip(bearing, evidence, strict=True)]
+        own = _own_passages(evidence, bearing, subjects, self._objects[profile.id], has_body(doc))
         if profile.explicit_keyphrases:
             relevant = candidate and any(own)
         else:
@@ -338,6 +335,7 @@ class Matcher:
                                                                 u.sentence.end for u in units)),
                 speaker_evidence=speaker_spans,
                 stance_scores={s: round(p, 4) for s, p in probabilities.items()},
+                passages=tuple(self._passage(doc, u) for u in units),
             )
             matches.append(Match(assessment.profile.id, label, round(probabilities[label], 4), actor,
                                  units[0].speaker.affiliation, quote, own, best.speaker.clear))
@@ -381,7 +379,13 @@ class Matcher:
                                      [self._unit_weight(u) for u in assessment.units])
             scores.update({s: round(p, 4) for s, p in combined.items()})
         return Explanation(assessment.profile.id, assessment.relevant, assessment.reason, tuple(evidence), cues,
-                           speaker_evidence, scores)
+                           speaker_evidence, scores, tuple(self._passage(doc, u) for u in assessment.units))
+
+    def _passage(self, doc: Doc, unit: Unit) -> Span:
+        """A unit's sentence or clause, its source the speaker, its score the outlet view's top probability."""
+        start, end = doc.to_original(unit.sentence.start, unit.sentence.end)
+        return Span(start, end, doc.original[start:end].strip(), "passage", unit.speaker.actor,
+                    round(100 * max(unit.outlet.values()), 1))
 
     def _add_hit(self, doc: Doc, hit: Hit, spans: list[Span], seen: set[tuple[int, int, str]]) -> None:
         key = (hit.start, hit.end, hit.kind)
@@ -393,6 +397,31 @@ class Matcher:
 # One item is often read against several claims in a row (`evaluate`, `rules explain` then `match`): keep
 # the last few normalised (a pure function of its arguments, so the cache changes nothing but speed).
 _normalized = functools.lru_cache(maxsize=64)(normalize)
+
+
+def _own_passages(evidence: Sequence[SentenceEvidence], bearing: Sequence[bool], subjects: frozenset[str],
+                  objects: frozenset[str], body: bool) -> list[bool]:
+    """Which sentences carry the claim on their own: they bear its words and name one of its subjects (or the
+    headline does, for a short item or a sentence of the lead); in an article body they also name one of its
+    objects in the passage around them (the sentence and its neighbours) or in the headline.
+
+    Other bearing sentences only carry the claim on from one of these; a long body's scattered mentions of a
+    subject, an object and a keyphrase make no passage.
+    """
+    anchors = {e.sentence.index: e.anchors for e in evidence}
+    headline = anchors.get(0, frozenset()) if evidence and evidence[0].sentence.is_title else frozenset()
+
+    def named(wanted: frozenset[str], index: int, reach: int) -> bool:
+        return not wanted or not wanted.isdisjoint(headline) or any(
+            not wanted.isdisjoint(anchors.get(i, frozenset())) for i in range(index - reach, index + reach + 1))
+
+    own = []
+    for carries, e in zip(bearing, evidence, strict=True):
+        index = e.sentence.index
+        in_lead = not body or index < LEAD_SENTENCES
+        subject = not subjects or not subjects.isdisjoint(e.anchors) or (in_lead and named(subjects, index, 0))
+        own.append(carries and subject and (not body or named(objects, index, 1)))
+    return own
 
 
 def has_body(doc: Doc) -> bool:

@@ -71,7 +71,8 @@ class Span:
 
 @dataclass(frozen=True)
 class Explanation:
-    """Why an item matched a claim (or did not): evidence spans, stance cues, speaker evidence, verdict."""
+    """Why an item matched a claim (or did not): evidence spans, stance cues, speaker evidence, verdict, and
+    the claim-bearing passages (each sentence or clause read for a stance, its source the speaker)."""
 
     claim_id: str
     relevant: bool
@@ -80,6 +81,7 @@ class Explanation:
     cues: tuple[Span, ...] = ()
     speaker_evidence: tuple[Span, ...] = ()
     stance_scores: Mapping[str, float] = field(default_factory=dict)
+    passages: tuple[Span, ...] = ()
 
 
 @dataclass(frozen=True)
