@@ -66,6 +66,7 @@ WORD_FAMILY: Mapping[str, str] = {w: family for family, ws in WORDS.items() for 
 # Multi-word cues on the folded sentence (regex fragments); each family has a prior below.
 PHRASES: Mapping[str, tuple[str, ...]] = {
     "absence": (
+        r"\b(?:have|has|had)\s+not\s+(?:yet\s+)?seen\s+(?:that|this|it|any|such|anything|evidence|signs?)\b",
         r"\b(?:we|i|they|he|she|it|washington|officials?)\s+(?:have|has|had)\s+not\s+(?:yet\s+)?seen\b",
         r"\b(?:haven't|hasn't|hadn't)\s+(?:yet\s+)?seen\b", r"\bno\s+(?:credible\s+|hard\s+|such\s+)?evidence\b",
         r"\bno\s+(?:sign|indication|proof|basis|truth)\b", r"\bnot\s+(?:true|real|the\s+case|accurate|correct)\b",

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from scipy import sparse
 from scipy.optimize import minimize
 
 from monitor.matching.cues import PRIORS
@@ -109,7 +110,7 @@ def fit_idf(pairs: Sequence[Pair]) -> tuple[dict[str, float], float]:
 
 # -- logistic regression (numpy + scipy), with fixed per-row offsets for the cue priors ------------------
 
-def fit_softmax(x: np.ndarray, y: np.ndarray, offsets: np.ndarray, weights: np.ndarray, *, l2: float,
+def fit_softmax(x: np.ndarray | sparse.csr_matrix, y: np.ndarray, offsets: np.ndarray, weights: np.ndarray, *, l2: float,
                 classes: int) -> tuple[np.ndarray, np.ndarray]:
     """Multinomial logistic regression; returns (coefficients [features x classes], bias [classes])."""
     d = x.shape[1]
@@ -178,15 +179,19 @@ def fit_stance(rows: Sequence[dict[str, float]], labels: Sequence[int], weights:
             used[name].add(claim)
     names = sorted(n for n, c in used.items() if not n.startswith("word:") or len(c) >= MIN_CLAIMS_PER_WORD)
     column = {n: i for i, n in enumerate(names)}
-    x = np.zeros((len(rows), len(names)))
     offsets = np.zeros((len(rows), len(STANCES)))
     priors = default_stance_priors()
+    cells: tuple[list[int], list[int], list[float]] = ([], [], [])
     for r, features in enumerate(rows):
         for name, value in features.items():
             if name in column:
-                x[r, column[name]] = value
+                cells[0].append(r)
+                cells[1].append(column[name])
+                cells[2].append(value)
             if name in priors:
                 offsets[r] += np.asarray(priors[name]) * value
+    # Most features are absent from most units: a sparse matrix keeps the fit fast on article bodies.
+    x = sparse.csr_matrix((cells[2], (cells[0], cells[1])), shape=(len(rows), len(names)))
     coef, bias = fit_softmax(x, np.asarray(labels), offsets, np.asarray(weights), l2=l2, classes=len(STANCES))
     table = {n: tuple(float(v) for v in coef[i]) for n, i in column.items() if np.abs(coef[i]).max() > 1e-4}
     return LinearModel(STANCES, tuple(float(b) for b in bias), table, priors)

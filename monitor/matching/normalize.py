@@ -51,10 +51,11 @@ _TOKEN_SPLIT_ASCII = re.compile(r"(\w++(?:['.-]\w++)*+)", re.ASCII)
 # turn without a subject of its own ("... but has not verified them", "while visiting Beijing") continues the
 # clause before it.
 _CONTRAST = re.compile(
-    r"(?:,?\s+(?:but|whereas|while|although|though)\s+|\s*;\s+|,?\s+however,?\s+|,\s+yet\s+)"
+    r"(?:,?\s+(?:but|whereas|while|although|though)\s+|\s*;\s+(?:however,?\s+)?|,\s+yet\s+)"
     r"(?!(?:has|have|had|is|was|were|are|did|does|do|will|would|could|can|may|might|should|must|also|then|not|"
     r"never|only|rather|said|says|added|adds|insisted|denied|stressed|warned|noted|declined|refused|called|"
     r"gave|offered|provided|acknowledged|admitted)\b|[a-z]+ing\b)")
+_OPENING_CONTRAST = re.compile(r"""\s*["']?(?:while|whereas|although|though)\s[^,;]*?(,\s+)""")
 _QUOTE = re.compile(r'"(?:[^"\n]|\n(?!\s*\n)){2,800}?"')
 
 
@@ -226,11 +227,15 @@ class Doc:
     def clauses(self, sentence: Sentence) -> tuple[Sentence, ...]:
         """A sentence's clauses, split where it turns ("Beijing denies the claims, but the UK insists ...");
         never inside a quotation. Each clause is a `Sentence` with the sentence's index."""
-        cuts = [m for m in _CONTRAST.finditer(self.folded, sentence.start, sentence.end)
+        cuts = [(m.start(), m.end()) for m in _CONTRAST.finditer(self.folded, sentence.start, sentence.end)
                 if not self.in_quote(m.start(), m.end())]
+        opening = _OPENING_CONTRAST.match(self.folded, sentence.start, sentence.end)
+        if opening is not None and not self.in_quote(opening.start(1), opening.end(1)):
+            # "While Washington says ..., Tehran insists ...": the turn is the comma.
+            cuts = sorted({(opening.start(1), opening.end(1)), *cuts})
         if not cuts:
             return (sentence,)
-        bounds = [sentence.start, *(m.end() for m in cuts)], [*(m.start() for m in cuts), sentence.end]
+        bounds = [sentence.start, *(end for _, end in cuts)], [*(start for start, _ in cuts), sentence.end]
         clauses: list[Sentence] = []
         starts = self.tokens.starts
         for start, end in zip(*bounds, strict=True):

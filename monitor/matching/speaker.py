@@ -22,6 +22,7 @@ Names that are no actor of the RuleSet leave the speaker UNATTRIBUTED.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -39,7 +40,8 @@ said says say told tells added adds stated states claimed claims denied denies d
 warns confirmed confirms rejected rejects dismissed dismisses questioned questions announced announces argued
 argues noted notes wrote writes tweeted tweets saying telling reported acknowledged admitted admits explained
 declined revealed reveals alleged alleges accused accuses suggested suggests maintained maintains believes
-asserted asserts disputed disputes refuted refutes called calls
+asserted asserts disputed disputes refuted refutes called calls answered answers replied replies responded
+responds
 """)
 _INVERTIBLE = frozenset(["said", "says", "told", "added", "wrote", "tweeted", "stated", "according"])
 _PRONOUNS = frozenset(["he", "she", "they"])
@@ -60,6 +62,8 @@ northwestern southeastern southwestern occupied neighbouring neighboring
 _SUBORDINATORS = wordset("""
 after before since following until when while once hours days weeks
 """)
+# A speech verb that opens a quotation inside a quotation: "told reporters, 'China ...".
+_INNER_QUOTE = re.compile(r"\w+(?:\s+[\w.]+){0,3}?\s*[,:]?\s*'\w")
 # Forms of "be" that make a following speech verb passive.
 _BE = wordset("""
 is are was were be been being
@@ -69,7 +73,12 @@ _INSTITUTIONS = wordset("""
 government governments ministry ministries foreign defence defense interior state embassy officials official
 spokesperson spokesman spokeswoman president leader leaders military army navy intelligence media agency
 envoy ambassador diplomat diplomats mission office minister ministers secretary council parliament news
-authorities authority sources leadership administration cabinet
+authorities authority sources leadership administration cabinet spy security top senior chief national
+presidential central state-run investigators prosecutors police
+""")
+# Who speaks for somebody else: "a spokesman for X", "officials of X".
+_SPOKESPEOPLE = wordset("""
+spokesman spokeswoman spokesperson spokespeople representative representatives official officials envoy
 """)
 # Anaphoric heads: "the spokesperson said" speaks for the previous speaker.
 _ANAPHORS = wordset("""
@@ -179,8 +188,9 @@ def _attributions(doc: Doc, sentence: Sentence, hits: Sequence[Hit]
             continue
         if index > 0 and words[index - 1] in _BE:
             # A passive: "was denied by X" names its speaker after "by"; "was said to be" names none.
-            if following == "by":
-                hit = _name_after(hits, base, index + 1, 4)
+            by = next((i for i in range(index + 1, min(len(words), index + 5)) if words[i] == "by"), None)
+            if by is not None:
+                hit = _name_after(hits, base, by, 4)
                 if hit is not None:
                     found.append((hit, index, f"{word} by"))
             continue
@@ -220,8 +230,15 @@ def _after_quote(doc: Doc, offset: int) -> bool:
 
 def _inside_quote_only(doc: Doc, hit: Hit, verb_start: int) -> bool:
     """A name inside a quotation is somebody else's words: it speaks neither for the verb after the quotation
-    nor for one inside it ('"Washington says it has seen nothing," the commentator said')."""
-    return doc.in_quote(hit.start, hit.end)
+    nor for one inside it ('"Washington says it has seen nothing," the commentator said'), unless that verb
+    opens a quotation of its own inside the first ('"Mao Ning told reporters, \'China has never ...\'"': the
+    inner speaker speaks)."""
+    if not doc.in_quote(hit.start, hit.end):
+        return False
+    if not doc.in_quote(verb_start, verb_start + 1):
+        return True
+    after = doc.folded[verb_start:verb_start + 40]
+    return _INNER_QUOTE.match(after) is None
 
 
 def _is_subject(doc: Doc, words: Sequence[str], base: int, hit: Hit, verb_index: int) -> bool:
@@ -243,6 +260,8 @@ def _is_subject(doc: Doc, words: Sequence[str], base: int, hit: Hit, verb_index:
         return True
     if words[position] == "with" and words[verb_index].endswith("ing"):
         return True  # "..., with Sullivan saying that ...": the name is the participle's subject
+    if words[position] in ("for", "of") and position > 0 and words[position - 1] in _SPOKESPEOPLE:
+        return True  # "a spokesman for the Chinese embassy declined ...": the one spoken for speaks
     # Punctuation between the preposition and the name ends the phrase ('"... seen that," Sullivan said').
     gap = doc.folded[tokens.ends[base + position]:hit.start]
     return any(c in gap for c in ',;:"()')
