@@ -18,6 +18,17 @@ def _run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([*CLAIMWATCH, *args], capture_output=True, text=True, timeout=120, check=False)
 
 
+def _one_claim_rules(tmp_path: Path, extra_examples: str = "") -> Path:
+    """A rules folder with the shipped feeds and actors and only the China lethal aid claim (six examples)."""
+    rules = tmp_path / "rules"
+    (rules / "claims").mkdir(parents=True)
+    for name in ("feeds.yaml", "actors.yaml"):
+        shutil.copy(ROOT / "rules" / name, rules / name)
+    claim = (ROOT / "rules" / "claims" / "china-lethal-aid-russia.yaml").read_text(encoding="utf-8")
+    (rules / "claims" / "china-lethal-aid-russia.yaml").write_text(claim + extra_examples, encoding="utf-8")
+    return rules
+
+
 def test_check_reports_every_problem_and_exits_1(tmp_path: Path) -> None:
     """`rules check` prints each problem as FILE:LINE:COL: message and exits 1; a clean folder exits 0."""
     rules = tmp_path / "rules"
@@ -63,6 +74,35 @@ def test_explain_the_seed_article() -> None:
     assert "We have not seen that to date" in run.stdout
 
 
+def test_test_json_reports_every_example_counting_from_1(tmp_path: Path) -> None:
+    """`rules test --json` reports each example (indexed from 1) with its verdict and a summary; a failure exits 1."""
+    rules = _one_claim_rules(tmp_path, "  - text: China denies sending lethal aid to Russia\n    label: corroborates\n")
+    run = _run("rules", "test", str(rules), "--json")
+    assert run.returncode == 1, run.stderr
+    report = json.loads(run.stdout)
+    examples = report["examples"]
+    assert [example["index"] for example in examples] == [1, 2, 3, 4, 5, 6, 7]
+    assert set(examples[0]) == {"claim", "index", "text", "expected", "got", "score", "expected_speaker",
+                                "speakers", "passed"}
+    assert examples[0]["expected_speaker"] == "uk-defence-secretary"
+    assert "uk-defence-secretary" in examples[0]["speakers"]
+    assert examples[5]["expected_speaker"] is None
+    failing = examples[6]
+    assert failing["claim"] == "china-lethal-aid-russia"
+    assert failing["text"] == "China denies sending lethal aid to Russia"
+    assert (failing["expected"], failing["got"], failing["passed"]) == ("corroborates", "denies", False)
+    assert 0.5 < failing["score"] <= 1.0
+    assert all(example["passed"] for example in examples[:6])
+    assert report["summary"] == {"passed": 6, "failed": 1}
+
+
+def test_test_json_exits_0_when_every_example_passes(tmp_path: Path) -> None:
+    """`rules test --json` exits 0 and reports no failures when every example gets its label."""
+    run = _run("rules", "test", str(_one_claim_rules(tmp_path)), "--json")
+    assert run.returncode == 0, run.stdout
+    assert json.loads(run.stdout)["summary"] == {"passed": 6, "failed": 0}
+
+
 def test_schema_is_json_schema_with_descriptions() -> None:
     """`rules schema` prints a JSON Schema that forbids unknown keys and documents fields."""
     schema = json.loads(_run("rules", "schema", "claim").stdout)
@@ -83,3 +123,4 @@ def test_evaluate_writes_a_label_for_every_pair(tmp_path: Path) -> None:
         rows = list(csv.DictReader(handle))
     assert [row["id"] for row in rows] == ids
     assert {row["label"] for row in rows} <= {"corroborates", "denies", "discusses", "unrelated"}
+

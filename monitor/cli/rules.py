@@ -10,10 +10,10 @@ from typing import Annotated
 import typer
 from pydantic import BaseModel
 
-from monitor.cli.common import ConfigOption, load_config_or_exit, load_rules_or_exit
+from monitor.cli.common import ConfigOption, JsonOption, load_config_or_exit, load_rules_or_exit
 from monitor.errors import RuleFileError
 from monitor.matching.matcher import Matcher
-from monitor.rulebook.examples import describe, item_label, run_examples
+from monitor.rulebook.examples import ExampleResult, describe, item_label, run_examples
 from monitor.rulebook.feeds import FeedsFile
 from monitor.rulebook.loader import load_rulebook
 from monitor.rulebook.schema import ActorsFile, ClaimSpec
@@ -56,21 +56,36 @@ def rules_check(directory: RulesDir = None, config: ConfigOption = None) -> None
 
 
 @rules_app.command("test")
-def rules_test(directory: RulesDir = None, config: ConfigOption = None) -> None:
+def rules_test(directory: RulesDir = None, config: ConfigOption = None, as_json: JsonOption = False) -> None:
     """Run every claim's examples through the real matcher; print each failure explained; exit 1 on any."""
     book = load_rules_or_exit(rules_dir(directory, config))
     results = run_examples(book)
     failures = [result for result in results if not result.passed]
+    if as_json:
+        report = {"examples": [_example_json(result) for result in results],
+                  "summary": {"passed": len(results) - len(failures), "failed": len(failures)}}
+        typer.echo(json.dumps(report, indent=2, ensure_ascii=False))
+    else:
+        _print_failures(failures)
+        typer.echo(f"{len(results) - len(failures)} passed, {len(failures)} failed")
+    if failures:
+        raise typer.Exit(1)
+
+
+def _print_failures(failures: list[ExampleResult]) -> None:
     for result in failures:
         wanted = result.expected + (f" by {result.expected_speaker}" if result.expected_speaker else "")
         found = result.got + (f" (speakers: {', '.join(result.speakers)})" if result.expected_speaker else "")
-        typer.echo(f"FAIL {result.claim_id} example {result.index + 1}: expected {wanted}, got {found}")
+        typer.echo(f"FAIL {result.claim_id} example {result.index}: expected {wanted}, got {found}")
         typer.echo(f"  text: {result.text}")
         for line in describe(result.explanation):
             typer.echo(f"  {line}")
-    typer.echo(f"{len(results) - len(failures)} passed, {len(failures)} failed")
-    if failures:
-        raise typer.Exit(1)
+
+
+def _example_json(result: ExampleResult) -> dict[str, object]:
+    return {"claim": result.claim_id, "index": result.index, "text": result.text, "expected": result.expected,
+            "got": result.got, "score": result.score, "expected_speaker": result.expected_speaker,
+            "speakers": list(result.speakers), "passed": result.passed}
 
 
 @rules_app.command("explain")

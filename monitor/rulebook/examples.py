@@ -11,7 +11,8 @@ from monitor.rulebook.loader import RuleBook
 
 @dataclass(frozen=True)
 class ExampleResult:
-    """One example's outcome: what it should get, what it got, and the matcher's explanation."""
+    """One example's outcome: what it should get, what it got, and the matcher's explanation. `index` counts
+    the claim's examples from 1, in file order."""
 
     claim_id: str
     index: int
@@ -35,7 +36,7 @@ def run_examples(book: RuleBook) -> list[ExampleResult]:
     matcher = Matcher(book.ruleset([claim.id for claim in book.claims]))
     results = []
     for claim in book.claims:
-        for index, example in enumerate(claim.examples):
+        for index, example in enumerate(claim.examples, start=1):
             explanation = matcher.explain(claim.id, example.text)
             matches = [match for match in matcher.match(example.text) if match.claim_id == claim.id]
             speakers = {name for match in matches for name in (match.speaker, match.speaker_affiliation) if name}
