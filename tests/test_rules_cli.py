@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -27,6 +28,10 @@ def _one_claim_rules(tmp_path: Path, extra_examples: str = "") -> Path:
     claim = (ROOT / "rules" / "claims" / "china-lethal-aid-russia.yaml").read_text(encoding="utf-8")
     (rules / "claims" / "china-lethal-aid-russia.yaml").write_text(claim + extra_examples, encoding="utf-8")
     return rules
+
+
+def _line(lines: list[str], prefix: str) -> str:
+    return next(line for line in lines if line.startswith(prefix))
 
 
 def test_check_reports_every_problem_and_exits_1(tmp_path: Path) -> None:
@@ -103,6 +108,61 @@ def test_test_json_exits_0_when_every_example_passes(tmp_path: Path) -> None:
     assert json.loads(run.stdout)["summary"] == {"passed": 6, "failed": 0}
 
 
+def test_explain_names_the_score_the_label_comes_from(tmp_path: Path) -> None:
+    """`rules explain` gives the label with the stance model's probability it comes from, then relatedness and
+    the stance model's scores on lines of their own."""
+    rules = _one_claim_rules(tmp_path)
+    run = _run("rules", "explain", "china-lethal-aid-russia", "--rules", str(rules),
+               "--text", "China denies sending lethal aid to Russia")
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
+    label = re.fullmatch(r"label: denies \(score (\d\.\d\d), the stance model's probability of denies in the "
+                         r"sentences of china\)", lines[1])
+    assert label is not None, lines[1]
+    assert f"speaker china (china): denies {label[1]} -- 'China denies sending lethal aid to Russia'" in lines
+    assert re.fullmatch(r"relatedness: \d\.\d\d \(the relatedness model\)", _line(lines, "relatedness: "))
+    stance = _line(lines, "stance model: ")
+    assert re.fullmatch(r"stance model: corroborates \d\.\d\d, denies \d\.\d\d, discusses \d\.\d\d \(.*\)", stance)
+    assert "relatedness" not in stance
+
+
+def test_explain_says_an_unrelated_item_has_no_stance(tmp_path: Path) -> None:
+    """`rules explain` on an item that does not match says the label is unrelated and why, with no stance score."""
+    rules = _one_claim_rules(tmp_path)
+    run = _run("rules", "explain", "china-lethal-aid-russia", "--rules", str(rules),
+               "--text", "China and Russia sign soybean deal")
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
+    assert lines[1].startswith("label: unrelated (score 0.00, no stance")
+    assert _line(lines, "reason: ").startswith("reason: not a candidate")
+    assert not any(line.startswith("stance model: ") for line in lines)
+
+
+def test_explain_json_gives_the_label_scores_and_spans(tmp_path: Path) -> None:
+    """`rules explain --json` gives the label, its score and source, relatedness, the stance model's scores, each
+    speaker's match, and the spans with offsets into the text."""
+    text = "China denies sending lethal aid to Russia"
+    run = _run("rules", "explain", "china-lethal-aid-russia", "--rules", str(_one_claim_rules(tmp_path)),
+               "--text", text, "--json")
+    assert run.returncode == 0, run.stderr
+    report = json.loads(run.stdout)
+    assert (report["claim"], report["label"], report["label_speaker"]) == ("china-lethal-aid-russia", "denies", "china")
+    assert report["score_source"] == "stance_model"
+    assert report["relevant"] is True
+    assert 0.0 <= report["relatedness"] <= 1.0
+    assert set(report["stance_model"]) == {"corroborates", "denies", "discusses"}
+    [match] = report["matches"]
+    assert (match["speaker"], match["label"], match["score"]) == ("china", "denies", report["score"])
+    assert match["stance_model"]["denies"] == report["score"]
+    assert match["quote"]["text"] == text
+    assert {"keyphrase", "actor"} <= {span["kind"] for span in report["evidence"]}
+    assert [span["text"] for span in report["cues"]] == ["denies"]
+    assert "china" in {span["source"] for span in report["speaker_evidence"]}
+    for span in [*report["evidence"], *report["cues"], *report["speaker_evidence"]]:
+        assert set(span) == {"start", "end", "text", "kind", "source", "score"}
+        assert text[span["start"]:span["end"]] == span["text"]
+
+
 def test_schema_is_json_schema_with_descriptions() -> None:
     """`rules schema` prints a JSON Schema that forbids unknown keys and documents fields."""
     schema = json.loads(_run("rules", "schema", "claim").stdout)
@@ -123,4 +183,3 @@ def test_evaluate_writes_a_label_for_every_pair(tmp_path: Path) -> None:
         rows = list(csv.DictReader(handle))
     assert [row["id"] for row in rows] == ids
     assert {row["label"] for row in rows} <= {"corroborates", "denies", "discusses", "unrelated"}
-
