@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -16,6 +17,21 @@ SEED = (Path(__file__).parent / "fixtures" / "seed-article.txt").read_text(encod
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([*CLAIMWATCH, *args], capture_output=True, text=True, timeout=120, check=False)
+
+
+def _one_claim_rules(tmp_path: Path, extra_examples: str = "") -> Path:
+    """A rules folder with the shipped feeds and actors and only the China lethal aid claim (six examples)."""
+    rules = tmp_path / "rules"
+    (rules / "claims").mkdir(parents=True)
+    for name in ("feeds.yaml", "actors.yaml"):
+        shutil.copy(ROOT / "rules" / name, rules / name)
+    claim = (ROOT / "rules" / "claims" / "china-lethal-aid-russia.yaml").read_text(encoding="utf-8")
+    (rules / "claims" / "china-lethal-aid-russia.yaml").write_text(claim + extra_examples, encoding="utf-8")
+    return rules
+
+
+def _line(lines: list[str], prefix: str) -> str:
+    return next(line for line in lines if line.startswith(prefix))
 
 
 def test_check_reports_every_problem_and_exits_1(tmp_path: Path) -> None:
@@ -61,6 +77,90 @@ def test_explain_the_seed_article() -> None:
     assert "speaker uk-defence-secretary (uk-government): corroborates" in run.stdout
     assert "speaker us-national-security-adviser (us-government): denies" in run.stdout
     assert "We have not seen that to date" in run.stdout
+
+
+def test_test_json_reports_every_example_counting_from_1(tmp_path: Path) -> None:
+    """`rules test --json` reports each example (indexed from 1) with its verdict and a summary; a failure exits 1."""
+    rules = _one_claim_rules(tmp_path, "  - text: China denies sending lethal aid to Russia\n    label: corroborates\n")
+    run = _run("rules", "test", str(rules), "--json")
+    assert run.returncode == 1, run.stderr
+    report = json.loads(run.stdout)
+    examples = report["examples"]
+    assert [example["index"] for example in examples] == [1, 2, 3, 4, 5, 6, 7]
+    assert set(examples[0]) == {"claim", "index", "text", "expected", "got", "score", "expected_speaker",
+                                "speakers", "passed"}
+    assert examples[0]["expected_speaker"] == "uk-defence-secretary"
+    assert "uk-defence-secretary" in examples[0]["speakers"]
+    assert examples[5]["expected_speaker"] is None
+    failing = examples[6]
+    assert failing["claim"] == "china-lethal-aid-russia"
+    assert failing["text"] == "China denies sending lethal aid to Russia"
+    assert (failing["expected"], failing["got"], failing["passed"]) == ("corroborates", "denies", False)
+    assert 0.5 < failing["score"] <= 1.0
+    assert all(example["passed"] for example in examples[:6])
+    assert report["summary"] == {"passed": 6, "failed": 1}
+
+
+def test_test_json_exits_0_when_every_example_passes(tmp_path: Path) -> None:
+    """`rules test --json` exits 0 and reports no failures when every example gets its label."""
+    run = _run("rules", "test", str(_one_claim_rules(tmp_path)), "--json")
+    assert run.returncode == 0, run.stdout
+    assert json.loads(run.stdout)["summary"] == {"passed": 6, "failed": 0}
+
+
+def test_explain_names_the_score_the_label_comes_from(tmp_path: Path) -> None:
+    """`rules explain` gives the label with the stance model's probability it comes from, then relatedness and
+    the stance model's scores on lines of their own."""
+    rules = _one_claim_rules(tmp_path)
+    run = _run("rules", "explain", "china-lethal-aid-russia", "--rules", str(rules),
+               "--text", "China denies sending lethal aid to Russia")
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
+    label = re.fullmatch(r"label: denies \(score (\d\.\d\d), the stance model's probability of denies in the "
+                         r"sentences of china\)", lines[1])
+    assert label is not None, lines[1]
+    assert f"speaker china (china): denies {label[1]} -- 'China denies sending lethal aid to Russia'" in lines
+    assert re.fullmatch(r"relatedness: \d\.\d\d \(the relatedness model\)", _line(lines, "relatedness: "))
+    stance = _line(lines, "stance model: ")
+    assert re.fullmatch(r"stance model: corroborates \d\.\d\d, denies \d\.\d\d, discusses \d\.\d\d \(.*\)", stance)
+    assert "relatedness" not in stance
+
+
+def test_explain_says_an_unrelated_item_has_no_stance(tmp_path: Path) -> None:
+    """`rules explain` on an item that does not match says the label is unrelated and why, with no stance score."""
+    rules = _one_claim_rules(tmp_path)
+    run = _run("rules", "explain", "china-lethal-aid-russia", "--rules", str(rules),
+               "--text", "China and Russia sign soybean deal")
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
+    assert lines[1].startswith("label: unrelated (score 0.00, no stance")
+    assert _line(lines, "reason: ").startswith("reason: not a candidate")
+    assert not any(line.startswith("stance model: ") for line in lines)
+
+
+def test_explain_json_gives_the_label_scores_and_spans(tmp_path: Path) -> None:
+    """`rules explain --json` gives the label, its score and source, relatedness, the stance model's scores, each
+    speaker's match, and the spans with offsets into the text."""
+    text = "China denies sending lethal aid to Russia"
+    run = _run("rules", "explain", "china-lethal-aid-russia", "--rules", str(_one_claim_rules(tmp_path)),
+               "--text", text, "--json")
+    assert run.returncode == 0, run.stderr
+    report = json.loads(run.stdout)
+    assert (report["claim"], report["label"], report["label_speaker"]) == ("china-lethal-aid-russia", "denies", "china")
+    assert report["score_source"] == "stance_model"
+    assert report["relevant"] is True
+    assert 0.0 <= report["relatedness"] <= 1.0
+    assert set(report["stance_model"]) == {"corroborates", "denies", "discusses"}
+    [match] = report["matches"]
+    assert (match["speaker"], match["label"], match["score"]) == ("china", "denies", report["score"])
+    assert match["stance_model"]["denies"] == report["score"]
+    assert match["quote"]["text"] == text
+    assert {"keyphrase", "actor"} <= {span["kind"] for span in report["evidence"]}
+    assert [span["text"] for span in report["cues"]] == ["denies"]
+    assert "china" in {span["source"] for span in report["speaker_evidence"]}
+    for span in [*report["evidence"], *report["cues"], *report["speaker_evidence"]]:
+        assert set(span) == {"start", "end", "text", "kind", "source", "score"}
+        assert text[span["start"]:span["end"]] == span["text"]
 
 
 def test_schema_is_json_schema_with_descriptions() -> None:

@@ -6,12 +6,14 @@ from dataclasses import dataclass
 
 from monitor.matching.matcher import Matcher
 from monitor.matching.model import Explanation, Match
+from monitor.matching.stance import STANCES
 from monitor.rulebook.loader import RuleBook
 
 
 @dataclass(frozen=True)
 class ExampleResult:
-    """One example's outcome: what it should get, what it got, and the matcher's explanation."""
+    """One example's outcome: what it should get, what it got, and the matcher's explanation. `index` counts
+    the claim's examples from 1, in file order."""
 
     claim_id: str
     index: int
@@ -35,7 +37,7 @@ def run_examples(book: RuleBook) -> list[ExampleResult]:
     matcher = Matcher(book.ruleset([claim.id for claim in book.claims]))
     results = []
     for claim in book.claims:
-        for index, example in enumerate(claim.examples):
+        for index, example in enumerate(claim.examples, start=1):
             explanation = matcher.explain(claim.id, example.text)
             matches = [match for match in matcher.match(example.text) if match.claim_id == claim.id]
             speakers = {name for match in matches for name in (match.speaker, match.speaker_affiliation) if name}
@@ -46,22 +48,39 @@ def run_examples(book: RuleBook) -> list[ExampleResult]:
 
 
 def item_label(matches: list[Match], speaker: str | None = None) -> tuple[str, float]:
-    """The label an item gets for alerting: the stance of `speaker` when given and found, else the
-    strongest corroboration or denial by anyone, else discusses, else unrelated."""
+    """The label an item gets for alerting and its score (the stance model's probability of that label in
+    the deciding match), or unrelated with score 0 when nothing matches."""
+    best = label_match(matches, speaker)
+    return (best.label, best.score) if best is not None else ("unrelated", 0.0)
+
+
+def label_match(matches: list[Match], speaker: str | None = None) -> Match | None:
+    """The match that decides the item's label: the stance of `speaker` when given and found, else the
+    strongest corroboration or denial by anyone, else discusses; None (unrelated) when nothing matches."""
     if speaker is not None:
         own = [m for m in matches if speaker in (m.speaker, m.speaker_affiliation)]
         matches = own or matches
     taking_sides = [m for m in matches if m.label != "discusses"]
     pool = taking_sides or matches
-    if not pool:
-        return "unrelated", 0.0
-    best = max(pool, key=lambda match: match.score)
-    return best.label, best.score
+    return max(pool, key=lambda match: match.score, default=None)
+
+
+def model_scores(explanation: Explanation) -> tuple[float | None, dict[str, float]]:
+    """The explanation's scores apart: the relatedness model's probability that the item is about the claim,
+    and the stance model's probability of each stance (every relevant sentence, read as the outlet's)."""
+    scores = explanation.stance_scores
+    return scores.get("relatedness"), {stance: scores[stance] for stance in STANCES if stance in scores}
 
 
 def describe(explanation: Explanation) -> list[str]:
     """The explanation as indented lines for a terminal."""
     lines = [f"reason: {explanation.reason}"]
+    relatedness, stance = model_scores(explanation)
+    if relatedness is not None:
+        lines.append(f"relatedness: {relatedness:.2f} (the relatedness model)")
+    if stance:
+        scores = ", ".join(f"{name} {value:.2f}" for name, value in stance.items())
+        lines.append(f"stance model: {scores} (every relevant sentence, read as the outlet's)")
     for span in explanation.evidence:
         lines.append(f"evidence: {span.kind} {span.text!r} ({span.source}, score {span.score:.0f}) "
                      f"at {span.start}-{span.end}")
@@ -69,7 +88,4 @@ def describe(explanation: Explanation) -> list[str]:
         lines.append(f"cue: {span.kind} {span.text!r} ({span.source})")
     for span in explanation.speaker_evidence:
         lines.append(f"speaker: {span.kind} {span.text!r} -> {span.source}")
-    if explanation.stance_scores:
-        scores = ", ".join(f"{name} {value:.2f}" for name, value in sorted(explanation.stance_scores.items()))
-        lines.append(f"stance scores: {scores}")
     return lines
