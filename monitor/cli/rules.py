@@ -142,7 +142,8 @@ def _explain_json(claim_id: str, matches: list[Match], explanation: Explanation)
     return {"claim": claim_id, **_label_json(label_match(matches)), "relevant": explanation.relevant,
             "reason": explanation.reason, "relatedness": relatedness, "stance_model": stance,
             "matches": [_match_json(match) for match in matches], "evidence": _spans_json(explanation.evidence),
-            "cues": _spans_json(explanation.cues), "speaker_evidence": _spans_json(explanation.speaker_evidence)}
+            "cues": _spans_json(explanation.cues), "speaker_evidence": _spans_json(explanation.speaker_evidence),
+            "passages": _spans_json(explanation.passages)}
 
 
 def _label_json(best: Match | None) -> dict[str, object]:

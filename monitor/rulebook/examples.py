@@ -81,6 +81,8 @@ def describe(explanation: Explanation) -> list[str]:
     if stance:
         scores = ", ".join(f"{name} {value:.2f}" for name, value in stance.items())
         lines.append(f"stance model: {scores} (every relevant sentence, read as the outlet's)")
+    for span in explanation.passages:
+        lines.append(f"passage: {span.text!r} -> {span.source} at {span.start}-{span.end}")
     for span in explanation.evidence:
         lines.append(f"evidence: {span.kind} {span.text!r} ({span.source}, score {span.score:.0f}) "
                      f"at {span.start}-{span.end}")
