@@ -110,8 +110,8 @@ def fit_idf(pairs: Sequence[Pair]) -> tuple[dict[str, float], float]:
 
 # -- logistic regression (numpy + scipy), with fixed per-row offsets for the cue priors ------------------
 
-def fit_softmax(x: np.ndarray | sparse.csr_matrix, y: np.ndarray, offsets: np.ndarray, weights: np.ndarray, *, l2: float,
-                classes: int) -> tuple[np.ndarray, np.ndarray]:
+def fit_softmax(x: np.ndarray | sparse.csr_matrix, y: np.ndarray, offsets: np.ndarray, weights: np.ndarray, *,
+                l2: float, classes: int) -> tuple[np.ndarray, np.ndarray]:
     """Multinomial logistic regression; returns (coefficients [features x classes], bias [classes])."""
     d = x.shape[1]
     onehot = np.eye(classes)[y]
