@@ -110,7 +110,7 @@ CASES = [
     case("contrast-but-within-one-speaker", CHINA,
          "Shapps said there was no sign yet of complete Chinese weapons systems in Russia, but that drones and "
          "artillery shells from China were reaching Russian units.",
-         [], ["russia", "china", (UNATTRIBUTED, "denies")]),
+         [("uk-defence-secretary", "corroborates")], ["russia", "china", (UNATTRIBUTED, "denies")]),
 
     # Reported speech: "according to X", "X told reporters", a quotation then "X said", "said X".
     case("reported-according-to-hur", CHEMICAL,

@@ -240,12 +240,17 @@ class Matcher:
             if len(clauses) == 1:
                 units.append(self._unit(item, cues_outlet, clauses[0][1], inherited))
                 continue
-            # A sentence that turns ("..., but ...") gives each clause its own speaker and stance.
+            # A sentence that turns ("..., but ...") gives each clause its own speaker and stance; a speaker who
+            # turns within one sentence ("no sign of X, but that Y") means what follows the turn.
+            parts: list[Unit] = []
             for clause, speaker in clauses:
                 part = clause_evidence(scan, item, clause)
                 cues = self._unit_cues(doc, profile, part)
                 if part.positions or any(f in cues.features for f in _INHERITING_CUES):
-                    units.append(self._unit(part, cues, speaker, inherited))
+                    if parts and parts[-1].speaker.actor == speaker.actor != UNATTRIBUTED:
+                        parts.pop()
+                    parts.append(self._unit(part, cues, speaker, inherited))
+            units.extend(parts)
         return Assessment(profile, candidate, relevant, probability, reason, tuple(evidence), tuple(units),
                           features)
 

@@ -135,7 +135,12 @@ def is_relevant(evidence: SentenceEvidence, profile: ClaimProfile) -> bool:
     n_content = len(evidence.content)
     if profile.explicit_keyphrases:
         if evidence.keyphrases and (evidence.anchors or n_content or len(evidence.keyphrases) >= 2):
-            return True
+            # A lone one-word keyphrase ("drones") is the claim's predicate only beside its object, when it
+            # has one: Chinese farm drones sold to Spain are not lethal aid to Russia.
+            weak = not n_content and len(evidence.keyphrases) == 1 and " " not in next(iter(evidence.keyphrases))
+            objects = frozenset(profile.claim.objects).intersection(profile.anchors)
+            if not (weak and objects and objects.isdisjoint(evidence.anchors)):
+                return True
         return (bool(evidence.anchors) and n_content >= 2) or evidence.fuzzy >= 85
     needed = max(2, math.ceil(0.4 * len(profile.content)))
     if evidence.anchors and (n_content or evidence.keyphrases):

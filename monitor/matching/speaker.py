@@ -349,6 +349,9 @@ class ItemSpeakers:
             found.append(speaker)
             if speaker.actor != UNATTRIBUTED:
                 carried = speaker
+        for position in range(1, len(found)):
+            if found[position].actor == UNATTRIBUTED and self._doc.folded.startswith("that ", clauses[position].start):
+                found[position] = found[position - 1]  # "X said A, but that B": X's reported speech goes on
         trailing = found[-1] if found[-1].clear and _trailing(self._doc, clauses[-1], found[-1]) else None
         return [(clause, trailing if trailing is not None and speaker.actor == UNATTRIBUTED else speaker)
                 for clause, speaker in zip(clauses, found, strict=True)]
