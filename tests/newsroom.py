@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from email.utils import format_datetime
 from pathlib import Path
@@ -15,6 +16,8 @@ from monitor.alerts.ledger import Ledger
 from monitor.config import AlertSettings, ChannelSettings, Config
 from monitor.daemon import Rules, make_owner, poller_for
 from monitor.logs import make_logger
+from monitor.matching.model import Explanation, Match, Stance
+from monitor.rulebook.reload import ActiveRules
 from storage.models import ALERTS
 from tests.feedserver import FeedServer, Reply
 from tests.helpers import FakeClock, fast_polling, ingest_stack, rss
@@ -33,6 +36,44 @@ def seed_rules(rules: Path, feeds: dict[str, str]) -> Path:
     (rules / "feeds.yaml").write_text("feeds:\n" + "".join(f"  - name: {name}\n    url: {url}\n"
                                                             for name, url in feeds.items()))
     return rules
+
+
+def said(stance: Stance, speaker: str, holder: str, *, clear: bool) -> Match:
+    """A match of the seed claim made by hand: `speaker` (speaking for `holder`) takes `stance`, named in
+    its own clause or not (`clear`)."""
+    return Match(CLAIM, stance, 0.9, speaker, holder, None, Explanation(CLAIM, True, f"{speaker} {stance}"),
+                 clear_speaker=clear)
+
+
+class Scripted:
+    """A narrow stand-in for Matcher.match: the matches scripted for an item's title, else none."""
+
+    def __init__(self, script: Mapping[str, Sequence[Match]]) -> None:
+        self._script = script
+
+    def match(self, title: str, text: str = "") -> list[Match]:
+        return list(self._script.get(title, ()))
+
+
+# The UK corroborates the claim; a later denial is pinned on it only through a contrast clause; then the UK
+# denies it plainly. Each item with its scripted match.
+WAVERING: list[tuple[dict[str, str], Match]] = [
+    ({"feed": "wire", "guid": "uk-asserts", "link": "https://wire.example/world/uk-lethal-aid",
+      "title": "UK says China is supplying lethal aid to Russia",
+      "description": "China is supplying lethal aid to Russia for use in Ukraine, Defence Secretary Grant Shapps "
+                     "said on Wednesday."},
+     said("corroborates", "uk-defence-secretary", "uk-government", clear=True)),
+    ({"feed": "herald", "guid": "contrast", "link": "https://herald.example/news/aid-row",
+      "title": "Allies split over Chinese aid to Moscow",
+      "description": "Shapps spoke of lethal aid on Wednesday, but there is no evidence China is arming Russia, "
+                     "officials said."},
+     said("denies", "uk-defence-secretary", "uk-government", clear=False)),
+    ({"feed": "daily", "guid": "uk-denies", "link": "https://daily.example/uk-withdraws-aid-claim",
+      "title": "Downing Street: no evidence Beijing is arming Moscow",
+      "description": "The Prime Minister said on Friday that Britain has no evidence of Chinese weapons reaching "
+                     "Russia, withdrawing the Defence Secretary's claim."},
+     said("denies", "uk-prime-minister", "uk-government", clear=True)),
+]
 
 
 class Newsroom:
@@ -88,6 +129,16 @@ class Newsroom:
         rules = Rules(self.config, self.engine, log, make_owner(), self.clock)
         rules.reload("test")
         return Ledger(self.engine, self.config, rules.current, self.clock, log)
+
+    def scripted_ledger(self, script: Mapping[str, Sequence[Match]]) -> Ledger:
+        """A ledger on the rules folder whose matcher returns the matches scripted for each title."""
+        log = make_logger(json=True, level="error")
+        rules = Rules(self.config, self.engine, log, make_owner(), self.clock)
+        rules.reload("test")
+        active = rules.current()
+        assert active is not None
+        scripted = ActiveRules(active.book, Scripted(script), active.loaded_at)  # type: ignore[arg-type]
+        return Ledger(self.engine, self.config, lambda: scripted, self.clock, log)
 
     def alerts(self) -> list[tuple[str, str, str]]:
         """Every alert row in creation order."""

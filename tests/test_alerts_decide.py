@@ -16,9 +16,9 @@ BOTH = ClaimPicture(corroborated=True, denied=True)
 
 
 def fact(stance: str = "corroborates", *, holder: str = "uk-government", speaker: str = "uk-defence-secretary",
-         copy: bool = False, age: timedelta = HOUR) -> Fact:
+         copy: bool = False, age: timedelta = HOUR, clear: bool = True) -> Fact:
     """Evidence first seen NOW, published `age` earlier."""
-    return Fact("c", stance, speaker, holder, copy, NOW - age, NOW)
+    return Fact("c", stance, speaker, holder, copy, NOW - age, NOW, clear)
 
 
 CASES: list[tuple[str, Fact, Held | None, ClaimPicture, Policy, tuple[str, str]]] = [
@@ -47,6 +47,20 @@ CASES: list[tuple[str, Fact, Held | None, ClaimPicture, Policy, tuple[str, str]]
      ("first_corroboration", "too_old")),
     ("an item just inside the maximum age alerts", fact(age=71 * HOUR), None, OPEN, POLICY,
      ("first_corroboration", "alert")),
+    ("no reversal without a clear speaker", fact("denies", clear=False), Held("corroborates", NOW - HOUR), BOTH,
+     POLICY, ("needs_review", "quiet")),
+    ("no first stance without a clear speaker", fact("denies", holder="china", clear=False), None, BOTH, POLICY,
+     ("needs_review", "quiet")),
+    ("no claim's first corroboration without a clear speaker", fact(clear=False), None, OPEN, POLICY,
+     ("needs_review", "quiet")),
+    ("an unclear speaker repeating the held stance is a repeat", fact(clear=False),
+     Held("corroborates", NOW - 25 * HOUR), BOTH, POLICY, ("repeat", "alert")),
+    ("an unclear speaker within the window stays quiet", fact(clear=False), Held("corroborates", NOW - HOUR), BOTH,
+     POLICY, ("repeat_quiet", "quiet")),
+    ("an unclear copy is still a copy", fact("denies", copy=True, clear=False), Held("corroborates", None), BOTH,
+     POLICY, ("copy", "quiet")),
+    ("unclear discussion is still discussion", fact("discusses", clear=False), Held("corroborates", None), BOTH,
+     POLICY, ("discusses", "quiet")),
 ]
 
 
@@ -59,6 +73,14 @@ def test_decision_table(row: Row) -> None:
     _, evidence, held, picture, policy, expected = row
     decision = decide(evidence, held, picture, policy)
     assert (decision.kind, decision.outcome) == expected, decision.reason
+
+
+def test_review_never_moves_the_position_nor_alerts_under_age_or_silence() -> None:
+    """Evidence awaiting review keeps the holder's position and stays quiet, even when old or silenced."""
+    unclear = fact("denies", clear=False, age=80 * HOUR)
+    decision = decide(unclear, Held("corroborates", None), BOTH, POLICY, [SilenceRule(1, "c", None, NOW + HOUR)])
+    assert (decision.kind, decision.outcome, decision.updates_position) == ("needs_review", "quiet", False)
+    assert decision.silence_id is None and "uk-government corroborates" in decision.reason
 
 
 def test_priorities_put_reversals_first() -> None:

@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 
 from storage.engine import make_engine, upgrade
 from tests.feedserver import FeedServer
-from tests.newsroom import CLAIM, SCENARIO, Newsroom
+from tests.newsroom import CLAIM, SCENARIO, WAVERING, Newsroom
 
 CLAIMWATCH = [sys.executable, "-m", "monitor"]
 
@@ -62,6 +62,36 @@ def test_claims_list_and_show_give_the_picture_and_timeline(tmp_path: Path, feed
 
     unknown = _claimwatch(config, "claims", "show", "no-such-claim")
     assert unknown.returncode == 2 and CLAIM in unknown.stderr
+
+
+def test_claims_show_lists_evidence_that_needs_review(tmp_path: Path, feed_server: FeedServer) -> None:
+    """A denial pinned on the UK without a clear speaker is listed as needing review, in the text and in
+    `--json`, and the timeline marks its speaker unclear while the picture keeps the UK corroborating."""
+    url = f"sqlite:///{tmp_path / 'cw.db'}"
+    engine: Engine = make_engine(url)
+    upgrade(engine)
+    newsroom = Newsroom(tmp_path, url, engine, feed_server)
+    ledger = newsroom.scripted_ledger({item["title"]: [match] for item, match in WAVERING})
+    for item, _ in WAVERING[:2]:
+        newsroom.publish([item])
+        newsroom.store_only()
+        ledger.backlog()
+    engine.dispose()
+    config = _newsroom_config(tmp_path, newsroom)
+
+    shown = _claimwatch(config, "claims", "show", CLAIM, "--json")
+    assert shown.returncode == 0, shown.stderr
+    report = json.loads(shown.stdout)
+    assert [p["stance"] for p in report["picture"]] == ["corroborates"]
+    [review] = report["needs_review"]
+    assert (review["holder"], review["stance"], review["clear_speaker"]) == ("uk-government", "denies", False)
+    assert review["title"] == WAVERING[1][0]["title"] and review["alert_id"] is None
+    assert [(e["decision"], e["clear_speaker"]) for e in report["timeline"]] == [
+        ("first_corroboration", True), ("needs_review", False)]
+
+    text = _claimwatch(config, "claims", "show", CLAIM)
+    assert text.returncode == 0, text.stderr
+    assert "Needs review (1): " in text.stdout and "[needs_review]  speaker unclear" in text.stdout
 
 
 def test_silence_add_list_remove(tmp_path: Path) -> None:

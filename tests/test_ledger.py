@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import threading
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -16,10 +17,10 @@ from monitor.matching.matcher import Matcher
 from monitor.matching.model import Match
 from monitor.rulebook.reload import ActiveRules
 from storage.ledger import claim_items, pending_items
-from storage.models import DELIVERIES, EVIDENCE, ITEMS, POSITIONS
+from storage.models import ALERTS, DELIVERIES, EVIDENCE, ITEMS, POSITIONS
 from storage.silences import add_silence
 from tests.feedserver import FeedServer
-from tests.newsroom import CLAIM, SCENARIO, Newsroom
+from tests.newsroom import CLAIM, SCENARIO, WAVERING, Newsroom
 
 
 def test_seed_story_alerts_once_per_new_stance(tmp_path: Path, database_url: str, engine: Engine,
@@ -166,3 +167,73 @@ def test_an_item_the_matcher_fails_on_does_not_block_the_others(
     assert ledger.backlog().alerts == 1
     assert '"event": "ledger.match_failed"' in logs.getvalue()
     assert pending_items(engine) == []
+
+
+def _uk_position(engine: Engine) -> tuple[str, int, int]:
+    with engine.connect() as connection:
+        row = connection.execute(select(POSITIONS.c.stance, POSITIONS.c.last_evidence_id, POSITIONS.c.evidence_count)
+                                 .where(POSITIONS.c.claim_id == CLAIM, POSITIONS.c.holder == "uk-government")).one()
+    return row[0], row[1], row[2]
+
+
+def _evidence(engine: Engine, item: dict[str, str]) -> tuple[int, str, str | None, dict[str, object]]:
+    with engine.connect() as connection:
+        row = connection.execute(
+            select(EVIDENCE.c.id, EVIDENCE.c.decision, EVIDENCE.c.alert_id, EVIDENCE.c.explanation)
+            .join(ITEMS, ITEMS.c.id == EVIDENCE.c.item_id).where(ITEMS.c.title == item["title"])).one()
+    return row[0], row[1], row[2], row[3]
+
+
+def test_only_a_clear_speaker_reverses_a_holder(tmp_path: Path, database_url: str, engine: Engine,
+                                               feed_server: FeedServer) -> None:
+    """A UK corroboration, then a denial without a clear speaker (needs review: no alert, the UK's position
+    kept), then a clear UK denial, which alerts as the reversal."""
+    newsroom = Newsroom(tmp_path, database_url, engine, feed_server)
+    ledger = newsroom.scripted_ledger({item["title"]: [match] for item, match in WAVERING})
+    (asserts, _), (contrast, _), (denies, _) = WAVERING
+
+    newsroom.publish([asserts])
+    newsroom.store_only()
+    assert ledger.backlog().alerts == 1
+    first_id, _, _, explanation = _evidence(engine, asserts)
+    assert explanation["clear_speaker"] is True
+    assert _uk_position(engine) == ("corroborates", first_id, 1)
+
+    newsroom.publish([contrast])
+    newsroom.store_only()
+    assert ledger.backlog().alerts == 0
+    _, decision, alert_id, explanation = _evidence(engine, contrast)
+    assert (decision, alert_id, explanation["clear_speaker"]) == ("needs_review", None, False)
+    assert _uk_position(engine) == ("corroborates", first_id, 1)
+    assert newsroom.alerts() == [("first_corroboration", "uk-government", "pending")]
+
+    newsroom.publish([denies])
+    newsroom.store_only()
+    assert ledger.backlog().alerts == 1
+    reversal_id, decision, alert_id, _ = _evidence(engine, denies)
+    assert decision == "reversal" and alert_id is not None
+    assert _uk_position(engine) == ("denies", reversal_id, 2)
+    assert newsroom.alerts()[-1] == ("reversal", "uk-government", "pending")
+    with engine.connect() as connection:
+        detail = connection.execute(select(ALERTS.c.detail).where(ALERTS.c.id == alert_id)).scalar_one()
+    assert detail["previous_stance"] == "corroborates"
+
+
+def test_a_clear_speaker_speaks_for_its_holder_before_a_stronger_unclear_one(
+        tmp_path: Path, database_url: str, engine: Engine, feed_server: FeedServer) -> None:
+    """When one item has two speakers for the UK, the clear one decides for it even if weaker: the unclear
+    match cannot hold back the clear reversal in the same item."""
+    newsroom = Newsroom(tmp_path, database_url, engine, feed_server)
+    (asserts, corroboration), (_, unclear), (denies, clear) = WAVERING
+    ledger = newsroom.scripted_ledger({asserts["title"]: [corroboration],
+                                       denies["title"]: [replace(unclear, score=0.95), replace(clear, score=0.6)]})
+    for item in (asserts, denies):
+        newsroom.publish([item])
+        newsroom.store_only()
+        ledger.backlog()
+    with engine.connect() as connection:
+        decided = dict(connection.execute(select(EVIDENCE.c.speaker, EVIDENCE.c.decision)
+                                          .join(ITEMS, ITEMS.c.id == EVIDENCE.c.item_id)
+                                          .where(ITEMS.c.title == denies["title"])).all())
+    assert decided == {"uk-prime-minister": "reversal", "uk-defence-secretary": "same_item"}
+    assert [kind for kind, _, _ in newsroom.alerts()] == ["first_corroboration", "reversal"]

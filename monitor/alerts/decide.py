@@ -4,12 +4,18 @@ Checked in this order; the first that applies decides:
 
     copy                 a copy of a story the claim already has evidence from: recorded, never alerts
     discusses            no stance: recorded; alerts only when the claim opts in (kind `discussion`)
+    needs_review         no clear speaker, and the holder held the opposite stance or none: recorded for
+                         an analyst to review, never alerts, the position stays
     reversal             the holder held the opposite stance                     priority 1
     first_corroboration  nobody had corroborated the claim before                priority 2
     first_denial         nobody had denied the claim before                      priority 2
     new_speaker          the holder had no stance on the claim yet               priority 3
     repeat               same holder, same stance, past the realert window       priority 4
     repeat_quiet         same holder, same stance, within the window: recorded silently
+
+Only evidence with a clear speaker (`Match.clear_speaker`) sets or flips a holder's stance, so every stance in
+the claim's picture and every reversal rests on a clear attribution; an unclear speaker repeating the holder's
+stance is decided as a repeat.
 
 An alerting decision is then downgraded when the item was already older than the maximum age when first
 seen (`too_old`: the ledger learns of it, the channels do not) or when a silence covers it (`silenced`).
@@ -74,6 +80,7 @@ class Fact:
     is_copy: bool
     published_at: datetime | None
     seen_at: datetime
+    clear_speaker: bool
 
 
 @dataclass(frozen=True)
@@ -100,26 +107,10 @@ class Decision:
 
 def decide(fact: Fact, held: Held | None, picture: ClaimPicture, policy: Policy,
            silences: Sequence[SilenceRule] = ()) -> Decision:
-    """The decision for one piece of evidence (see the module docstring for the order of the rules)."""
-    if fact.is_copy:
-        return Decision("copy", "quiet", "a copy of a story already in the ledger", updates_position=False)
-    if fact.stance == "discusses":
-        if not policy.alert_on_discusses:
-            return Decision("discusses", "quiet", "only discusses the claim", updates_position=False)
-        decision = Decision("discussion", "alert", "discusses the claim (the claim alerts on discussion)",
-                            updates_position=False)
-    elif held is not None and held.stance != fact.stance:
-        decision = Decision("reversal", "alert", f"{fact.holder} moved from {held.stance} to {fact.stance}")
-    elif fact.stance == "corroborates" and not picture.corroborated:
-        decision = Decision("first_corroboration", "alert", "the claim's first corroboration")
-    elif fact.stance == "denies" and not picture.denied:
-        decision = Decision("first_denial", "alert", "the claim's first denial")
-    elif held is None:
-        decision = Decision("new_speaker", "alert", f"{fact.holder} takes a stance for the first time")
-    elif held.last_alerted_at is not None and fact.seen_at - held.last_alerted_at < policy.realert:
-        return Decision("repeat_quiet", "quiet", "the same stance again within the claim's realert window")
-    else:
-        decision = Decision("repeat", "alert", "the same stance again, past the claim's realert window")
+    """The decision for one piece of evidence: the table's first rule that applies, then the downgrades."""
+    decision = _first_rule(fact, held, picture, policy)
+    if not decision.alerts:
+        return decision
     published = fact.published_at or fact.seen_at
     if fact.seen_at - published > policy.max_age:
         return Decision(decision.kind, "too_old", "older than the maximum age when first seen",
@@ -129,6 +120,38 @@ def decide(fact: Fact, held: Held | None, picture: ClaimPicture, policy: Policy,
         return Decision(decision.kind, "silenced", f"silenced until {silence.ends_at.isoformat()}", silence.id,
                         decision.updates_position)
     return decision
+
+
+def _first_rule(fact: Fact, held: Held | None, picture: ClaimPicture, policy: Policy) -> Decision:
+    """The module docstring's table, in its order."""
+    if fact.is_copy:
+        decision = Decision("copy", "quiet", "a copy of a story already in the ledger", updates_position=False)
+    elif fact.stance == "discusses" and not policy.alert_on_discusses:
+        decision = Decision("discusses", "quiet", "only discusses the claim", updates_position=False)
+    elif fact.stance == "discusses":
+        decision = Decision("discussion", "alert", "discusses the claim (the claim alerts on discussion)",
+                            updates_position=False)
+    elif not fact.clear_speaker and (held is None or held.stance != fact.stance):
+        decision = Decision("needs_review", "quiet", _unclear(fact, held), updates_position=False)
+    elif held is not None and held.stance != fact.stance:
+        decision = Decision("reversal", "alert", f"{fact.holder} moved from {held.stance} to {fact.stance}")
+    elif fact.stance == "corroborates" and not picture.corroborated:
+        decision = Decision("first_corroboration", "alert", "the claim's first corroboration")
+    elif fact.stance == "denies" and not picture.denied:
+        decision = Decision("first_denial", "alert", "the claim's first denial")
+    elif held is None:
+        decision = Decision("new_speaker", "alert", f"{fact.holder} takes a stance for the first time")
+    elif held.last_alerted_at is not None and fact.seen_at - held.last_alerted_at < policy.realert:
+        decision = Decision("repeat_quiet", "quiet", "the same stance again within the claim's realert window")
+    else:
+        decision = Decision("repeat", "alert", "the same stance again, past the claim's realert window")
+    return decision
+
+
+def _unclear(fact: Fact, held: Held | None) -> str:
+    if held is None:
+        return f"{fact.holder} has no stance yet; {fact.stance} without a clear speaker does not give it one"
+    return f"{fact.holder} {held.stance}; {fact.stance} without a clear speaker does not flip it"
 
 
 def _covers(silence: SilenceRule, fact: Fact) -> bool:

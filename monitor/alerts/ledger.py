@@ -152,7 +152,8 @@ class Ledger:
             picture = decisions.ClaimPicture(state.first_corroboration_at is not None,
                                              state.first_denial_at is not None)
             decided_here: set[str] = set()
-            for match in claim_matches:  # strongest first: it speaks for its holder in this item
+            # Clear speakers first, then the strongest: the first match of a holder speaks for it in this item.
+            for match in sorted(claim_matches, key=lambda m: not m.clear_speaker):
                 holder = _holder(match, item.feed)
                 if quoted and match.speaker == UNATTRIBUTED:
                     decision = decisions.Decision("reported", "quiet", "the outlet reporting the quoted speakers",
@@ -163,7 +164,7 @@ class Ledger:
                 else:
                     decided_here.add(holder)
                     fact = decisions.Fact(claim_id, match.label, match.speaker, holder, claim_id in covered,
-                                          item.published_at, item.first_seen_at)
+                                          item.published_at, item.first_seen_at, match.clear_speaker)
                     previous = held.get(holder)
                     decision = decisions.decide(
                         fact, decisions.Held(previous.stance, previous.last_alerted_at) if previous else None,
@@ -189,8 +190,9 @@ class Ledger:
                     store.link_alert(connection, evidence_id, alert_id)
                     alerts += decision.alerts
                 self._log.info("evidence.recorded", item_id=item.id, claim_id=claim_id, stance=match.label,
-                               speaker=match.speaker, holder=holder, story_id=story_id, decision=decision.kind,
-                               outcome=decision.outcome, score=round(match.score, 3))
+                               speaker=match.speaker, holder=holder, clear_speaker=match.clear_speaker,
+                               story_id=story_id, decision=decision.kind, outcome=decision.outcome,
+                               score=round(match.score, 3))
         return LedgerRun(1, evidence, alerts)
 
     def _enqueue(self, connection: Connection, book: RuleBook, spec: ClaimSpec, now: datetime,
@@ -262,12 +264,13 @@ def _quoted(spans: Iterable[Span], limit: int = 4) -> str:
 
 
 def explanation_json(match: Match) -> dict[str, object]:
-    """The match's explanation as JSON for the evidence row."""
+    """The match's explanation as JSON for the evidence row, with whether its speaker is clear."""
     def spans(items: Iterable[Span]) -> list[dict[str, object]]:
         return [{"start": s.start, "end": s.end, "text": s.text, "kind": s.kind, "source": s.source,
                  "score": s.score} for s in items]
 
     explanation = match.explanation
     return {"reason": explanation.reason, "evidence": spans(explanation.evidence), "cues": spans(explanation.cues),
-            "speaker": spans(explanation.speaker_evidence), "stance_scores": dict(explanation.stance_scores),
+            "speaker": spans(explanation.speaker_evidence), "clear_speaker": match.clear_speaker,
+            "stance_scores": dict(explanation.stance_scores),
             "quote": spans([match.quote]) if match.quote else []}

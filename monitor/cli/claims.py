@@ -13,7 +13,7 @@ from monitor.cli.common import ConfigOption, JsonOption, iso, load_config_or_exi
 from monitor.daemon import utc_now
 from monitor.rulebook.durations import parse_duration
 from monitor.rulebook.loader import RuleBook
-from storage.claims import claim_positions, claim_summaries, claim_timeline
+from storage.claims import TimelineEntry, claim_positions, claim_summaries, claim_timeline
 from storage.silences import add_silence, list_silences, remove_silence
 
 claims_app = typer.Typer(help="Each tracked claim's picture (who corroborates, who denies) and timeline.",
@@ -50,10 +50,11 @@ def claims_list(config: ConfigOption = None, as_json: JsonOption = False) -> Non
 
 @claims_app.command("show")
 def claims_show(claim_id: Annotated[str, typer.Argument(help="the claim's id")], config: ConfigOption = None,
-                limit: Annotated[int, typer.Option(help="timeline entries to show, newest kept")] = 100,
+                limit: Annotated[int, typer.Option(help="entries to show in the timeline (and in needs review), "
+                                                        "newest kept")] = 100,
                 as_json: JsonOption = False) -> None:
-    """The claim's picture (each holder's stance and since when) and its timeline: who said what, when,
-    where, with links."""
+    """The claim's picture (each holder's stance and since when), the evidence that needs review (no clear
+    speaker, so it did not set or flip a stance), and its timeline: who said what, when, where, with links."""
     settings = load_config_or_exit(config)
     book = load_rules_or_exit(settings.rules_dir)
     claim = book.claim(claim_id)
@@ -61,20 +62,19 @@ def claims_show(claim_id: Annotated[str, typer.Argument(help="the claim's id")],
         typer.echo(f"claimwatch: no claim {claim_id!r}; claims: {', '.join(c.id for c in book.claims)}", err=True)
         raise typer.Exit(2)
 
-    def read(engine: Engine) -> tuple[list, list]:  # type: ignore[type-arg]
-        return claim_positions(engine, claim_id), claim_timeline(engine, claim_id, limit=limit)
+    def read(engine: Engine) -> tuple[list, list, list]:  # type: ignore[type-arg]
+        return (claim_positions(engine, claim_id), claim_timeline(engine, claim_id, limit=limit),
+                claim_timeline(engine, claim_id, limit=limit, decision="needs_review"))
 
-    positions, timeline = with_store(settings, read)
+    positions, timeline, review = with_store(settings, read)
     names = _names(book)
     report = {
         "id": claim.id, "statement": claim.statement, "status": claim.status, "severity": claim.severity,
         "picture": [{"holder": p.holder, "name": names.get(p.holder, p.holder), "stance": p.stance,
                      "since": iso(p.since), "last_seen_at": iso(p.last_seen_at), "evidence": p.evidence_count}
                     for p in positions],
-        "timeline": [{"seen_at": iso(e.seen_at), "published_at": iso(e.published_at), "stance": e.stance,
-                      "speaker": e.speaker, "holder": e.holder, "score": e.score, "source": e.feed, "title": e.title,
-                      "url": e.url, "quote": e.quote, "why": e.why, "decision": e.decision, "alert_id": e.alert_id,
-                      "story_id": e.story_id, "story_copies": e.story_copies} for e in timeline],
+        "needs_review": [_entry_json(e) for e in review],
+        "timeline": [_entry_json(e) for e in timeline],
     }
     if as_json:
         typer.echo(json.dumps(report, indent=2, ensure_ascii=False))
@@ -84,16 +84,30 @@ def claims_show(claim_id: Annotated[str, typer.Argument(help="the claim's id")],
         holders = [p for p in positions if p.stance == stance]
         typer.echo(f"{STANCE_WORD[stance].capitalize()}: " + (", ".join(
             f"{names.get(p.holder, p.holder)} (since {short(p.since)})" for p in holders) or "nobody"))
+    if review:
+        typer.echo(f"\nNeeds review ({len(review)}): no clear speaker, so no holder's stance was set or flipped:")
+        for entry in review:
+            typer.echo(f"  {short(entry.seen_at)}  {entry.stance:<12} {entry.speaker} ({entry.holder})  "
+                       f"{entry.feed}: {entry.title}")
     typer.echo(f"\nTimeline ({len(timeline)} pieces of evidence):")
     for entry in timeline:
         alert = f"  alert {entry.alert_id}" if entry.alert_id else ""
+        unclear = "" if entry.clear_speaker else "  speaker unclear"
         typer.echo(f"  {short(entry.seen_at)}  {entry.stance:<12} {entry.speaker} ({entry.holder})  "
-                   f"[{entry.decision}]{alert}")
+                   f"[{entry.decision}]{alert}{unclear}")
         typer.echo(f"      {entry.feed}: {entry.title}")
         if entry.url:
             typer.echo(f"      {entry.url}")
         if entry.quote:
             typer.echo(f"      \"{entry.quote[:200]}\"")
+
+
+def _entry_json(entry: TimelineEntry) -> dict[str, Any]:
+    return {"seen_at": iso(entry.seen_at), "published_at": iso(entry.published_at), "stance": entry.stance,
+            "speaker": entry.speaker, "holder": entry.holder, "clear_speaker": entry.clear_speaker,
+            "score": entry.score, "source": entry.feed, "title": entry.title, "url": entry.url, "quote": entry.quote,
+            "why": entry.why, "decision": entry.decision, "alert_id": entry.alert_id, "story_id": entry.story_id,
+            "story_copies": entry.story_copies}
 
 
 def _names(book: RuleBook) -> dict[str, str]:
