@@ -28,9 +28,10 @@ bodies per statement, about a quarter of them about it).
 `--baseline REV` (a git revision) exports REV's tree with `git archive` and times its matcher against this
 tree's at 1,000 claims on the same input: this process generates the items, articles and pairs once and
 writes them to files (claims and actors as plain JSON, pairs as CSV), then starts bench/match_worker.py
-twice with this interpreter and PYTHONHASHSEED=0, PYTHONPATH set to this tree and to REV's, and asks the
-two in turn for each part (new, old, new, old ...) so that both are timed in the same moments of a noisy
-machine. Each run's figures are printed with the ratio new/old, and how many results of the two agree.
+twice with this interpreter and PYTHONHASHSEED=0, PYTHONPATH set to this tree and to REV's, and sends
+both each slice of each part in turn (200 items, 50 articles, a pairs file of 100 pairs; new, old, then
+old, new, ...), so that both are timed in the same moments of a noisy machine. Each run's figures (the slices
+summed) are printed with the ratio new/old, and how many results of the two agree.
 
 Every time is CPU time (`time.process_time`) of the process that does the work, so other processes on the
 shared machine do not count against it, though they still disturb it (caches, frequency). `--runs` repeats
@@ -146,17 +147,19 @@ def time_body_evaluate(n_pairs: int) -> float:
 
 
 class Worker:
-    """bench/match_worker.py on one tree: builds its matcher, then times one part per request."""
+    """bench/match_worker.py on one tree: builds its matcher, then times one slice of a workload per request."""
 
-    def __init__(self, tree: Path, workload: Path, pairs: Path) -> None:
+    def __init__(self, tree: Path, workload: Path) -> None:
         self.tree = tree.resolve()
         env = {**os.environ, "PYTHONPATH": str(self.tree), "PYTHONHASHSEED": "0"}
-        self.process = subprocess.Popen([sys.executable, "-P", str(WORKER), str(workload), str(pairs)],
+        self.process = subprocess.Popen([sys.executable, "-P", str(WORKER), str(workload)],
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
         hello = self._read()
-        if not Path(hello["monitor"]).is_relative_to(self.tree):
+        strays = [module for module in hello["modules"] if not Path(module).is_relative_to(self.tree)]
+        if strays:
             self.close()
-            raise RuntimeError(f"the worker for {self.tree} imported monitor from {hello['monitor']}")
+            raise RuntimeError(f"the worker on {self.tree} loaded {len(strays)} monitor modules from outside that "
+                               f"tree, such as {strays[0]}: does the revision have monitor.matching?")
         self.build_s: float = hello["build_s"]
 
     def _read(self) -> dict[str, Any]:
@@ -167,10 +170,10 @@ class Worker:
         result: dict[str, Any] = json.loads(line)
         return result
 
-    def ask(self, part: str) -> dict[str, Any]:
-        """Time one part (a key of PARTS) and return count, seconds and results."""
+    def ask(self, request: dict[str, Any]) -> dict[str, Any]:
+        """Time one request (see bench/match_worker.py) and return count, CPU seconds and results."""
         assert self.process.stdin is not None
-        self.process.stdin.write(part + "\n")
+        self.process.stdin.write(json.dumps(request) + "\n")
         self.process.stdin.flush()
         return self._read()
 
@@ -185,29 +188,58 @@ def _git(*args: str) -> str:
     return subprocess.run(["git", "-C", str(ROOT), *args], check=True, capture_output=True, text=True).stdout.strip()
 
 
+def _side_by_side(new: Worker, old: Worker, requests: list[dict[str, Any]]
+                  ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Each request to both sides in turn, `new` first and then `old` first (new, old, old, new, ...), so
+    that a drift in the machine's load favours neither; the two sides' counts, CPU seconds and results,
+    summed."""
+    totals: tuple[dict[str, Any], dict[str, Any]] = ({"count": 0, "seconds": 0.0, "results": []},
+                                                     {"count": 0, "seconds": 0.0, "results": []})
+    sides = list(zip(totals, (new, old), strict=True))
+    for i, request in enumerate(requests):
+        for total, worker in sides if i % 2 == 0 else sides[::-1]:
+            answer = worker.ask(request)
+            for key in total:
+                total[key] += answer[key]
+    return totals
+
+
 def compare(revision: str, n_items: int, n_body_items: int, n_pairs: int, n_runs: int
             ) -> tuple[list[str], dict[str, list[float]]]:
     """This tree's matcher against REV's at 1,000 claims on identical input: printable lines, and the
-    ratios new/old of each part per run."""
-    commit = _git("rev-parse", "--verify", f"{revision}^{{commit}}")
+    ratios new/old of each part per run. Each part goes in slices of a few tenths of a second, every slice
+    to both sides in turn, so that both see the same moments of a noisy machine; evaluate_csv runs once per
+    slice file of two claim statements (100 pairs)."""
+    try:
+        commit = _git("rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}")
+    except subprocess.CalledProcessError:
+        raise SystemExit(f"--baseline {revision}: no such commit in {ROOT}") from None
     head = _git("rev-parse", "--short", "HEAD") + (" + uncommitted changes" if _git("status", "--porcelain") else "")
     world = make_world(1000)
+    pairs = make_pairs(world, n_pairs)
     ratios: dict[str, list[float]] = {part: [] for part in PARTS}
     agree: dict[str, list[int]] = {part: [] for part in PARTS}
     rows = []
     with tempfile.TemporaryDirectory(prefix="claimwatch-baseline-") as folder, contextlib.ExitStack() as stack:
-        tree, workload, pairs = Path(folder) / "tree", Path(folder) / "workload.json", Path(folder) / "pairs.csv"
+        tree, workload = Path(folder) / "tree", Path(folder) / "workload.json"
         tree.mkdir()
         archive = subprocess.run(["git", "-C", str(ROOT), "archive", "--format=tar", commit],
                                  check=True, capture_output=True).stdout
         subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
         write_workload(workload, world, make_items(world, n_items), make_body_items(world, n_body_items))
-        write_pairs(pairs, make_pairs(world, n_pairs))
-        new = stack.enter_context(contextlib.closing(Worker(ROOT, workload, pairs)))
-        old = stack.enter_context(contextlib.closing(Worker(tree, workload, pairs)))
+        requests: dict[str, list[dict[str, Any]]] = {
+            "items": [{"part": "items", "start": i, "stop": i + 200} for i in range(0, n_items, 200)],
+            "body_items": [{"part": "body_items", "start": i, "stop": i + 50} for i in range(0, n_body_items, 50)],
+            "evaluate": [],
+        }
+        for i in range(0, n_pairs, 100):
+            write_pairs(Path(folder) / f"pairs-{i}.csv", pairs[i:i + 100])
+            requests["evaluate"].append({"part": "evaluate", "pairs": str(Path(folder) / f"pairs-{i}.csv")})
+        new = stack.enter_context(contextlib.closing(Worker(ROOT, workload)))
+        old = stack.enter_context(contextlib.closing(Worker(tree, workload)))
         for run in range(1, n_runs + 1):
             for part, (_, label, unit) in PARTS.items():
-                mine, theirs = new.ask(part), old.ask(part)
+                mine, theirs = _side_by_side(new, old, requests[part])
                 rate, base = mine["count"] / mine["seconds"], theirs["count"] / theirs["seconds"]
                 ratios[part].append(rate / base)
                 agree[part].append(sum(a == b for a, b in zip(mine["results"], theirs["results"], strict=True)))
@@ -216,8 +248,8 @@ def compare(revision: str, n_items: int, n_body_items: int, n_pairs: int, n_runs
     same = ", ".join(f"{name} {min(agree[part]):,} of {counts[part]:,}" for part, (name, _, _) in PARTS.items())
     lines = [
         f"Against `--baseline {revision}` ({commit[:12]}); this tree is {head}. Both matchers are timed in "
-        f"their own process on the same input, 1,000 claims; ratio = this tree / baseline:", "",
-        "| run | workload | this tree | baseline | ratio |", "|---:|---|---:|---:|---:|", *rows, "",
+        f"their own process on the same input, 1,000 claims, in alternating slices; ratio = this tree / baseline:",
+        "", "| run | workload | this tree | baseline | ratio |", "|---:|---|---:|---:|---:|", *rows, "",
         f"- matcher build at 1,000 claims (without tracemalloc, unlike the table): this tree {new.build_s:.2f} s, "
         f"baseline {old.build_s:.2f} s",
         f"- same results as the baseline (the fewest over the runs): {same} (an item's matches as claim:stance, "

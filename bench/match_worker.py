@@ -1,17 +1,19 @@
 """One side of `bench.match --baseline`: a revision's matcher, timed on a workload that bench.match wrote.
 
-    PYTHONPATH=TREE python -P bench/match_worker.py WORKLOAD.json PAIRS.csv
+    PYTHONPATH=TREE python -P bench/match_worker.py WORKLOAD.json
 
 `bench.match` starts one worker on this tree and one on the baseline revision's exported tree, with the
-same interpreter, and asks them in turn for each part, so the two are timed side by side on the same input.
-The worker imports nothing from bench/ and only what every revision has: `Actor`, `Claim` and `RuleSet`
-from `monitor.matching.model`, `Matcher(RuleSet(...))` and `Matcher.match(title, text)`, and
+same interpreter, and sends both the same requests in turn, so the two are timed side by side on the same
+input. The worker imports nothing from bench/ and only what every revision has: `Actor`, `Claim` and
+`RuleSet` from `monitor.matching.model`, `Matcher(RuleSet(...))` and `Matcher.match(title, text)`, and
 `evaluate_csv(pairs, out)`.
 
-Protocol: on start, the worker builds the matcher from the workload's claims and actors and writes one JSON
-line (where `monitor` came from, the build's CPU seconds). Then, for each line it reads ("items",
-"body_items" or "evaluate"), it times that part in CPU seconds and writes one JSON line with the count,
-the seconds and what came out (each item's matches as "claim:label", each pair's label).
+Protocol, one JSON object a line: on start, the worker builds the matcher from the workload's claims and
+actors, matches the first few items of each kind once (warm-up), and writes the files of the `monitor`
+modules it loaded and the build's CPU seconds. Then it answers each request, `{"part": "items" or
+"body_items", "start": i, "stop": j}` (match that slice of the items) or `{"part": "evaluate", "pairs":
+PATH}` (`evaluate_csv` over that pairs file), with the count, the CPU seconds and what came out: each item's
+matches as "claim:label", each pair's label.
 """
 
 from __future__ import annotations
@@ -24,7 +26,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import monitor
 from monitor.matching.evaluate import evaluate_csv
 from monitor.matching.matcher import Matcher
 from monitor.matching.model import Actor, Claim, RuleSet
@@ -42,10 +43,15 @@ def ruleset(workload: dict[str, Any]) -> RuleSet:
     return RuleSet(claims, actors)
 
 
-def time_items(matcher: Matcher, items: list[list[str]], warm_up: int) -> dict[str, Any]:
-    """Match every item after a warm-up on the first few (as bench.match does in-process)."""
-    for title, text in items[:warm_up]:
-        matcher.match(title, text)
+def imported() -> list[str]:
+    """The files of every `monitor` module loaded so far, to show which tree the matcher came from."""
+    files = (getattr(module, "__file__", None) for name, module in sys.modules.items()
+             if name.split(".")[0] == "monitor")
+    return sorted(str(Path(file).resolve()) for file in files if file)
+
+
+def time_items(matcher: Matcher, items: list[list[str]]) -> dict[str, Any]:
+    """Match every item."""
     started = time.process_time()
     found = [matcher.match(title, text) for title, text in items]
     seconds = time.process_time() - started
@@ -66,17 +72,22 @@ def time_evaluate(pairs: Path) -> dict[str, Any]:
 
 
 def main() -> int:
-    """Build the matcher, then answer each requested part with one JSON line."""
-    workload_path, pairs = Path(sys.argv[1]), Path(sys.argv[2])
-    workload = json.loads(workload_path.read_text(encoding="utf-8"))
+    """Build the matcher and warm it up, then answer each request with one JSON line."""
+    workload = json.loads(Path(sys.argv[1]).read_text(encoding="utf-8"))
     rules = ruleset(workload)
     started = time.process_time()
     matcher = Matcher(rules)
     build = time.process_time() - started
-    print(json.dumps({"monitor": str(Path(monitor.__file__).resolve()), "build_s": build}), flush=True)
+    for part, count in WARM_UP.items():
+        for title, text in workload[part][:count]:
+            matcher.match(title, text)
+    print(json.dumps({"modules": imported(), "build_s": build}), flush=True)
     for line in sys.stdin:
-        part = line.strip()
-        result = time_evaluate(pairs) if part == "evaluate" else time_items(matcher, workload[part], WARM_UP[part])
+        request = json.loads(line)
+        if request["part"] == "evaluate":
+            result = time_evaluate(Path(request["pairs"]))
+        else:
+            result = time_items(matcher, workload[request["part"]][request["start"]:request["stop"]])
         print(json.dumps(result), flush=True)
     return 0
 
