@@ -110,8 +110,8 @@ PHRASES: Mapping[str, tuple[str, ...]] = {
         r"\b(?:is|was)\s+true\b", r"\breally\s+did\b",
     ),
 }
-_COMPILED: Mapping[str, re.Pattern[str]] = {family: re.compile("|".join(f"(?:{p})" for p in patterns))
-                                            for family, patterns in PHRASES.items()}
+PHRASE_PATTERNS: Mapping[str, re.Pattern[str]] = {family: re.compile("|".join(f"(?:{p})" for p in patterns))
+                                                  for family, patterns in PHRASES.items()}
 # What a cue means before any fitting: log-odds added to (corroborates, denies, discusses).
 PRIORS: Mapping[str, tuple[float, float, float]] = {
     "phrase:absence": (-1.5, 2.5, 0.0),
@@ -261,7 +261,7 @@ def phrase_cues(folded_sentence: str, extra: Mapping[str, tuple[str, ...]]) -> l
     `extra` maps a stance ("corroborates", "denies", "discusses") to the claim's own folded phrases.
     """
     found: list[tuple[int, int, str]] = []
-    for family, pattern in _COMPILED.items():
+    for family, pattern in PHRASE_PATTERNS.items():
         found.extend((m.start(), m.end(), f"phrase:{family}") for m in pattern.finditer(folded_sentence))
     for stance, phrases in extra.items():
         for phrase in phrases:

@@ -36,6 +36,7 @@ from monitor.matching.normalize import fold
 from monitor.matching.score import RelevanceModel
 from monitor.matching.stance import STANCES, LinearModel, default_stance_priors
 from monitor.matching.text import content_stems
+from monitor.matching.verdict import item_features
 from monitor.matching.weights import Models, fallback_models, models_to_dict
 
 LABELS = (*STANCES, "unrelated")
@@ -260,7 +261,27 @@ def fit_models(pairs: Sequence[Pair], body_pairs: Sequence[Pair] = (), *, l2: fl
     rows, labels, weights, claims = stance_rows(body_pairs, body_views)
     body_l2 = choose_l2(rows, labels, weights, claims)
     body_stance = fit_stance(rows, labels, weights, claims, body_l2)
-    return Models(stance, relevance, base.title_weight, body_stance, body_relevance), chosen
+    fitted = Models(stance, relevance, base.title_weight, body_stance, body_relevance)
+    return Models(stance, relevance, base.title_weight, body_stance, body_relevance,
+                  fit_verdict(body_pairs, body_views, fitted)), chosen
+
+
+def fit_verdict(pairs: Sequence[Pair], pair_views: Sequence[Any], models: Models) -> LinearModel:
+    """The body verdict: a linear model over each related body's aggregated passage stances (read by the
+    fitted unit models) and its cues."""
+    rows, labels = [], []
+    for p, view in zip(pairs, pair_views, strict=True):
+        if p.gold not in STANCES or not view.units:
+            continue
+        outlets = [models.stance_for("body-sentence" not in f).probabilities(f) for f, _ in view.units]
+        rows.append(item_features(outlets, [w for _, w in view.units], view.body_cues))
+        labels.append(STANCES.index(p.gold))
+    names = sorted({n for r in rows for n in r})
+    x = np.array([[r.get(n, 0.0) for n in names] for r in rows])
+    coef, bias = fit_softmax(x, np.asarray(labels), np.zeros((len(rows), len(STANCES))), np.ones(len(rows)),
+                             l2=1.0, classes=len(STANCES))
+    return LinearModel(STANCES, tuple(float(b) for b in bias),
+                       {n: tuple(float(v) for v in coef[i]) for i, n in enumerate(names)})
 
 
 def fit_text_idf(pairs: Sequence[Pair]) -> dict[str, float]:

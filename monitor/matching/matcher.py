@@ -56,6 +56,7 @@ from monitor.matching.score import (
 from monitor.matching.speaker import ItemSpeakers, Speaker
 from monitor.matching.stance import STANCES, UnitCues, speaker_features, unit_features
 from monitor.matching.text import STOPWORDS, wordset
+from monitor.matching.verdict import body_cues, item_features
 from monitor.matching.weights import Models, default_models
 
 DECISIVE_DENIAL = 0.6
@@ -105,6 +106,7 @@ class TrainingView:
     relevance_features: Mapping[str, float]
     units: list[tuple[dict[str, float], float]]
     body: bool
+    body_cues: Mapping[str, float]
 
 
 class Matcher:
@@ -158,8 +160,13 @@ class Matcher:
         explanation = self._explanation(doc, assessment)
         if not assessment.relevant or not assessment.units:
             return "unrelated", round(1.0 - assessment.relevance, 4), explanation
-        probabilities = self._combine([u.outlet for u in assessment.units],
-                                      [self._unit_weight(u) for u in assessment.units])
+        outlets = [u.outlet for u in assessment.units]
+        weights = [self._unit_weight(u) for u in assessment.units]
+        if self.models.body_item is not None and has_body(doc):
+            verdict = self.models.body_item.probabilities(item_features(outlets, weights, body_cues(doc)))
+            label = max(STANCES, key=lambda s: verdict[s])
+            return label, round(verdict[label], 4), explanation
+        probabilities = self._combine(outlets, weights)
         label = max(STANCES, key=lambda s: probabilities[s])
         denial = max(u.outlet["denies"] for u in assessment.units)
         if len(assessment.units) > 1 and label != "denies" and denial >= DECISIVE_DENIAL:
@@ -180,7 +187,9 @@ class Matcher:
             item = next((e for e in assessment.evidence if e.sentence.index == 0), empty_evidence(first))
             units = [(dict(self._unit_cues(doc, assessment.profile, item).features),
                       self.models.title_weight if first.is_title else 1.0)]
-        return TrainingView(assessment.candidate, dict(assessment.relevance_features), units, has_body(doc))
+        body = has_body(doc)
+        return TrainingView(assessment.candidate, dict(assessment.relevance_features), units, body,
+                            body_cues(doc) if body else {})
 
     # -- internals -------------------------------------------------------------------------------------
 

@@ -30,6 +30,7 @@ class Models:
     title_weight: float = 2.0
     body_stance: LinearModel | None = None
     body_relevance: RelevanceModel | None = None
+    body_item: LinearModel | None = None
 
     def stance_for(self, is_title: bool) -> LinearModel:
         """The stance model of a headline unit or of a body sentence."""
@@ -48,12 +49,12 @@ def fallback_models() -> Models:
     return Models(stance, relevance)
 
 
-def _stance_from_dict(stance: Mapping[str, Any]) -> LinearModel:
+def _stance_from_dict(stance: Mapping[str, Any], *, priors: bool = True) -> LinearModel:
     return LinearModel(
         labels=tuple(stance["labels"]),
         bias=tuple(float(b) for b in stance["bias"]),
         weights={k: tuple(float(x) for x in v) for k, v in stance["weights"].items()},
-        priors=default_stance_priors(),
+        priors=default_stance_priors() if priors else {},
     )
 
 
@@ -75,6 +76,7 @@ def models_from_dict(data: Mapping[str, Any]) -> Models:
         title_weight=float(data.get("title_weight", 2.0)),
         body_stance=_stance_from_dict(data["body_stance"]) if "body_stance" in data else None,
         body_relevance=_relevance_from_dict(data["body_relevance"]) if "body_relevance" in data else None,
+        body_item=_stance_from_dict(data["body_item"], priors=False) if "body_item" in data else None,
     )
 
 
@@ -107,6 +109,8 @@ def models_to_dict(models: Models, extra: Mapping[str, Any] | None = None) -> di
         data["body_stance"] = _stance_to_dict(models.body_stance)
     if models.body_relevance is not None:
         data["body_relevance"] = _relevance_to_dict(models.body_relevance)
+    if models.body_item is not None:
+        data["body_item"] = _stance_to_dict(models.body_item)
     if extra:
         data.update(extra)
     return data

@@ -1,0 +1,48 @@
+"""The stance of a whole article body toward a claim, for the item-level label (`claimwatch evaluate`).
+
+A body that restates a claim and then debunks it, or that only reports it, says so across its passages
+more than in any one of them. The verdict reads the claim-bearing passages' stances together (their mean
+and their strongest) and how the body as a whole speaks: the share of its sentences with denial, hedge,
+reporting, confirmation and negation words, and its denial and hedge phrases. A small linear model
+(weights.json, `body_item`) turns that into the label.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+
+from monitor.matching.cues import PHRASE_PATTERNS, WORD_FAMILY
+from monitor.matching.normalize import Doc
+from monitor.matching.stance import STANCES
+
+FAMILIES = ("deny", "hedge", "report", "confirm", "negation")
+PHRASE_FAMILIES = ("absence", "no-comment", "hedge-phrase", "assert")
+
+
+def body_cues(doc: Doc) -> dict[str, float]:
+    """How the body speaks as a whole: cue words and phrases per sentence (each in [0, 1])."""
+    sentences = max(1, len(doc.sentences))
+    counts = Counter(map(WORD_FAMILY.get, doc.tokens.texts))
+    features: dict[str, float] = {}
+    for family in FAMILIES:
+        found = counts.get(family, 0)
+        features[f"body:{family}-rate"] = min(1.0, found / sentences)
+        features[f"body:{family}-any"] = 1.0 if found else 0.0
+    for family in PHRASE_FAMILIES:
+        found = len(PHRASE_PATTERNS[family].findall(doc.folded))
+        features[f"body:{family}"] = min(1.0, found / 3)
+    return features
+
+
+def item_features(units: Sequence[Mapping[str, float]], weights: Sequence[float], cues: Mapping[str, float]
+                  ) -> dict[str, float]:
+    """The verdict's features: the passages' stance probabilities (weighted mean and maximum), how many
+    passages there are, and the body's cues."""
+    total = sum(weights) or 1.0
+    features = {f"units:{s}": sum(u[s] * w for u, w in zip(units, weights, strict=True)) / total
+                for s in STANCES}
+    features.update({f"units:max-{s}": max((u[s] for u in units), default=0.0) for s in STANCES})
+    features["units:count"] = min(len(units), 10) / 10
+    features.update(cues)
+    return features
