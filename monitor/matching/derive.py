@@ -6,15 +6,20 @@ proper-noun-looking words of the statement no actor covers ("Foley", "ISIS") bec
 "~word". Keyphrases are the claim's own, or, when it has none, derived from the statement: its content
 words and adjacent content-word pairs. Content stems (the statement's words minus anchors and function
 words) measure how much of the statement an item repeats.
+
+Actors are named by their names and aliases, by the demonyms an analyst lists, and, for a country or its
+government, by the demonyms, capital and seats of government of the country it names (`countries.py`,
+`actor_references`).
 """
 
 from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from monitor.matching.countries import Country, country_named
 from monitor.matching.model import Actor, Claim
 from monitor.matching.normalize import fold
 from monitor.matching.text import STOPWORDS, content_stems, stem, words, wordset
@@ -28,6 +33,8 @@ TRANSLITERATIONS: Mapping[str, tuple[str, ...]] = {
     "zelensky": ("zelenskyy", "zelenskiy"), "al-qaeda": ("al-qaida", "al qaeda"), "al-qaida": ("al-qaeda",),
     "xi jinping": ("xi jin-ping", "xi jin ping"),
 }
+# Actors of these kinds that name a country take its demonyms, capitals and seats of government.
+DERIVING_KINDS = frozenset({"country", "government"})
 _NAME = r"[A-Z][\w'\u2019.-]*"
 _PROPER = re.compile(rf"\b(?:{_NAME}|[a-z]+{_NAME})(?:\s+(?:{_NAME}|(?:al|el|bin|ibn)-{_NAME}|of|al|bin|de|von))*")
 _LEADING = wordset("""
@@ -91,10 +98,76 @@ def alias_variants(alias: str) -> tuple[str, ...]:
 
 def actor_terms(actor: Actor) -> tuple[str, ...]:
     """Every folded name of an actor: its name, its aliases and their variants."""
-    terms: set[str] = set()
-    for name in (actor.name, *actor.aliases):
-        terms.update(alias_variants(name))
-    return tuple(sorted(terms))
+    return _folded((actor.name, *actor.aliases))
+
+
+def _folded(names: Iterable[str]) -> tuple[str, ...]:
+    return tuple(sorted({variant for name in names for variant in alias_variants(name)}))
+
+
+@dataclass(frozen=True)
+class ActorReferences:
+    """How the press refers to an actor besides its name and aliases, folded like `actor_terms`.
+
+    `aliases` (a country's capital and seats of government) name the actor as its own aliases do; `demonyms`
+    ("chinese", "north koreans") point to the actor without naming a speaker.
+    """
+
+    aliases: tuple[str, ...] = ()
+    demonyms: tuple[str, ...] = ()
+
+
+def term_key(term: str) -> str:
+    """How two folded terms are compared: by their word stems ("russians" and "russian" are one term)."""
+    return " ".join(stem(w) for w in words(term.replace("-", " ")))
+
+
+def named_countries(actor: Actor) -> tuple[Country, ...]:
+    """The countries whose references an actor takes: those its name or aliases name, when it is a country or
+    a government and derives names."""
+    if not actor.derive_names or actor.kind not in DERIVING_KINDS:
+        return ()
+    found = (country_named(name) for name in (actor.name, *actor.aliases))
+    return tuple(dict.fromkeys(country for country in found if country is not None))
+
+
+def actor_references(actors: Mapping[str, Actor]) -> dict[str, ActorReferences]:
+    """Each actor's references beyond its names: the analyst's demonyms, then its countries' derived ones.
+
+    Every name, alias and demonym an analyst listed keeps its actor: a derived reference any form of which is
+    already listed (on this actor or another) is left out, and so is a listed demonym that is also one of the
+    actor's aliases. A country named by several actors goes to the first of them.
+    """
+    owner: dict[str, str] = {}
+    for actor in actors.values():
+        for term in (*actor_terms(actor), *_folded(actor.demonyms)):
+            owner.setdefault(term_key(term), actor.id)
+    taken: set[Country] = set()
+    references: dict[str, ActorReferences] = {}
+    for actor in actors.values():
+        own = {term_key(term) for term in actor_terms(actor)}
+        demonyms = [term for term in _folded(actor.demonyms) if term_key(term) not in own]
+        aliases: list[str] = []
+        for country in named_countries(actor):
+            if country in taken:
+                continue
+            taken.add(country)
+            aliases.extend(_unclaimed((*country.capitals, *country.seats), actor.id, owner))
+            demonyms.extend(_unclaimed(country.demonyms, actor.id, owner))
+        references[actor.id] = ActorReferences(tuple(dict.fromkeys(aliases)), tuple(dict.fromkeys(demonyms)))
+    return references
+
+
+def _unclaimed(names: Iterable[str], actor_id: str, owner: dict[str, str]) -> list[str]:
+    """The folded forms of the `names` none of whose forms has an owner yet; `actor_id` now owns them."""
+    found: list[str] = []
+    for name in names:
+        forms = alias_variants(name)
+        keys = {term_key(form) for form in forms}
+        if keys.isdisjoint(owner):
+            owner.update(dict.fromkeys(keys, actor_id))
+            found.extend(forms)
+    return found
 
 
 def proper_nouns(statement: str) -> list[str]:
@@ -129,7 +202,8 @@ def proper_nouns(statement: str) -> list[str]:
 
 @dataclass(frozen=True)
 class ActorTable:
-    """The RuleSet's actors prepared once: folded terms, affiliation chains, and who stands under whom."""
+    """The RuleSet's actors prepared once: folded terms (derived references included), affiliation chains,
+    and who stands under whom."""
 
     actors: Mapping[str, Actor]
     terms: Mapping[str, tuple[str, ...]]
@@ -141,7 +215,10 @@ class ActorTable:
 
 def actor_table(actors: Mapping[str, Actor]) -> ActorTable:
     """Prepare the actors for compiling many claims."""
-    terms = {actor_id: actor_terms(actor) for actor_id, actor in actors.items()}
+    references = actor_references(actors)
+    terms = {actor_id: tuple(sorted({*actor_terms(actor), *references[actor_id].aliases,
+                                     *references[actor_id].demonyms}))
+             for actor_id, actor in actors.items()}
     chains = {actor_id: affiliation_chain(actor_id, actors) for actor_id in actors}
     stems: dict[str, set[str]] = {actor_id: set() for actor_id in actors}
     by_words: dict[str, list[str]] = {}

@@ -26,7 +26,7 @@ from typing import NamedTuple
 
 import ahocorasick
 
-from monitor.matching.derive import ClaimProfile, actor_terms, affiliation_chain
+from monitor.matching.derive import ClaimProfile, actor_references, actor_terms, affiliation_chain
 from monitor.matching.model import Actor
 from monitor.matching.names import NameRepair
 from monitor.matching.normalize import Doc, fold
@@ -147,17 +147,24 @@ class CandidateIndex:
         self.lenient = lenient
         self._ancestors = {actor_id: affiliation_chain(actor_id, actors) for actor_id in actors}
         raw_terms: list[tuple[str, _Entry]] = []
+        references = actor_references(actors)
         for actor in actors.values():
-            short_caps = {fold(a) for a in (actor.name, *actor.aliases) if a.isupper() and len(a) <= 3}
-            raw_terms.extend((term, _Entry("actor", actor.id, term in short_caps)) for term in actor_terms(actor))
+            short_caps = {fold(a) for a in (actor.name, *actor.aliases, *actor.demonyms)
+                          if a.isupper() and len(a) <= 3}
+            names = (*actor_terms(actor), *references[actor.id].aliases)
+            raw_terms.extend((term, _Entry("actor", actor.id, term in short_caps)) for term in names)
+            # Demonyms anchor the actor like its names, but are told apart: "Chinese drones" names no speaker.
+            raw_terms.extend((term, _Entry("demonym", actor.id, term in short_caps))
+                             for term in references[actor.id].demonyms)
         for profile in self.profiles:
             for key, terms in profile.anchor_terms.items():
                 raw_terms.extend((term, _Entry("entity", key, False)) for term in terms)
             raw_terms.extend((phrase, _Entry("keyphrase", phrase, False)) for phrase in profile.keyphrases)
             raw_terms.extend((phrase, _Entry("exclusion", phrase, False)) for phrase in profile.exclusions)
-        # One-word alias forms: hyphenated spellings of them are joined ("jin-ping" -> "jinping").
+        # One-word alias forms: hyphenated spellings of them are joined ("jin-ping" -> "jinping"). Demonym words
+        # are among them, so that name repair never takes "Russian" for a misspelt "Russia".
         self._joined = frozenset(
-            w for term, entry in raw_terms if entry.kind in ("actor", "entity") for w in words(term)
+            w for term, entry in raw_terms if entry.kind in ("actor", "demonym", "entity") for w in words(term)
             if "-" not in w and w.isalpha())
         self._names = NameRepair(self._joined)
         table: dict[str, list[_Entry]] = defaultdict(list)
@@ -188,7 +195,7 @@ class CandidateIndex:
         self._content_vocab = frozenset(item[1:] for item in self._evidence_vocab if item[0] == "s")
 
     def _anchors_of(self, entry: _Entry) -> tuple[str, ...]:
-        if entry.kind == "actor":
+        if entry.kind in ("actor", "demonym"):
             return self._ancestors.get(entry.key, (entry.key,))
         return (entry.key,) if entry.kind == "entity" else ()
 

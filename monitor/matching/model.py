@@ -17,7 +17,12 @@ UNATTRIBUTED = "unattributed"
 
 @dataclass(frozen=True)
 class Actor:
-    """A government, official, agency, person or country, with every name the press uses for it."""
+    """A government, official, agency, person or country, with every name the press uses for it.
+
+    `demonyms` are the analyst's own adjectival and plural references ("Chinese", "North Koreans"); an actor of
+    kind country or government that names a known country also gets that country's demonyms, capital and seats
+    of government unless `derive_names` is off (see `derive.actor_references`).
+    """
 
     id: str
     name: str
@@ -25,6 +30,8 @@ class Actor:
     aliases: tuple[str, ...] = ()
     affiliation: str | None = None
     groups: tuple[str, ...] = ()
+    demonyms: tuple[str, ...] = ()
+    derive_names: bool = True
 
 
 @dataclass(frozen=True)

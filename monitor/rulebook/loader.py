@@ -65,7 +65,8 @@ def to_claim(spec: ClaimSpec) -> Claim:
 def to_actor(spec: ActorSpec) -> Actor:
     """The matcher's value for an actor entry."""
     return Actor(id=spec.id, name=spec.name, kind=spec.kind, aliases=tuple(spec.aliases),
-                 affiliation=spec.affiliation, groups=tuple(spec.groups))
+                 affiliation=spec.affiliation, groups=tuple(spec.groups), demonyms=tuple(spec.demonyms),
+                 derive_names=spec.derive_names)
 
 
 @dataclass
@@ -177,9 +178,8 @@ def _check_actors(actors: Sequence[ActorSpec], source: _Source) -> list[RuleProb
         first_id.setdefault(actor.id, index)
         if actor.affiliation is not None and actor.affiliation not in known:
             problems.append(source.problem([*base, "affiliation"], _unknown_actor(actor.affiliation, known)))
-        for alias_index, alias in enumerate([actor.name, *actor.aliases]):
+        for loc, alias in _names(actor, base):
             key = alias_key(alias)
-            loc: list[int | str] = [*base, "name"] if alias_index == 0 else [*base, "aliases", alias_index - 1]
             if key in owner and owner[key][0] != actor.id:
                 other, other_index = owner[key]
                 line, _ = source.locate(["actors", other_index, "id"])
@@ -188,6 +188,13 @@ def _check_actors(actors: Sequence[ActorSpec], source: _Source) -> list[RuleProb
             owner.setdefault(key, (actor.id, index))
     problems.extend(_affiliation_cycles(actors, source))
     return problems
+
+
+def _names(actor: ActorSpec, base: list[int | str]) -> list[tuple[list[int | str], str]]:
+    """Where each of an actor's names stands in actors.yaml: its name, its aliases, its demonyms."""
+    return [([*base, "name"], actor.name),
+            *(([*base, "aliases", index], alias) for index, alias in enumerate(actor.aliases)),
+            *(([*base, "demonyms", index], demonym) for index, demonym in enumerate(actor.demonyms))]
 
 
 def _affiliation_cycles(actors: Sequence[ActorSpec], source: _Source) -> list[RuleProblem]:

@@ -36,6 +36,11 @@ class ActorSpec(_Strict):
     affiliation: Identifier | None = Field(None, description=(
         "the actor this one speaks for: an official belongs to a government"))
     groups: list[Identifier] = Field(default_factory=list, description="optional group labels, e.g. nato")
+    demonyms: list[Phrase] = Field(default_factory=list, description=(
+        "adjectival and plural references that point to the actor without naming a speaker, e.g. "
+        "'Houthi'; a country or government also gets its country's demonyms, capital and seats of government"))
+    derive_names: bool = Field(True, description=(
+        "false: do not give this actor the demonyms, capital and seats of government of the country it names"))
 
 
 class ActorsFile(_Strict):
