@@ -74,7 +74,8 @@ government governments ministry ministries foreign defence defense interior stat
 spokesperson spokesman spokeswoman president leader leaders military army navy intelligence media agency
 envoy ambassador diplomat diplomats mission office minister ministers secretary council parliament news
 authorities authority sources leadership administration cabinet spy security top senior chief national
-presidential central state-run investigators prosecutors police
+presidential central state-run investigators prosecutors police commanders generals diplomats negotiators
+lawmakers
 """)
 # Who speaks for somebody else: "a spokesman for X", "officials of X".
 _SPOKESPEOPLE = wordset("""
@@ -358,7 +359,8 @@ class ItemSpeakers:
 
     def _resolve_through(self, index: int) -> None:
         if self._hits is None:
-            self._hits = _hits_by_sentence(self._doc, [h for h in self._scan.hits if h.kind == "actor"])
+            self._hits = _hits_by_sentence(self._doc, [h for h in self._scan.hits if h.kind == "actor" or (
+                h.kind == "demonym" and _heads_institution(self._doc, h))])
         sentences, resolved = self._doc.sentences, self._resolved
         while len(resolved) <= index and len(resolved) < len(sentences):
             sentence = sentences[len(resolved)]
@@ -383,6 +385,18 @@ class ItemSpeakers:
             if self._resolved[index].actor != UNATTRIBUTED:
                 yield self._resolved[index]
             index += 1
+
+
+def _heads_institution(doc: Doc, hit: Hit) -> bool:
+    """Whether a demonym names who speaks ("Chinese officials", "the Russian defence ministry", "North Korean
+    state media") rather than what is spoken of ("Chinese drones")."""
+    following = doc.tokens.texts[hit.last_token:hit.last_token + 3]
+    for word in following:
+        if word in _INSTITUTIONS:
+            return True
+        if word in SPEECH_VERBS:
+            return False
+    return False
 
 
 def _trailing(doc: Doc, clause: Sentence, speaker: Speaker) -> bool:
