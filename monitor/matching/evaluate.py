@@ -9,7 +9,7 @@ the fit script are the only parts of matching that touch files.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from monitor.matching.matcher import Matcher
@@ -25,16 +25,30 @@ class PairsFileError(ValueError):
 
 def predict_rows(rows: Iterable[dict[str, str]], models: Models | None = None
                  ) -> Iterator[tuple[str, Label, float]]:
-    """(id, label, score) for each pair row; matchers are cached per claim statement."""
+    """(id, label, score) for each pair row, in the rows' order; matchers are cached per claim statement, and
+    the rows of one item are classified together so the item is normalised once."""
     shared = models or default_models()
     matchers: dict[str, Matcher] = {}
-    for row in rows:
+    pairs = list(rows)
+    results: list[tuple[Label, float]] = [("unrelated", 0.0)] * len(pairs)
+    for index in item_order([(row.get("title") or "", row.get("text") or "") for row in pairs]):
+        row = pairs[index]
         statement = (row.get("claim") or "").strip()
         matcher = matchers.get(statement)
         if matcher is None:
             matcher = matchers[statement] = Matcher.for_statement(statement or "(empty claim)", shared)
         label, score, _ = matcher.classify("claim", row.get("title") or "", row.get("text") or "")
+        results[index] = (label, score)
+    for row, (label, score) in zip(pairs, results, strict=True):
         yield row["id"], label, score
+
+
+def item_order(items: Sequence[tuple[str, str]]) -> list[int]:
+    """Row indexes with the rows of one item (title, text) next to each other, first appearance first."""
+    first: dict[tuple[str, str], int] = {}
+    for index, item in enumerate(items):
+        first.setdefault(item, index)
+    return sorted(range(len(items)), key=lambda i: (first[items[i]], i))
 
 
 def evaluate_csv(pairs: Path, out: Path, models: Models | None = None) -> int:

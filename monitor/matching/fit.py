@@ -31,6 +31,7 @@ from scipy import sparse
 from scipy.optimize import minimize
 
 from monitor.matching.cues import PRIORS
+from monitor.matching.evaluate import item_order, predict_rows
 from monitor.matching.matcher import Matcher
 from monitor.matching.normalize import fold
 from monitor.matching.score import RelevanceModel
@@ -144,14 +145,16 @@ def fit_binary(x: np.ndarray, y: np.ndarray, l2: float) -> tuple[np.ndarray, flo
 # -- the pieces fitted per fold ------------------------------------------------------------------------------
 
 def views(pairs: Sequence[Pair], models: Models) -> list[Any]:
-    """The matcher's view of every pair under `models` (matchers cached per claim)."""
+    """The matcher's view of every pair under `models` (matchers cached per claim; the pairs of one item
+    read together)."""
     matchers: dict[str, Matcher] = {}
-    result = []
-    for p in pairs:
+    result: list[Any] = [None] * len(pairs)
+    for index in item_order([(p.title, p.text) for p in pairs]):
+        p = pairs[index]
         matcher = matchers.get(p.claim)
         if matcher is None:
             matcher = matchers[p.claim] = Matcher.for_statement(p.claim, models)
-        result.append(matcher.training_view("claim", p.title, p.text))
+        result[index] = matcher.training_view("claim", p.title, p.text)
     return result
 
 
@@ -278,7 +281,10 @@ def fit_verdict(pairs: Sequence[Pair], pair_views: Sequence[Any], models: Models
         labels.append(STANCES.index(p.gold))
     names = sorted({n for r in rows for n in r})
     x = np.array([[r.get(n, 0.0) for n in names] for r in rows])
-    coef, bias = fit_softmax(x, np.asarray(labels), np.zeros((len(rows), len(STANCES))), np.ones(len(rows)),
+    # Rare stances (denials are one related body in fifteen) weigh more, by the square root of their rarity.
+    counts = Counter(labels)
+    weights = np.array([math.sqrt(len(labels) / (len(counts) * counts[label])) for label in labels])
+    coef, bias = fit_softmax(x, np.asarray(labels), np.zeros((len(rows), len(STANCES))), weights,
                              l2=1.0, classes=len(STANCES))
     return LinearModel(STANCES, tuple(float(b) for b in bias),
                        {n: tuple(float(v) for v in coef[i]) for i, n in enumerate(names)})
@@ -297,16 +303,9 @@ def fit_text_idf(pairs: Sequence[Pair]) -> dict[str, float]:
 
 
 def predict(pairs: Sequence[Pair], models: Models) -> list[tuple[str, float]]:
-    """Labels and scores as `claimwatch evaluate` would give them."""
-    matchers: dict[str, Matcher] = {}
-    out: list[tuple[str, float]] = []
-    for p in pairs:
-        matcher = matchers.get(p.claim)
-        if matcher is None:
-            matcher = matchers[p.claim] = Matcher.for_statement(p.claim, models)
-        label, score, _ = matcher.classify("claim", p.title, p.text)
-        out.append((label, score))
-    return out
+    """Labels and scores as `claimwatch evaluate` gives them."""
+    rows = [{"id": str(i), "claim": p.claim, "title": p.title, "text": p.text} for i, p in enumerate(pairs)]
+    return [(label, score) for _, label, score in predict_rows(rows, models)]
 
 
 def metrics(gold: Sequence[str], predicted: Sequence[str]) -> dict[str, Any]:

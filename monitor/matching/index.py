@@ -29,7 +29,7 @@ import ahocorasick
 from monitor.matching.derive import ClaimProfile, actor_references, actor_terms, affiliation_chain
 from monitor.matching.model import Actor
 from monitor.matching.names import NameRepair
-from monitor.matching.normalize import Doc, fold
+from monitor.matching.normalize import Doc, fold, stem_positions
 from monitor.matching.text import stem, words
 
 
@@ -115,20 +115,15 @@ class Scan:
 
     @functools.cached_property
     def stem_positions(self) -> Mapping[str, Sequence[int]]:
-        """The token indexes of each stem."""
-        positions: dict[str, list[int]] = defaultdict(list)
-        for index, token_stem in enumerate(self.token_stems):
-            positions[token_stem].append(index)
-        return dict(positions)
+        """The token indexes of each stem (the item's own unless names were repaired)."""
+        if self.token_stems is self.doc.tokens.stems:
+            return self.doc.stem_positions
+        return stem_positions(self.token_stems)
 
-    @functools.cached_property
+    @property
     def token_sentence(self) -> tuple[int, ...]:
         """The sentence index of each token."""
-        token_sentence = [0] * len(self.token_stems)
-        for sentence in self.doc.sentences:
-            token_sentence[sentence.first_token:sentence.last_token] = [sentence.index] * (
-                sentence.last_token - sentence.first_token)
-        return tuple(token_sentence)
+        return self.doc.token_sentence
 
 
 @dataclass(frozen=True)

@@ -188,6 +188,20 @@ class Doc:
         return _sentences(self)
 
     @functools.cached_property
+    def token_sentence(self) -> tuple[int, ...]:
+        """The sentence index of each token."""
+        token_sentence = [0] * len(self.tokens)
+        for sentence in self.sentences:
+            token_sentence[sentence.first_token:sentence.last_token] = [sentence.index] * (
+                sentence.last_token - sentence.first_token)
+        return tuple(token_sentence)
+
+    @functools.cached_property
+    def stem_positions(self) -> Mapping[str, Sequence[int]]:
+        """The token indexes of each stem."""
+        return stem_positions(self.tokens.stems)
+
+    @functools.cached_property
     def stem_prefixes(self) -> frozenset[str]:
         """The five-letter prefixes of the item's stems of five letters or more (computed once per item)."""
         # A stem's first five letters are five letters long exactly when the stem is at least that long.
@@ -248,6 +262,14 @@ class Doc:
     def in_quote(self, start: int, end: int) -> bool:
         """Whether a folded-text range lies inside a quotation."""
         return any(q_start <= start and end <= q_end for q_start, q_end in self.quotes)
+
+
+def stem_positions(stems: Sequence[str]) -> dict[str, list[int]]:
+    """The token indexes of each stem of a token-stem sequence."""
+    positions: dict[str, list[int]] = {}
+    for index, token_stem in enumerate(stems):
+        positions.setdefault(token_stem, []).append(index)
+    return positions
 
 
 def item_text(title: str, text: str) -> str:
