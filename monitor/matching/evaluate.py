@@ -37,7 +37,7 @@ def predict_rows(rows: Iterable[dict[str, str]], models: Models | None = None
         matcher = matchers.get(statement)
         if matcher is None:
             matcher = matchers[statement] = Matcher.for_statement(statement or "(empty claim)", shared)
-        label, score, _ = matcher.classify("claim", row.get("title") or "", row.get("text") or "")
+        label, score = matcher.label("claim", row.get("title") or "", row.get("text") or "")
         results[index] = (label, score)
     for row, (label, score) in zip(pairs, results, strict=True):
         yield row["id"], label, score

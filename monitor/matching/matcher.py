@@ -157,22 +157,11 @@ class Matcher:
     def classify(self, claim_id: str, title: str, text: str = "") -> tuple[Label, float, Explanation]:
         """The item-level label (outlet view) for one claim, its confidence and the explanation."""
         doc, assessment = self._assess_one(claim_id, title, text)
-        explanation = self._explanation(doc, assessment)
-        if not assessment.relevant or not assessment.units:
-            return "unrelated", round(1.0 - assessment.relevance, 4), explanation
-        outlets = [u.outlet for u in assessment.units]
-        weights = [self._unit_weight(u) for u in assessment.units]
-        if self.models.body_item is not None and has_body(doc):
-            verdict = self.models.body_item.probabilities(item_features(outlets, weights, body_cues(doc)))
-            label = max(STANCES, key=lambda s: verdict[s])
-            return label, round(verdict[label], 4), explanation
-        probabilities = self._combine(outlets, weights)
-        label = max(STANCES, key=lambda s: probabilities[s])
-        denial = max(u.outlet["denies"] for u in assessment.units)
-        if len(assessment.units) > 1 and label != "denies" and denial >= DECISIVE_DENIAL:
-            # An article that restates a claim and then reports it refuted is a denial.
-            return "denies", round(denial, 4), explanation
-        return label, round(probabilities[label], 4), explanation
+        return (*self._label(doc, assessment), self._explanation(doc, assessment))
+
+    def label(self, claim_id: str, title: str, text: str = "") -> tuple[Label, float]:
+        """The item-level label and its confidence, without the explanation (`claimwatch evaluate`)."""
+        return self._label(*self._assess_one(claim_id, title, text, all_units=False))
 
     def training_view(self, claim_id: str, title: str, text: str = "") -> TrainingView:
         """What the fitter needs: relatedness features and the outlet-view stance features of the units.
@@ -193,7 +182,8 @@ class Matcher:
 
     # -- internals -------------------------------------------------------------------------------------
 
-    def _assess_one(self, claim_id: str, title: str, text: str) -> tuple[Doc, Assessment]:
+    def _assess_one(self, claim_id: str, title: str, text: str, *, all_units: bool = True
+                    ) -> tuple[Doc, Assessment]:
         if claim_id not in self._by_id:
             raise KeyError(f"unknown claim id {claim_id!r}; known: {', '.join(sorted(self._by_id))}")
         claim_index = self._by_id[claim_id]
@@ -201,7 +191,7 @@ class Matcher:
         scan = self.index.scan(doc)
         candidate = claim_index in scan.candidates
         assessment = self._assess(doc, scan, self.profiles[claim_index], candidate,
-                                  ItemSpeakers(doc, scan, self.ruleset.actors))
+                                  ItemSpeakers(doc, scan, self.ruleset.actors), all_units=all_units)
         return doc, assessment
 
     def _assess(self, doc: Doc, scan: Scan, profile: ClaimProfile, candidate: bool,
@@ -294,6 +284,23 @@ class Matcher:
             if alone >= headline.threshold:
                 return alone, True, features
         return probability, passed, features
+
+    def _label(self, doc: Doc, assessment: Assessment) -> tuple[Label, float]:
+        if not assessment.relevant or not assessment.units:
+            return "unrelated", round(1.0 - assessment.relevance, 4)
+        outlets = [u.outlet for u in assessment.units]
+        weights = [self._unit_weight(u) for u in assessment.units]
+        if self.models.body_item is not None and has_body(doc):
+            verdict = self.models.body_item.probabilities(item_features(outlets, weights, body_cues(doc)))
+            label = max(STANCES, key=lambda s: verdict[s])
+            return label, round(verdict[label], 4)
+        probabilities = self._combine(outlets, weights)
+        label = max(STANCES, key=lambda s: probabilities[s])
+        denial = max(u.outlet["denies"] for u in assessment.units)
+        if len(assessment.units) > 1 and label != "denies" and denial >= DECISIVE_DENIAL:
+            # An article that restates a claim and then reports it refuted is a denial.
+            return "denies", round(denial, 4)
+        return label, round(probabilities[label], 4)
 
     @staticmethod
     def _reason(profile: ClaimProfile, candidate: bool, own: bool, probability: float, named: bool) -> str:

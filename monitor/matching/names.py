@@ -6,22 +6,15 @@ verifies them; the cost is per capitalised word of the item, not per claim.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Iterable
-from operator import itemgetter
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
-from monitor.matching.normalize import Doc
-from monitor.matching.text import STOPWORDS
+from monitor.matching.normalize import NAME_LENGTH, Doc
 
-MIN_LENGTH = 5
-# A capital not preceded by a word character, apostrophe, dot or hyphen, then four or more word characters;
-# the pattern opens with the capital so the regex engine skips ahead to candidates.
-_CAPITALISED = re.compile(r"[A-Z](?<![\w'.-][A-Z])[\w'-]{4,}")
-_CAPITAL = re.compile("[A-Z]")
+MIN_LENGTH = NAME_LENGTH
 _CLOSEST_CACHE = 1 << 14
 
 
@@ -57,27 +50,8 @@ class NameRepair:
 
     def _name_like(self, doc: Doc) -> list[int]:
         """Indexes of capitalised tokens of five letters or more that are not exact alias words."""
-        texts, starts = doc.tokens.texts, doc.tokens.starts
-        if not starts:
-            return []
-        known = self.alias_words
-        if doc.origin is not None:
-            return [i for i, start in enumerate(starts) if doc.original_slice(start, start + 1).isupper()
-                    and len(texts[i]) >= MIN_LENGTH and texts[i] not in known and texts[i][0].isalpha()
-                    and texts[i] not in STOPWORDS]
-        # Folded and original offsets agree. The regex engine finds the tokens whose first letter is a capital
-        # in a string of every token's first letter; each is then held to `_CAPITALISED` where it stands (a
-        # capital inside an earlier match follows a word character, so the lookbehind rejects it there too).
-        original = doc.original
-        firsts = "".join(itemgetter(*starts)(original))
-        found: list[int] = []
-        for capital in _CAPITAL.finditer(firsts):
-            index = capital.start()
-            text = texts[index]
-            if (len(text) >= MIN_LENGTH and text not in known and text[0].isalpha() and text not in STOPWORDS
-                    and _CAPITALISED.match(original, starts[index])):
-                found.append(index)
-        return found
+        known, texts = self.alias_words, doc.tokens.texts
+        return [i for i in doc.capitalised if texts[i] not in known]
 
     def _closest(self, bare: str) -> tuple[str, float]:
         """The alias word within one edit (two for long words) with the same first letter, and its ratio."""

@@ -18,7 +18,7 @@ from itertools import accumulate
 from operator import itemgetter
 from typing import NamedTuple, overload
 
-from monitor.matching.text import stem, wordset
+from monitor.matching.text import STOPWORDS, stem, wordset
 
 # Characters mapped before casefolding; everything else goes through NFKC + casefold.
 _PLAIN = str.maketrans({
@@ -56,6 +56,11 @@ _CONTRAST = re.compile(
     r"never|only|rather|said|says|added|adds|insisted|denied|stressed|warned|noted|declined|refused|called|"
     r"gave|offered|provided|acknowledged|admitted)\b|[a-z]+ing\b)")
 _OPENING_CONTRAST = re.compile(r"""\s*["']?(?:while|whereas|although|though)\s[^,;]*?(,\s+)""")
+NAME_LENGTH = 5
+# A capital not preceded by a word character, apostrophe, dot or hyphen, then four or more word characters;
+# the pattern opens with the capital so the regex engine skips ahead to candidates.
+_CAPITALISED = re.compile(r"[A-Z](?<![\w'.-][A-Z])[\w'-]{4,}")
+_CAPITAL = re.compile("[A-Z]")
 _QUOTE = re.compile(r'"(?:[^"\n]|\n(?!\s*\n)){2,800}?"')
 
 
@@ -186,6 +191,30 @@ class Doc:
     def sentences(self) -> tuple[Sentence, ...]:
         """The title (when there is one) and the body's sentences, quotations kept whole."""
         return _sentences(self)
+
+    @functools.cached_property
+    def capitalised(self) -> tuple[int, ...]:
+        """Indexes of the capitalised words of five letters or more that are no function words: where a
+        misspelt name may stand (computed once per item, whatever the claims)."""
+        texts, starts = self.tokens.texts, self.tokens.starts
+        if not starts:
+            return ()
+        if self.origin is not None:
+            return tuple(i for i, start in enumerate(starts) if self.original_slice(start, start + 1).isupper()
+                         and len(texts[i]) >= NAME_LENGTH and texts[i][0].isalpha() and texts[i] not in STOPWORDS)
+        # Folded and original offsets agree. The regex engine finds the tokens whose first letter is a capital
+        # in a string of every token's first letter; each is then held to `_CAPITALISED` where it stands (a
+        # capital inside an earlier match follows a word character, so the lookbehind rejects it there too).
+        original = self.original
+        firsts = "".join(itemgetter(*starts)(original))
+        found: list[int] = []
+        for capital in _CAPITAL.finditer(firsts):
+            index = capital.start()
+            text = texts[index]
+            if (len(text) >= NAME_LENGTH and text[0].isalpha() and text not in STOPWORDS
+                    and _CAPITALISED.match(original, starts[index])):
+                found.append(index)
+        return tuple(found)
 
     @functools.cached_property
     def token_sentence(self) -> tuple[int, ...]:
