@@ -54,7 +54,7 @@ _CONTRAST = re.compile(
     r"(?:,?\s+(?:but|whereas|while|although|though)\s+|\s*;\s+(?:however,?\s+)?|,\s+yet\s+)"
     r"(?!(?:has|have|had|is|was|were|are|did|does|do|will|would|could|can|may|might|should|must|also|then|not|"
     r"never|only|rather|said|says|added|adds|insisted|denied|stressed|warned|noted|declined|refused|called|"
-    r"gave|offered|provided|acknowledged|admitted)\b|[a-z]+ing\b)")
+    r"gave|offered|provided|acknowledged|admitted)\b)(?=(\w+))")
 _OPENING_CONTRAST = re.compile(r"""\s*["']?(?:while|whereas|although|though)\s[^,;]*?(,\s+)""")
 NAME_LENGTH = 5
 # A capital not preceded by a word character, apostrophe, dot or hyphen, then four or more word characters;
@@ -271,7 +271,7 @@ class Doc:
         """A sentence's clauses, split where it turns ("Beijing denies the claims, but the UK insists ...");
         never inside a quotation. Each clause is a `Sentence` with the sentence's index."""
         cuts = [(m.start(), m.end()) for m in _CONTRAST.finditer(self.folded, sentence.start, sentence.end)
-                if not self.in_quote(m.start(), m.end())]
+                if not self.in_quote(m.start(), m.end()) and not self._participle(m.group(1), m.end())]
         opening = _OPENING_CONTRAST.match(self.folded, sentence.start, sentence.end)
         if opening is not None and not self.in_quote(opening.start(1), opening.end(1)):
             # "While Washington says ..., Tehran insists ...": the turn is the comma.
@@ -287,6 +287,10 @@ class Doc:
             if last > first:
                 clauses.append(Sentence(sentence.index, start, end, first, last, sentence.is_title))
         return tuple(clauses) or (sentence,)
+
+    def _participle(self, word: str, start: int) -> bool:
+        """Whether a word after a turn is a participle ("while visiting Beijing"), not a name ("but Beijing")."""
+        return word.endswith("ing") and not self.original_slice(start, start + 1).isupper()
 
     def in_quote(self, start: int, end: int) -> bool:
         """Whether a folded-text range lies inside a quotation."""
