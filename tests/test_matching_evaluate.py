@@ -9,6 +9,8 @@ import pytest
 
 from monitor.matching.evaluate import PairsFileError, evaluate_csv
 from monitor.matching.matcher import Matcher
+from monitor.matching.normalize import normalize
+from monitor.matching.verdict import body_cues, claim_cues, item_features
 
 SAMPLE = Path(__file__).parent / "fixtures" / "matching" / "sample-pairs.csv"
 LABELS = {"corroborates", "denies", "discusses", "unrelated"}
@@ -93,3 +95,46 @@ def test_future_statement_marks_its_units() -> None:
     past = Matcher.for_statement("Apple sold a gold watch")
     assert "claim-future" in future.training_view("claim", "Apple to sell gold watch", "").units[0][0]
     assert "claim-future" not in past.training_view("claim", "Apple sold gold watch", "").units[0][0]
+
+
+def test_rows_of_one_body_are_read_together_and_written_in_order(tmp_path: Path) -> None:
+    """Pairs that share an article body are classified together, and the predictions keep the input order."""
+    shared = ("Residents of a coastal town said a whale washed up on the beach on Sunday. "
+              "Marine biologists said the animal was a young humpback. "
+              "The town council said the carcass would be removed by Tuesday. "
+              "Tourists gathered to take photographs before police closed the beach. ")
+    other = ("A new bakery opened in the old post office on Saturday. The owner said bread sold out by noon. "
+             "Neighbours welcomed the shop. The council approved the change of use last year. ")
+    pairs = tmp_path / "pairs.csv"
+    with pairs.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["id", "claim", "title", "text"])
+        writer.writerow(["a", "A humpback whale washed up on a beach", "", shared])
+        writer.writerow(["b", "A humpback whale washed up on a beach", "", other])
+        writer.writerow(["c", "A bakery opened in the old post office", "", shared])
+        writer.writerow(["d", "A bakery opened in the old post office", "", other])
+    out = tmp_path / "out.csv"
+    assert evaluate_csv(pairs, out) == 4
+    with out.open(encoding="utf-8") as handle:
+        rows = {r["id"]: r["label"] for r in csv.DictReader(handle)}
+    assert list(rows) == ["a", "b", "c", "d"]
+    assert rows["a"] != "unrelated" and rows["d"] != "unrelated"
+    assert rows["b"] == "unrelated" and rows["c"] == "unrelated"
+
+
+def test_body_cues_count_denials_per_sentence() -> None:
+    """The body verdict reads how often a body denies, hedges or reports, per sentence."""
+    debunking = normalize("", "The photo is a hoax. Experts said it was fake. The agency debunked it. It is false.")
+    reporting = normalize("", "The paper reported the sighting. Witnesses said they saw it. Police were told.")
+    assert body_cues(debunking)["body:deny-rate"] == 1.0
+    assert body_cues(reporting)["body:deny-any"] == 0.0
+    assert body_cues(reporting)["body:report-rate"] > 0.5
+
+
+def test_verdict_reads_a_denying_claim_against_a_debunking_body() -> None:
+    """A claim that is itself a denial gets features pairing it with the body's denials."""
+    features = item_features([{"corroborates": 0.2, "denies": 0.7, "discusses": 0.1}], [1.0],
+                             {"body:deny-rate": 0.5}, claim_cues("the photo turns out to be a hoax"))
+    assert features["claim:deny"] == 1.0
+    assert features["claim:deny*body:deny-rate"] == 0.5
+    assert features["units:max-denies"] == 0.7

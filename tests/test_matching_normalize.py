@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -100,3 +101,20 @@ def test_sentence_tokens_cover_the_text() -> None:
     for sentence in doc.sentences:
         starts = doc.tokens.starts[sentence.first_token:sentence.last_token]
         assert all(sentence.start <= s < sentence.end for s in starts)
+
+
+@pytest.mark.parametrize(("text", "clauses"), [
+    ("Beijing denies it, but London insists it is true.", ["beijing denies it", "london insists it is true."]),
+    ("While Washington says yes, Tehran says no.", ["while washington says yes", "tehran says no."]),
+    ("Kyiv says so; Moscow disagrees.", ["kyiv says so", "moscow disagrees."]),
+    ("The agency is monitoring reports but has not verified them.",
+     ["the agency is monitoring reports but has not verified them."]),
+    ("Shapps spoke while visiting Kyiv.", ["shapps spoke while visiting kyiv."]),
+    ("Shapps spoke, but Beijing disagreed.", ["shapps spoke", "beijing disagreed."]),
+    ('"Yes, but not yet," Sullivan said.', ['"yes, but not yet," sullivan said.']),
+])
+def test_clauses_split_where_a_sentence_turns(text: str, clauses: list[str]) -> None:
+    """A sentence splits at a turn to another subject, never inside a quotation or before a bare verb."""
+    doc = normalize.normalize("", text)
+    (sentence,) = doc.sentences
+    assert [doc.folded[c.start:c.end].strip() for c in doc.clauses(sentence)] == clauses

@@ -37,7 +37,7 @@ from monitor.matching.normalize import fold
 from monitor.matching.score import RelevanceModel
 from monitor.matching.stance import STANCES, LinearModel, default_stance_priors
 from monitor.matching.text import content_stems
-from monitor.matching.verdict import item_features
+from monitor.matching.verdict import claim_cues, item_features
 from monitor.matching.weights import Models, fallback_models, models_to_dict
 
 LABELS = (*STANCES, "unrelated")
@@ -277,7 +277,7 @@ def fit_verdict(pairs: Sequence[Pair], pair_views: Sequence[Any], models: Models
         if p.gold not in STANCES or not view.units:
             continue
         outlets = [models.stance_for("body-sentence" not in f).probabilities(f) for f, _ in view.units]
-        rows.append(item_features(outlets, [w for _, w in view.units], view.body_cues))
+        rows.append(item_features(outlets, [w for _, w in view.units], view.body_cues, claim_cues(fold(p.claim))))
         labels.append(STANCES.index(p.gold))
     names = sorted({n for r in rows for n in r})
     x = np.array([[r.get(n, 0.0) for n in names] for r in rows])

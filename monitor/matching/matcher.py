@@ -56,7 +56,7 @@ from monitor.matching.score import (
 from monitor.matching.speaker import ItemSpeakers, Speaker
 from monitor.matching.stance import STANCES, UnitCues, speaker_features, unit_features
 from monitor.matching.text import STOPWORDS, wordset
-from monitor.matching.verdict import body_cues, item_features
+from monitor.matching.verdict import body_cues, claim_cues, item_features
 from monitor.matching.weights import Models, default_models
 
 DECISIVE_DENIAL = 0.6
@@ -291,7 +291,8 @@ class Matcher:
         outlets = [u.outlet for u in assessment.units]
         weights = [self._unit_weight(u) for u in assessment.units]
         if self.models.body_item is not None and has_body(doc):
-            verdict = self.models.body_item.probabilities(item_features(outlets, weights, body_cues(doc)))
+            verdict = self.models.body_item.probabilities(
+                item_features(outlets, weights, body_cues(doc), claim_cues(assessment.profile.statement)))
             label = max(STANCES, key=lambda s: verdict[s])
             return label, round(verdict[label], 4)
         probabilities = self._combine(outlets, weights)

@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from monitor.matching.cues import PHRASE_PATTERNS, WORD_FAMILY
 from monitor.matching.normalize import Doc
 from monitor.matching.stance import STANCES
+from monitor.matching.text import words
 
 FAMILIES = ("deny", "hedge", "report", "confirm", "negation")
 PHRASE_FAMILIES = ("absence", "no-comment", "hedge-phrase", "assert")
@@ -35,14 +36,25 @@ def body_cues(doc: Doc) -> dict[str, float]:
     return features
 
 
-def item_features(units: Sequence[Mapping[str, float]], weights: Sequence[float], cues: Mapping[str, float]
-                  ) -> dict[str, float]:
+def claim_cues(statement: str) -> dict[str, float]:
+    """What the claim itself says (folded statement): a claim that is a denial or a doubt ("... turns out
+    not to have ...", "... is a hoax") is corroborated by a body that debunks."""
+    counts = Counter(map(WORD_FAMILY.get, words(statement)))
+    return {f"claim:{family}": 1.0 for family in ("deny", "hedge", "negation") if counts.get(family)}
+
+
+def item_features(units: Sequence[Mapping[str, float]], weights: Sequence[float], cues: Mapping[str, float],
+                  claim: Mapping[str, float]) -> dict[str, float]:
     """The verdict's features: the passages' stance probabilities (weighted mean and maximum), how many
-    passages there are, and the body's cues."""
+    passages there are, the body's cues, and the body's denial cues read against a claim that denies."""
     total = sum(weights) or 1.0
     features = {f"units:{s}": sum(u[s] * w for u, w in zip(units, weights, strict=True)) / total
                 for s in STANCES}
     features.update({f"units:max-{s}": max((u[s] for u in units), default=0.0) for s in STANCES})
     features["units:count"] = min(len(units), 10) / 10
     features.update(cues)
+    for name, value in claim.items():
+        features[name] = value
+        features[f"{name}*body:deny-rate"] = value * cues.get("body:deny-rate", 0.0)
+        features[f"{name}*units:denies"] = value * features["units:denies"]
     return features
