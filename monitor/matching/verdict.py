@@ -19,6 +19,7 @@ from monitor.matching.text import words
 
 FAMILIES = ("deny", "hedge", "report", "confirm", "negation")
 PHRASE_FAMILIES = ("absence", "no-comment", "hedge-phrase", "assert")
+CLAIM_FAMILIES = ("deny", "hedge", "negation", "report", "confirm")
 
 
 def body_cues(doc: Doc) -> dict[str, float]:
@@ -40,7 +41,7 @@ def claim_cues(statement: str) -> dict[str, float]:
     """What the claim itself says (folded statement): a claim that is a denial or a doubt ("... turns out
     not to have ...", "... is a hoax") is corroborated by a body that debunks."""
     counts = Counter(map(WORD_FAMILY.get, words(statement)))
-    return {f"claim:{family}": 1.0 for family in ("deny", "hedge", "negation") if counts.get(family)}
+    return {f"claim:{family}": 1.0 for family in CLAIM_FAMILIES if counts.get(family)}
 
 
 def item_features(units: Sequence[Mapping[str, float]], weights: Sequence[float], cues: Mapping[str, float],
@@ -55,6 +56,6 @@ def item_features(units: Sequence[Mapping[str, float]], weights: Sequence[float]
     features.update(cues)
     for name, value in claim.items():
         features[name] = value
-        features[f"{name}*body:deny-rate"] = value * cues.get("body:deny-rate", 0.0)
-        features[f"{name}*units:denies"] = value * features["units:denies"]
+        for other in ("body:deny-rate", "body:hedge-rate", "units:denies", "units:corroborates"):
+            features[f"{name}*{other}"] = value * features.get(other, 0.0)
     return features
