@@ -12,7 +12,12 @@ Contract of `Matcher.match(title, text)`:
 - sentences that only point back ("We have not seen that to date", "no comment on the claims"), or that
   repeat the claim without its subject, inherit relevance from a relevant (or inheriting) sentence at most
   two sentences before when they carry a stance cue;
-- every relevant sentence gets a speaker (`speaker.py`) and a stance; sentences are grouped by speaker
+- in an article body (BODY_SENTENCES or more), a sentence counts on its own only as part of a passage that
+  also names one of the claim's objects (the sentence and its neighbours, or the headline), and a subject
+  named only in the headline counts for the lead alone; relatedness is read by the body model from the
+  best passage and the lead (`score.passage_features`), the headline also on its own;
+- every relevant sentence gets a speaker (`speaker.py`) and a stance, each clause of a turning sentence its
+  own ("X denies ..., but Y insists ..."); sentences are grouped by speaker
   actor and each group yields one `Match` (label = argmax of the group's mean stance probabilities).
   Unattributed sentences (and the headline without attribution) form the UNATTRIBUTED group, read in the
   outlet view; attributed ones are read in the speaker view (see `stance.py`).
@@ -21,7 +26,8 @@ So the seed article yields a corroboration by uk-defence-secretary, a denial by
 us-national-security-adviser and at most a `discusses` for China's embassy. `classify` gives the single
 item-level label `claimwatch evaluate` needs: the outlet view of the headline (weight `title_weight`) and
 the relevant body sentences, averaged, except that a body sentence denying the claim with probability
->= DECISIVE_DENIAL makes the item a denial (articles that restate a claim and then report it refuted).
+>= DECISIVE_DENIAL makes the item a denial (articles that restate a claim and then report it refuted); an
+article body gets the fitted verdict over its passages and cues instead (`verdict.py`).
 `explain` returns an Explanation whether or not the item matches.
 
 Matchers built with `lenient=True` (`Matcher.for_statement`, used by `claimwatch evaluate`) make every

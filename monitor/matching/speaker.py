@@ -8,13 +8,22 @@ Patterns, on the sentence's folded words and the actor names the index found in 
 - a headline prefix: "Beijing: ...", "Pentagon: ..."; a prefix that shortens the name of a speaker of the
   body ("Defence Secretary: ..." over a story quoting the British Defence Secretary) is that speaker
 - "no comment from <name>", "<name> declined to comment"
+- a passive with its agent: "was denied by <name>", "were dismissed as groundless by <name>"; a passive
+  without one ("was said to be at risk") names nobody
+- "a spokesman for <name>"; "<name>'s foreign ministry said"; a demonym heading an institution ("Chinese
+  officials", "North Korean state media")
 - "He said" / "she added" / "the spokesperson said": the previous sentence's speaker
 - a quotation that opens a sentence without attribution continues the previous speaker's quotation
 
+Each clause of a turning sentence ("Beijing denies the claims, but the UK defence secretary insists ...")
+has its own speaker (`ItemSpeakers.clauses`). A speaker is *clear* when named in the unit's own clause; one
+carried by a pronoun or from an earlier sentence is not.
+
 A name speaks only from subject position: a name governed by a preposition ("aid to Russia", "into
 Ukraine", "in the Ukraine conflict"), opening a relative clause ("a plan that Kyiv dismissed"), or a
-possessive right before a noun use of the verb ("Shapps' claims") is the object or setting of the sentence,
-not its speaker. An attribution inside a subordinate clause ("..., hours after Shapps said ...") reports what
+possessive before a thing ("Shapps' claims", "the leader's health") is the object or setting of the
+sentence, not its speaker. A name inside a quotation is somebody else's words and never speaks, unless it
+opens a quotation of its own there (the inner speaker speaks). An attribution inside a subordinate clause ("..., hours after Shapps said ...") reports what
 someone said earlier; it speaks for the sentence only when the sentence has no main attribution. Among the
 remaining attributions the most specific actor wins (the longest affiliation chain, then the last one).
 Names that are no actor of the RuleSet leave the speaker UNATTRIBUTED.
@@ -74,8 +83,7 @@ government governments ministry ministries foreign defence defense interior stat
 spokesperson spokesman spokeswoman president leader leaders military army navy intelligence media agency
 envoy ambassador diplomat diplomats mission office minister ministers secretary council parliament news
 authorities authority sources leadership administration cabinet spy security top senior chief national
-presidential central state-run investigators prosecutors police commanders generals diplomats negotiators
-lawmakers
+presidential central state-run investigators prosecutors police commanders generals negotiators lawmakers
 """)
 # Who speaks for somebody else: "a spokesman for X", "officials of X".
 _SPOKESPEOPLE = wordset("""
