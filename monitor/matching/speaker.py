@@ -24,8 +24,9 @@ Ukraine", "in the Ukraine conflict"), opening a relative clause ("a plan that Ky
 possessive before a thing ("Shapps' claims", "the leader's health") is the object or setting of the
 sentence, not its speaker. A name inside a quotation is somebody else's words and never speaks, unless it
 opens a quotation of its own there (the inner speaker speaks). An attribution inside a subordinate clause
-("..., hours after Shapps said ...") reports what someone said earlier; it speaks for the sentence only when the sentence has no main attribution. Among the
-remaining attributions the most specific actor wins (the longest affiliation chain, then the last one).
+("..., hours after Shapps said ...") reports what someone said earlier; it speaks for the sentence only when
+the sentence has no main attribution. Among the remaining attributions the most specific actor wins (the
+longest affiliation chain, then the last one).
 Names that are no actor of the RuleSet leave the speaker UNATTRIBUTED.
 """
 
