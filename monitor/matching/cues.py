@@ -19,6 +19,7 @@ what it means before any fitting; the fitted weights (weights.json) refine the r
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -255,14 +256,20 @@ def _governed_counter_claim(tokens: Sequence[str], verb: int) -> list[int]:
     return found
 
 
+@functools.lru_cache(maxsize=1 << 12)
+def _built_in_phrases(folded_sentence: str) -> tuple[tuple[int, int, str], ...]:
+    """The built-in phrase cues of a sentence (memoised: a sentence read for several claims is searched
+    once)."""
+    return tuple((m.start(), m.end(), f"phrase:{family}") for family, pattern in PHRASE_PATTERNS.items()
+                 for m in pattern.finditer(folded_sentence))
+
+
 def phrase_cues(folded_sentence: str, extra: Mapping[str, tuple[str, ...]]) -> list[tuple[int, int, str]]:
     """Multi-word cues as (start, end, feature) character ranges of the folded sentence.
 
     `extra` maps a stance ("corroborates", "denies", "discusses") to the claim's own folded phrases.
     """
-    found: list[tuple[int, int, str]] = []
-    for family, pattern in PHRASE_PATTERNS.items():
-        found.extend((m.start(), m.end(), f"phrase:{family}") for m in pattern.finditer(folded_sentence))
+    found = list(_built_in_phrases(folded_sentence))
     for stance, phrases in extra.items():
         for phrase in phrases:
             for m in re.finditer(rf"\b{re.escape(phrase)}\b", folded_sentence):

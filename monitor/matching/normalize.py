@@ -13,7 +13,7 @@ import re
 import unicodedata
 from bisect import bisect_left
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import accumulate
 from operator import itemgetter
 from typing import NamedTuple, overload
@@ -138,6 +138,7 @@ class Compounds:
     positions: Mapping[str, tuple[int, ...]]
     text: str
     parts: Mapping[str, tuple[int, ...]]
+    found: dict[str, tuple[int, ...]] = field(default_factory=dict, compare=False)  # answers so far
 
     @classmethod
     def of(cls, words: Sequence[str]) -> Compounds:
@@ -154,11 +155,16 @@ class Compounds:
                    {w: tuple(p) for w, p in parts.items()})
 
     def find(self, word: str) -> tuple[int, ...]:
-        """Token positions of the longer words that hold `word` (a folded stem of three letters or more)."""
+        """Token positions of the longer words that hold `word` (a folded stem of three letters or more;
+        remembered, as one item is read for several claims)."""
+        known = self.found.get(word)
+        if known is not None:
+            return known
         found = list(self.parts.get(word, ()))
         for m in _compound_pattern(word).finditer(self.text):
             found.extend(self.positions[m.group()])
-        return tuple(sorted(set(found)))
+        result = self.found[word] = tuple(sorted(set(found)))
+        return result
 
 
 @functools.lru_cache(maxsize=1 << 14)
