@@ -161,17 +161,23 @@ class Compounds:
         if known is not None:
             return known
         found = list(self.parts.get(word, ()))
-        for m in _compound_pattern(word).finditer(self.text):
-            found.extend(self.positions[m.group()])
+        for line in self._holding(word):
+            found.extend(self.positions[line])
         result = self.found[word] = tuple(sorted(set(found)))
         return result
 
-
-@functools.lru_cache(maxsize=1 << 14)
-def _compound_pattern(word: str) -> re.Pattern[str]:
-    """A line of `Compounds.text` that starts or ends with `word` and has three more letters (memoised)."""
-    escaped = re.escape(word)
-    return re.compile(rf"^(?:{escaped}[^\n]{{3,}}|[^\n]{{3,}}{escaped})$", re.MULTILINE)
+    def _holding(self, word: str) -> set[str]:
+        """The long words (lines of `text`) that start or end with `word` and have three letters to spare."""
+        text, size, lines = self.text, len(word), set()
+        start = text.find(word)
+        while start >= 0:
+            line_start = text.rfind("\n", 0, start) + 1
+            line_end = text.find("\n", start)
+            line_end = len(text) if line_end < 0 else line_end
+            if line_end - line_start >= size + 3 and (start == line_start or start + size == line_end):
+                lines.add(text[line_start:line_end])
+            start = text.find(word, start + 1)
+        return lines
 
 
 @dataclass(frozen=True)
