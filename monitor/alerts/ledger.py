@@ -272,5 +272,5 @@ def explanation_json(match: Match) -> dict[str, object]:
     explanation = match.explanation
     return {"reason": explanation.reason, "evidence": spans(explanation.evidence), "cues": spans(explanation.cues),
             "speaker": spans(explanation.speaker_evidence), "clear_speaker": match.clear_speaker,
-            "stance_scores": dict(explanation.stance_scores),
+            "stance_scores": dict(explanation.stance_scores), "passages": spans(explanation.passages),
             "quote": spans([match.quote]) if match.quote else []}
