@@ -283,7 +283,7 @@ def fit_verdict(pairs: Sequence[Pair], pair_views: Sequence[Any], models: Models
     x = np.array([[r.get(n, 0.0) for n in names] for r in rows])
     # Rare stances (denials are one related body in fifteen) weigh more, by the square root of their rarity.
     counts = Counter(labels)
-    weights = np.array([math.sqrt(len(labels) / (len(counts) * counts[label])) for label in labels])
+    weights = np.array([(len(labels) / (len(counts) * counts[label])) ** 0.75 for label in labels])
     coef, bias = fit_softmax(x, np.asarray(labels), np.zeros((len(rows), len(STANCES))), weights,
                              l2=1.0, classes=len(STANCES))
     return LinearModel(STANCES, tuple(float(b) for b in bias),

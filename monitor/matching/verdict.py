@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 
 from monitor.matching.cues import PHRASE_PATTERNS, WORD_FAMILY
 from monitor.matching.normalize import Doc
+from monitor.matching.score import LEAD_SENTENCES
 from monitor.matching.stance import STANCES
 from monitor.matching.text import words
 
@@ -34,6 +35,10 @@ def body_cues(doc: Doc) -> dict[str, float]:
     for family in PHRASE_FAMILIES:
         found = len(PHRASE_PATTERNS[family].findall(doc.folded))
         features[f"body:{family}"] = min(1.0, found / 3)
+    lead = doc.sentences[:LEAD_SENTENCES]
+    lead_counts = Counter(map(WORD_FAMILY.get, doc.tokens.texts[:lead[-1].last_token])) if lead else Counter()
+    for family in FAMILIES:
+        features[f"lead:{family}-rate"] = min(1.0, lead_counts.get(family, 0) / max(1, len(lead)))
     return features
 
 
