@@ -133,8 +133,9 @@ def test_body_cues_count_denials_per_sentence() -> None:
 
 def test_verdict_reads_a_denying_claim_against_a_debunking_body() -> None:
     """A claim that is itself a denial gets features pairing it with the body's denials."""
-    features = item_features([{"corroborates": 0.2, "denies": 0.7, "discusses": 0.1}], [1.0],
-                             {"body:deny-rate": 0.5}, claim_cues("the photo turns out to be a hoax"))
+    passage = {"corroborates": 0.2, "denies": 0.7, "discusses": 0.1}
+    features = item_features([passage], [passage], [1.0], {"body:deny-rate": 0.5},
+                             claim_cues("the photo turns out to be a hoax"))
     assert features["claim:deny"] == 1.0
     assert features["claim:deny*body:deny-rate"] == 0.5
     assert features["units:max-denies"] == 0.7

@@ -258,7 +258,7 @@ class Matcher:
 
     def _unit(self, item: SentenceEvidence, cues: UnitCues, speaker: Speaker, inherited: bool) -> Unit:
         """A unit read in the outlet view and, when somebody is quoted, in the speaker view."""
-        stance = self.models.stance_for(item.sentence.is_title)
+        stance = self.models.stance
         outlet = stance.probabilities(cues.features)
         spoken = outlet
         if speaker.actor != UNATTRIBUTED:
@@ -293,9 +293,11 @@ class Matcher:
             return "unrelated", round(1.0 - assessment.relevance, 4)
         outlets = [u.outlet for u in assessment.units]
         weights = [self._unit_weight(u) for u in assessment.units]
-        if self.models.body_item is not None and has_body(doc):
+        if self.models.body_item is not None and self.models.body_stance is not None and has_body(doc):
+            # The verdict reads the passages with the stance model fitted on article bodies.
+            passages = [self.models.body_stance.probabilities(u.cues.features) for u in assessment.units]
             verdict = self.models.body_item.probabilities(
-                item_features(outlets, weights, body_cues(doc), claim_cues(assessment.profile.statement)))
+                item_features(passages, outlets, weights, body_cues(doc), claim_cues(assessment.profile.statement)))
             label = max(STANCES, key=lambda s: verdict[s])
             return label, round(verdict[label], 4)
         probabilities = self._combine(outlets, weights)

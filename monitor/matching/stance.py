@@ -143,9 +143,14 @@ def unit_features(
 
 
 def speaker_features(features: Mapping[str, float]) -> dict[str, float]:
-    """The speaker view of a unit's outlet-view features: its reporting cues dropped."""
-    return {name: value for name, value in features.items()
-            if name.removeprefix(_CLAIM_REPORTED) not in _REPORT_FEATURES}
+    """The speaker view of a unit's outlet-view features: its reporting cues dropped, and a speaker who negates
+    the claim's own words ("Mao Ning said China has never provided lethal weapons to Russia") marked as
+    denying it (`speaker:negates`, a prior only: the speaker view is never fitted)."""
+    spoken = {name: value for name, value in features.items()
+              if name.removeprefix(_CLAIM_REPORTED) not in _REPORT_FEATURES}
+    if "scope:negated-claim" in spoken or "scope:negated-predicate" in spoken:
+        spoken["speaker:negates"] = 1.0
+    return spoken
 
 
 def _family(word: str) -> str | None:

@@ -21,9 +21,10 @@ WEIGHTS_FILE = "weights.json"
 
 @dataclass(frozen=True)
 class Models:
-    """Everything fitted: the stance and relatedness models of headlines, those of article bodies (items
-    with a body of their own; the headline models stand in when they are missing), and how body sentences
-    are combined with the headline."""
+    """Everything fitted: the stance and relatedness models of headlines (the stance model reads every
+    sentence the daemon matches), those of article bodies (the body relatedness model judges items with a
+    body of their own; the body stance model and the verdict give such an item its single label), and how
+    body sentences are combined with the headline."""
 
     stance: LinearModel
     relevance: RelevanceModel
@@ -31,10 +32,6 @@ class Models:
     body_stance: LinearModel | None = None
     body_relevance: RelevanceModel | None = None
     body_item: LinearModel | None = None
-
-    def stance_for(self, is_title: bool) -> LinearModel:
-        """The stance model of a headline unit or of a body sentence."""
-        return self.stance if is_title or self.body_stance is None else self.body_stance
 
     def relevance_for(self, body: bool) -> RelevanceModel:
         """The relatedness model of a headline item or of an item with an article body."""
