@@ -43,8 +43,10 @@ def test_missing_columns_are_reported(tmp_path: Path) -> None:
 def test_empty_text_and_long_body_both_work(tmp_path: Path) -> None:
     """A headline alone and a headline with a long body are both classified."""
     pairs = tmp_path / "pairs.csv"
-    body = ("Officials in Texas said on Monday that a farm was quarantined. " * 5
-            + "The USDA said there is no evidence that any turkey farm was contaminated with Ebola. " * 2)
+    body = ("Officials in Texas said on Monday that a farm was quarantined. " * 3
+            + "The story that a turkey farm was contaminated with Ebola is a hoax, the USDA said. "
+            + "The claim that a Texas turkey farm was contaminated with Ebola is false. There is no evidence that "
+            + "any turkey farm was contaminated with Ebola, and the report was fake. ")
     with pairs.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(["id", "claim", "title", "text"])
@@ -134,8 +136,7 @@ def test_body_cues_count_denials_per_sentence() -> None:
 def test_verdict_reads_a_denying_claim_against_a_debunking_body() -> None:
     """A claim that is itself a denial gets features pairing it with the body's denials."""
     passage = {"corroborates": 0.2, "denies": 0.7, "discusses": 0.1}
-    features = item_features([passage], [passage], [1.0], {"body:deny-rate": 0.5},
-                             claim_cues("the photo turns out to be a hoax"))
+    features = item_features([passage], [1.0], {"body:deny-rate": 0.5}, claim_cues("the photo turns out to be a hoax"))
     assert features["claim:deny"] == 1.0
     assert features["claim:deny*body:deny-rate"] == 0.5
     assert features["units:max-denies"] == 0.7

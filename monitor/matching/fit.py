@@ -277,9 +277,8 @@ def fit_verdict(pairs: Sequence[Pair], pair_views: Sequence[Any], models: Models
     for p, view in zip(pairs, pair_views, strict=True):
         if p.gold not in STANCES or not view.units:
             continue
-        rows.append(item_features([stance.probabilities(f) for f, _ in view.units],
-                                  [models.stance.probabilities(f) for f, _ in view.units],
-                                  [w for _, w in view.units], view.body_cues, claim_cues(fold(p.claim))))
+        rows.append(item_features([stance.probabilities(f) for f, _ in view.units], [w for _, w in view.units],
+                                  view.body_cues, claim_cues(fold(p.claim))))
         labels.append(STANCES.index(p.gold))
     names = sorted({n for r in rows for n in r})
     x = np.array([[r.get(n, 0.0) for n in names] for r in rows])

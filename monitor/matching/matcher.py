@@ -297,7 +297,7 @@ class Matcher:
             # The verdict reads the passages with the stance model fitted on article bodies.
             passages = [self.models.body_stance.probabilities(u.cues.features) for u in assessment.units]
             verdict = self.models.body_item.probabilities(
-                item_features(passages, outlets, weights, body_cues(doc), claim_cues(assessment.profile.statement)))
+                item_features(passages, weights, body_cues(doc), claim_cues(assessment.profile.statement)))
             label = max(STANCES, key=lambda s: verdict[s])
             return label, round(verdict[label], 4)
         probabilities = self._combine(outlets, weights)

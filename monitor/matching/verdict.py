@@ -49,18 +49,15 @@ def claim_cues(statement: str) -> dict[str, float]:
     return {f"claim:{family}": 1.0 for family in CLAIM_FAMILIES if counts.get(family)}
 
 
-def item_features(units: Sequence[Mapping[str, float]], sentences: Sequence[Mapping[str, float]],
-                  weights: Sequence[float], cues: Mapping[str, float], claim: Mapping[str, float]
-                  ) -> dict[str, float]:
+def item_features(units: Sequence[Mapping[str, float]], weights: Sequence[float], cues: Mapping[str, float],
+                  claim: Mapping[str, float]) -> dict[str, float]:
     """The verdict's features: the passages' stance probabilities as the body stance model reads them
-    (`units`) and as the sentence model does (`sentences`; weighted mean and maximum of each), how many
-    passages there are, the body's cues, and the body's denial cues read against a claim that denies."""
+    (weighted mean and maximum), how many passages there are, the body's cues, and the body's denial cues read
+    against a claim that denies."""
     total = sum(weights) or 1.0
-    features: dict[str, float] = {}
-    for prefix, read in (("units", units), ("sentences", sentences)):
-        features.update({f"{prefix}:{s}": sum(u[s] * w for u, w in zip(read, weights, strict=True)) / total
-                         for s in STANCES})
-        features.update({f"{prefix}:max-{s}": max((u[s] for u in read), default=0.0) for s in STANCES})
+    features = {f"units:{s}": sum(u[s] * w for u, w in zip(units, weights, strict=True)) / total
+                for s in STANCES}
+    features.update({f"units:max-{s}": max((u[s] for u in units), default=0.0) for s in STANCES})
     features["units:count"] = min(len(units), 10) / 10
     features.update(cues)
     for name, value in claim.items():
