@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -151,10 +152,13 @@ def feeds_list(config: ConfigOption = None,
 
 
 def evaluate(pairs: Annotated[Path, typer.Argument(help="CSV with id,claim,title,text", exists=True, dir_okay=False)],
-             output: Annotated[Path, typer.Option("-o", "--output", help="predictions CSV: id,label,score")]) -> None:
+             output: Annotated[Path, typer.Option("-o", "--output", help="predictions CSV: id,label,score")],
+             jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1,
+                                                      help="processes to label in (default: one per core)")]
+             = None) -> None:
     """Label each (claim, headline/text) pair: corroborates, denies, discusses or unrelated."""
     try:
-        written = evaluate_csv(pairs, output)
+        written = evaluate_csv(pairs, output, jobs=jobs or os.cpu_count() or 1)
     except PairsFileError as exc:
         typer.echo(f"claimwatch: {pairs}: {exc}", err=True)
         raise typer.Exit(2) from None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from monitor.matching.matcher import Matcher
@@ -17,6 +18,7 @@ from monitor.matching.model import Label
 from monitor.matching.weights import Models, default_models
 
 REQUIRED_COLUMNS = ("id", "claim", "title")
+MAX_FIELD = 1 << 26  # article bodies are long; the csv module's default cap is 128 KiB
 
 
 class PairsFileError(ValueError):
@@ -51,19 +53,45 @@ def item_order(items: Sequence[tuple[str, str]]) -> list[int]:
     return sorted(range(len(items)), key=lambda i: (first[items[i]], i))
 
 
-def evaluate_csv(pairs: Path, out: Path, models: Models | None = None) -> int:
-    """Read PAIRS, write PREDICTIONS (id,label,score); returns the number of rows written."""
+def evaluate_csv(pairs: Path, out: Path, models: Models | None = None, *, jobs: int = 1) -> int:
+    """Read PAIRS, write PREDICTIONS (id,label,score); returns the number of rows written. With `jobs` > 1 the
+    pairs are labelled in that many processes, the pairs of one item always in the same one."""
+    csv.field_size_limit(MAX_FIELD)
     with pairs.open(newline="", encoding="utf-8-sig") as source:
         reader = csv.DictReader(source)
         missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
         if missing:
             raise PairsFileError(f"{pairs}: missing column(s) {', '.join(missing)}; "
                                  f"expected id,claim,title[,text]")
-        written = 0
-        with out.open("w", newline="", encoding="utf-8") as target:
-            writer = csv.writer(target)
-            writer.writerow(["id", "label", "score"])
-            for pair_id, label, score in predict_rows(reader, models):
-                writer.writerow([pair_id, label, f"{score:.4f}"])
-                written += 1
-    return written
+        rows = [{k: row.get(k) or "" for k in ("id", "claim", "title", "text")} for row in reader]
+    predictions = _predict_in_parallel(rows, models, jobs) if jobs > 1 else list(predict_rows(rows, models))
+    with out.open("w", newline="", encoding="utf-8") as target:
+        writer = csv.writer(target)
+        writer.writerow(["id", "label", "score"])
+        for pair_id, label, score in predictions:
+            writer.writerow([pair_id, label, f"{score:.4f}"])
+    return len(predictions)
+
+
+def _predict_in_parallel(rows: Sequence[dict[str, str]], models: Models | None, jobs: int
+                         ) -> list[tuple[str, Label, float]]:
+    """`predict_rows` over slices of whole items in `jobs` processes, in the rows' order."""
+    order = item_order([(row["title"], row["text"]) for row in rows])
+    slices: list[list[int]] = [[] for _ in range(jobs * 4)]
+    size = -(-len(order) // len(slices))
+    current = 0
+    for position, index in enumerate(order):
+        # A slice ends at the first new item past its share, so an item's pairs stay together.
+        if (len(slices[current]) >= size and current + 1 < len(slices)
+                and (rows[index]["title"], rows[index]["text"]) != (rows[order[position - 1]]["title"],
+                                                                    rows[order[position - 1]]["text"])):
+            current += 1
+        slices[current].append(index)
+    with ProcessPoolExecutor(jobs) as pool:
+        done = pool.map(_predict_slice, [([rows[i] for i in part], models) for part in slices if part])
+        labelled = {pair_id: (label, score) for part in done for pair_id, label, score in part}
+    return [(row["id"], *labelled[row["id"]]) for row in rows]
+
+
+def _predict_slice(task: tuple[list[dict[str, str]], Models | None]) -> list[tuple[str, Label, float]]:
+    return list(predict_rows(*task))

@@ -50,8 +50,9 @@ class NameRepair:
 
     def _name_like(self, doc: Doc) -> list[int]:
         """Indexes of capitalised tokens of five letters or more that are not exact alias words."""
-        known, texts = self.alias_words, doc.tokens.texts
-        return [i for i in doc.capitalised if texts[i] not in known]
+        known, initials, texts = self.alias_words, self._initials, doc.tokens.texts
+        # Only a word sharing an alias word's first letter can be repaired to one.
+        return [i for i in doc.capitalised if texts[i][0] in initials and texts[i] not in known]
 
     def _closest(self, bare: str) -> tuple[str, float]:
         """The alias word within one edit (two for long words) with the same first letter, and its ratio."""

@@ -188,7 +188,7 @@ def relevance_features(
     anchors = set().union(*(e.anchors for e in evidences)) if evidences else set()
     keys = set().union(*(e.keyphrases for e in evidences)) if evidences else set()
     total_weight = sum(model.weight(c) for c in profile.content) or 1.0
-    matched_weight = sum(model.weight(c) for c in content)
+    matched_weight = math.fsum(model.weight(c) for c in content)  # exact: a set's order must not matter
     best_tsr = max((e.fuzzy for e in evidences), default=0.0) / 100
     best = max(evidences, key=lambda e: (e.fuzzy, len(e.positions)), default=None)
     partial = 0.0
@@ -210,14 +210,14 @@ def relevance_features(
     if profile.anchors:
         # Anchors weigh like content words: "James Wright Foley" tells more than "ISIS", which many claims name.
         weights = {a: _anchor_weight(model, a) for a in profile.anchors}
-        features["anchor-weighted-coverage"] = sum(weights[a] for a in anchors) / (sum(weights.values()) or 1.0)
+        features["anchor-weighted-coverage"] = math.fsum(weights[a] for a in anchors) / (sum(weights.values()) or 1.0)
         features["anchor-max-weight"] = max((weights[a] for a in anchors), default=0.0)
     # Word-family matches the stemmer misses ("castrated" / "castration"): shared five-letter prefixes.
     missing = [c for c in profile.content if c not in content and len(c) >= 5]
     if missing:
         prefixes = doc.stem_prefixes
         found = [c for c in missing if c[:5] in prefixes]
-        features["prefix-coverage"] = sum(model.weight(c) for c in found) / total_weight
+        features["prefix-coverage"] = math.fsum(model.weight(c) for c in found) / total_weight
     return features
 
 
@@ -240,8 +240,8 @@ def passage_features(doc: Doc, profile: ClaimProfile, evidences: Sequence[Senten
     def cover(group: Sequence[SentenceEvidence]) -> tuple[float, float, float]:
         content = set().union(*(e.content for e in group))
         anchors = set().union(*(e.anchors for e in group))
-        words = sum(model.weight(c) for c in content) / total
-        named = sum(anchor_weights[a] for a in anchors) / anchor_total if profile.anchors else words
+        words = math.fsum(model.weight(c) for c in content) / total  # exact, whatever the sets' order
+        named = math.fsum(anchor_weights[a] for a in anchors) / anchor_total if profile.anchors else words
         return words, named, 1.0 if any(e.keyphrases for e in group) else 0.0
 
     best = (0.0, 0.0, 0.0)

@@ -9,6 +9,7 @@ reporting, confirmation and negation words, and its denial and hedge phrases. A 
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Mapping, Sequence
 
@@ -32,8 +33,7 @@ def body_cues(doc: Doc) -> dict[str, float]:
         found = counts.get(family, 0)
         features[f"body:{family}-rate"] = min(1.0, found / sentences)
         features[f"body:{family}-any"] = 1.0 if found else 0.0
-    for family in PHRASE_FAMILIES:
-        found = len(PHRASE_PATTERNS[family].findall(doc.folded))
+    for family, found in zip(PHRASE_FAMILIES, _phrase_counts(doc.folded), strict=True):
         features[f"body:{family}"] = min(1.0, found / 3)
     lead = doc.sentences[:LEAD_SENTENCES]
     lead_counts = Counter(map(WORD_FAMILY.get, doc.tokens.texts[:lead[-1].last_token])) if lead else Counter()
@@ -47,6 +47,13 @@ def claim_cues(statement: str) -> dict[str, float]:
     not to have ...", "... is a hoax") is corroborated by a body that debunks."""
     counts = Counter(map(WORD_FAMILY.get, words(statement)))
     return {f"claim:{family}": 1.0 for family in CLAIM_FAMILIES if counts.get(family)}
+
+
+@functools.lru_cache(maxsize=64)
+def _phrase_counts(folded: str) -> tuple[int, ...]:
+    """How often each of PHRASE_FAMILIES occurs in a body (memoised: a body is read against several claims,
+    and the phrase search is the dearest part of the verdict)."""
+    return tuple(len(PHRASE_PATTERNS[family].findall(folded)) for family in PHRASE_FAMILIES)
 
 
 def item_features(units: Sequence[Mapping[str, float]], weights: Sequence[float], cues: Mapping[str, float],
