@@ -20,9 +20,12 @@ def test_demo_replays_the_news_day_and_prints_alerts_and_pictures() -> None:
     out = run.stdout
     alerts = out.split("Alerts, as the webhook channel receives them:")[1].split("The news day:")[0]
     assert "First corroboration: UK government" in alerts
-    denials = re.findall(r"\*\*(First|New) denial: (US National Security Adviser|China) denies", alerts)
+    # Washington's denial reaches the ledger first either from Sullivan's own story or from Beijing's, which
+    # reports the White House, depending on which feed the daemon polls first after both are published.
+    denials = re.findall(r"\*\*(First|New) denial: (US National Security Adviser|US government|China) denies",
+                         alerts)
     assert sorted(kind for kind, _ in denials) == ["First", "New"], denials
-    assert {who for _, who in denials} == {"US National Security Adviser", "China"}
+    assert {who.split()[0] for _, who in denials} == {"US", "China"}
     assert alerts.count("Alert id: ") == 3
     assert "iran-missiles-russia" not in alerts and "soybean" not in alerts.lower()
     summary = out.split("The news day:")[1]
@@ -30,7 +33,9 @@ def test_demo_replays_the_news_day_and_prints_alerts_and_pictures() -> None:
     not_modified = re.search(r"and (\d+) with 304 Not Modified", summary)
     assert not_modified is not None and int(not_modified[1]) > 0
     china = summary.split("china-lethal-aid-russia (active)")[1].split("\n\n")[0]
-    assert "Corroborated by: UK government\n" in china and "Denied by: US government, China" in china
+    denied = re.search(r"Denied by: ([^\n]*)", china)
+    assert "Corroborated by: UK government\n" in china and denied is not None
+    assert sorted(denied[1].split(", ")) == ["China", "US government"]
     assert "iran-missiles-russia (active): Iran has supplied" in summary
 
 
