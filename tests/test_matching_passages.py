@@ -100,3 +100,11 @@ def test_weak_attribution_is_not_a_clear_speaker(matcher: Matcher) -> None:
     found = [m for m in matcher.match("", text) if m.claim_id == CLAIM and m.speaker == "uk-defence-secretary"]
     assert found
     assert not found[0].clear_speaker
+
+
+def test_questioning_speaker_does_not_corroborate(matcher: Matcher) -> None:
+    """A speaker who questions the claim, in either voice, is not read as asserting it."""
+    for text in ("Shapps' claim that China is sending lethal aid to Russia was questioned by the White House.",
+                 "The White House questioned the claim that China is sending lethal aid to Russia."):
+        found = _claim_matches(matcher, "", text)
+        assert found and ("us-government", "corroborates") not in found, (text, found)

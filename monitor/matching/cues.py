@@ -128,6 +128,7 @@ PRIORS: Mapping[str, tuple[float, float, float]] = {
     "scope:negated-predicate": (-1.0, 1.5, -0.5),
     "scope:epistemic": (-1.5, -0.5, 1.5),
     "speaker:negates": (-1.5, 1.5, -0.5),
+    "speaker:rejects": (-2.0, 2.0, 0.0),
     "claim:denies": (-1.5, 3.0, 0.0),
     "claim:corroborates": (2.5, -1.5, 0.0),
     "claim:discusses": (-1.0, -1.0, 2.0),

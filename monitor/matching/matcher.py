@@ -262,7 +262,9 @@ class Matcher:
         outlet = stance.probabilities(cues.features)
         spoken = outlet
         if speaker.actor != UNATTRIBUTED:
-            spoken = stance.probabilities(speaker_features(cues.features))
+            verb = next((kind.removeprefix("attribution:") for _, _, kind in speaker.evidence
+                         if kind.startswith("attribution:")), "")
+            spoken = stance.probabilities(speaker_features(cues.features, verb))
         return Unit(item.sentence, speaker, outlet, spoken, cues, inherited)
 
     def _relatedness(self, doc: Doc, profile: ClaimProfile, evidence: Sequence[SentenceEvidence],

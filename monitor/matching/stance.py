@@ -27,6 +27,9 @@ _ATTRIBUTION_END = re.compile(
     r"""[:,\-]\s*(?:[\w.'"]+\s+){0,4}(?:says?|said|reports?|reported|claims?|sources?|paper|monitor|media|"""
     r"""officials?|study|poll|analysts?|insiders?)\W*$""")
 _CLAIM_REPORTED = "claim-reported:"
+# Attributing verbs that put the speaker against what follows ("questioned", "was disputed by").
+_REJECTING = frozenset(["questioned", "questions", "disputed", "disputes", "challenged", "challenges",
+                        "contradicted", "contradicts"])
 _REPORT_FEATURES = frozenset({"family:report", "attribution-end"} | {f"word:{w}" for w in WORDS["report"]})
 
 
@@ -142,14 +145,17 @@ def unit_features(
     return UnitCues(features, tuple(cue_ranges))
 
 
-def speaker_features(features: Mapping[str, float]) -> dict[str, float]:
-    """The speaker view of a unit's outlet-view features: its reporting cues dropped, and a speaker who negates
-    the claim's own words ("Mao Ning said China has never provided lethal weapons to Russia") marked as
-    denying it (`speaker:negates`, a prior only: the speaker view is never fitted)."""
+def speaker_features(features: Mapping[str, float], verb: str = "") -> dict[str, float]:
+    """The speaker view of a unit's outlet-view features: its reporting cues dropped; a speaker who negates the
+    claim's own words ("Mao Ning said China has never provided lethal weapons to Russia") or whose attributing
+    verb rejects it ("was questioned by the White House", `verb` "questioned by") marked as denying it
+    (`speaker:negates`, `speaker:rejects`: priors only, the speaker view is never fitted)."""
     spoken = {name: value for name, value in features.items()
               if name.removeprefix(_CLAIM_REPORTED) not in _REPORT_FEATURES}
     if "scope:negated-claim" in spoken or "scope:negated-predicate" in spoken:
         spoken["speaker:negates"] = 1.0
+    if verb.split(" ", maxsplit=1)[0] in _REJECTING:
+        spoken["speaker:rejects"] = 1.0
     return spoken
 
 
