@@ -21,7 +21,7 @@ import math
 import random
 import sys
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -101,13 +101,19 @@ def fit_idf(pairs: Sequence[Pair]) -> tuple[dict[str, float], float]:
     for p in pairs:
         groups[p.claim].update(content_stems(fold(f"{p.title} {p.text}")))
         groups[p.claim].update(content_stems(fold(p.claim)))
+    return rarity(groups.values()), 1.0
+
+
+def rarity(documents: Iterable[Iterable[str]]) -> dict[str, float]:
+    """Log-scaled rarity of each word across documents (sets of stems), in [0, 1]; words of one document only
+    are left out (they fall back to the default weight)."""
     df: Counter[str] = Counter()
-    for stems in groups.values():
-        df.update(stems)
-    n = len(groups)
+    n = 0
+    for stems in documents:
+        df.update(set(stems))
+        n += 1
     scale = math.log(n + 1)
-    idf = {s: round(math.log((n + 1) / (c + 1)) / scale, 4) for s, c in df.items() if c >= 2}
-    return idf, 1.0
+    return {s: round(math.log((n + 1) / (c + 1)) / scale, 4) for s, c in df.items() if c >= 2}
 
 
 # -- logistic regression (numpy + scipy), with fixed per-row offsets for the cue priors ------------------
@@ -294,13 +300,7 @@ def fit_verdict(pairs: Sequence[Pair], pair_views: Sequence[Any], models: Models
 def fit_text_idf(pairs: Sequence[Pair]) -> dict[str, float]:
     """Content-word weights over distinct article bodies: log-scaled rarity (a word most bodies use tells
     little)."""
-    df: Counter[str] = Counter()
-    texts = {p.text for p in pairs}
-    for text in texts:
-        df.update(set(content_stems(fold(text))))
-    n = len(texts)
-    scale = math.log(n + 1)
-    return {s: round(math.log((n + 1) / (c + 1)) / scale, 4) for s, c in df.items() if c >= 2}
+    return rarity(content_stems(fold(text)) for text in {p.text for p in pairs})
 
 
 def predict(pairs: Sequence[Pair], models: Models) -> list[tuple[str, float]]:

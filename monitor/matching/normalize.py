@@ -294,7 +294,7 @@ class Doc:
         clauses: list[Sentence] = []
         starts = self.tokens.starts
         for start, end in zip(*bounds, strict=True):
-            first = max(sentence.first_token, bisect_left(starts, start, sentence.first_token, sentence.last_token))
+            first = bisect_left(starts, start, sentence.first_token, sentence.last_token)
             last = bisect_left(starts, end, first, sentence.last_token)
             if last > first:
                 clauses.append(Sentence(sentence.index, start, end, first, last, sentence.is_title))

@@ -19,14 +19,7 @@ from rapidfuzz import fuzz
 from monitor.matching.derive import ClaimProfile
 from monitor.matching.index import Hit, Scan
 from monitor.matching.normalize import Doc, Sentence
-from monitor.matching.text import content_stems, wordset
-
-# Referring words that let a cue-bearing sentence inherit the previous sentence's claim ("We have not
-# seen that to date").
-_REFERRING = wordset("""
-that this it claim claims claimed assertion assertions allegation allegations report reports accusation
-accusations suggestion remarks comments story rumor rumour
-""")
+from monitor.matching.text import content_stems
 
 
 @dataclass(frozen=True)
@@ -148,11 +141,6 @@ def is_relevant(evidence: SentenceEvidence, profile: ClaimProfile) -> bool:
     if not profile.anchors and (n_content >= needed or evidence.keyphrases):
         return True
     return evidence.fuzzy >= 80
-
-
-def refers_back(doc: Doc, sentence: Sentence) -> bool:
-    """Whether a sentence points at something said before ("that", "the claims", "the assertion")."""
-    return any(t.text in _REFERRING for t in doc.sentence_tokens(sentence))
 
 
 def alignment(doc: Doc, profile: ClaimProfile, sentence: Sentence) -> tuple[int, int, float]:

@@ -354,8 +354,7 @@ class ItemSpeakers:
         carried = self._incoming[index]
         found: list[Speaker] = []
         for clause in clauses:
-            speaker = resolve(self._doc, clause, hits, self._actors, carried, adjacent=False) if hits or carried \
-                else UNKNOWN
+            speaker = resolve(self._doc, clause, hits, self._actors, carried, adjacent=False)
             found.append(speaker)
             if speaker.actor != UNATTRIBUTED:
                 carried = speaker
