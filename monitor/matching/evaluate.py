@@ -75,9 +75,11 @@ def evaluate_csv(pairs: Path, out: Path, models: Models | None = None, *, jobs: 
 
 def _predict_in_parallel(rows: Sequence[dict[str, str]], models: Models | None, jobs: int
                          ) -> list[tuple[str, Label, float]]:
-    """`predict_rows` over slices of whole items in `jobs` processes, in the rows' order."""
+    """`predict_rows` over slices of whole items in `jobs` processes, in the rows' order. One slice per
+    process: each process compiles a matcher for every claim it meets, and most claims are met in every
+    slice, so more slices would mean more compiling."""
     order = item_order([(row["title"], row["text"]) for row in rows])
-    slices: list[list[int]] = [[] for _ in range(jobs * 4)]
+    slices: list[list[int]] = [[] for _ in range(jobs)]
     size = -(-len(order) // len(slices))
     current = 0
     for position, index in enumerate(order):
