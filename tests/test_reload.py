@@ -181,3 +181,19 @@ def test_rejected_edit_is_reported_to_the_operator_channel(tmp_path: Path, rules
         assert daemon.stop() == 0
         operator.close()
         analysts.close()
+
+
+def test_deeply_nested_edit_is_rejected_and_the_daemon_lives(tmp_path: Path, rules_dir: Path,
+                                                             daemon_factory: Callable[[], Daemon]) -> None:
+    """A claim file nested a hundred thousand levels deep is reported with its location on reload while the
+    daemon keeps running the rules it had."""
+    (rules_dir / "feeds.yaml").write_text("feeds: []\n")
+    daemon = daemon_factory()
+    daemon.wait_for(lambda ev: _count("rules.loaded")(ev) == 1, "first load")
+    (rules_dir / "claims" / "deep.yaml").write_text("id: deep\nstatement: " + "[" * 100_000 + "\n")
+    daemon.process.send_signal(signal.SIGHUP)
+    daemon.wait_for(lambda ev: _count("rules.kept")(ev) >= 1, "the nested file to be rejected")
+    [invalid] = [e for e in daemon.events() if e["event"] == "rules.invalid"]
+    assert (Path(str(invalid["file"])).name, invalid["line"], invalid["column"]) == ("deep.yaml", 2, 75)
+    assert daemon.process.poll() is None
+    assert daemon.stop() == 0
