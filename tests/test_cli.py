@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from storage.engine import make_engine
@@ -145,3 +146,29 @@ def test_daemon_polls_until_sigterm_then_exits_0(tmp_path: Path, feed_server: Fe
     events = [event["event"] for event in _events(stderr)]
     assert events[-2:] == ["daemon.stopping", "daemon.stopped"] or "daemon.stopped" in events
     assert "feed.polled" in events
+
+
+@pytest.mark.parametrize("text", [
+    "[polling]\nlease_seconds = inf\n",
+    'database_url = "postgresql+psycopg://cw@127.0.0.1:notaport/cw"\n',
+    'database_url = "nosuchdb://cw@127.0.0.1/cw"\n',
+    "a = " + "[" * 100_000 + "\n",
+])
+@pytest.mark.parametrize("command", [("run", "--once"), ("status",), ("feeds", "list")])
+def test_every_config_problem_is_one_message_and_exit_2(tmp_path: Path, text: str, command: tuple[str, ...]) -> None:
+    """A config value the daemon cannot use stops every command with exit 2 and a one-line reason, no traceback."""
+    path = tmp_path / "claimwatch.toml"
+    path.write_text(text)
+    run = _claimwatch(*command, "--config", str(path))
+    assert (run.returncode, run.stdout) == (2, ""), run.stderr[-2000:]
+    assert run.stderr.startswith("claimwatch: ") and "Traceback" not in run.stderr
+
+
+def test_status_exits_2_when_it_cannot_read_the_database(tmp_path: Path) -> None:
+    """`status` on a database file that is not a database says so and exits 2 rather than reporting health."""
+    (tmp_path / "state").mkdir()
+    (tmp_path / "state" / "claimwatch.db").write_bytes(b"not a database, just bytes " * 100)
+    config = _write_config(tmp_path, [])
+    status = _claimwatch("status", "--config", str(config))
+    assert status.returncode == 2, status.stderr[-2000:]
+    assert status.stderr.startswith("claimwatch: database unavailable: ") and "Traceback" not in status.stderr

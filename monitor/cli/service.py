@@ -9,11 +9,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from sqlalchemy.exc import OperationalError
 
 from monitor import daemon
 from monitor.alerts.send import check_channels
-from monitor.cli.common import ConfigOption, iso, load_config_or_exit, short, with_store
+from monitor.cli.common import STORE_ERRORS, ConfigOption, iso, load_config_or_exit, short, store_error, with_store
 from monitor.demo import run_demo
 from monitor.logs import make_logger
 from monitor.matching.evaluate import PairsFileError, evaluate_csv
@@ -55,8 +54,8 @@ def run(config: ConfigOption = None,
             daemon.run_once(settings, log)
         else:
             daemon.run_forever(settings, log, metrics=(metrics, metrics_host, metrics_port or 0) if metrics else None)
-    except OperationalError as exc:
-        log.error("database.unavailable", error=str(exc.orig))
+    except STORE_ERRORS as exc:
+        log.error("database.unavailable", error=store_error(exc))
         raise typer.Exit(2) from None
 
 
