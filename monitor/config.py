@@ -14,7 +14,16 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    IPvAnyNetwork,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from monitor.errors import ConfigError
@@ -54,6 +63,9 @@ class PollingSettings(BaseModel):
     parser_processes: int = Field(2, ge=1, le=64, description="processes parsing feed bodies")
     tick_seconds: Seconds = Field(1.0, gt=0, description="how often the scheduler looks for due feeds")
     lease_seconds: Seconds = Field(300, gt=0, description="how long a claimed feed stays ours")
+    allowed_networks: list[IPvAnyNetwork] = Field(default_factory=list, description=(
+        "networks feeds may be fetched from besides public addresses, e.g. [\"10.20.0.0/16\"]; loopback, "
+        "private, link-local and metadata addresses are refused unless listed"))
 
 
 class ChannelSettings(BaseModel):
@@ -257,7 +269,10 @@ def _describe(exc: ValidationError, path: Path | None, data: Mapping[str, Any],
 def _has_key(data: Mapping[str, Any], loc: tuple[int | str, ...]) -> bool:
     node: Any = data
     for part in loc:
-        if not isinstance(node, Mapping) or part not in node:
+        if not isinstance(node, Mapping | list):
             return False
-        node = node[part]
+        try:
+            node = node[part]  # type: ignore[index]  # a key of a table or an index of an array
+        except (KeyError, IndexError, TypeError):
+            return False
     return True

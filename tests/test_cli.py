@@ -24,7 +24,8 @@ CLAIMWATCH = [sys.executable, "-m", "monitor"]
 def _write_config(tmp_path: Path, feeds: list[tuple[str, str]], extra: str = "") -> Path:
     write_rules(tmp_path / "rules", feeds)
     path = tmp_path / "claimwatch.toml"
-    path.write_text('state_dir = "state"\nrules_dir = "rules"\n[polling]\nworkers = 2\nparser_processes = 1\n'
+    path.write_text('state_dir = "state"\nrules_dir = "rules"\n[polling]\n'
+                    'allowed_networks = ["127.0.0.0/8"]\nworkers = 2\nparser_processes = 1\n'
                     'read_timeout_seconds = 2\nfetch_deadline_seconds = 5\n' + extra)
     return path
 
@@ -172,3 +173,19 @@ def test_status_exits_2_when_it_cannot_read_the_database(tmp_path: Path) -> None
     status = _claimwatch("status", "--config", str(config))
     assert status.returncode == 2, status.stderr[-2000:]
     assert status.stderr.startswith("claimwatch: database unavailable: ") and "Traceback" not in status.stderr
+
+
+def test_feed_credentials_are_never_listed(tmp_path: Path, feed_server: FeedServer) -> None:
+    """A feed moved to an address holding a user and password is listed and logged with them hidden."""
+    feed_server.add("/new.xml", Reply(body=rss(news_items(1))))
+    moved = feed_server.url("/new.xml").replace("http://", "http://desk:s3cret@")
+    old = feed_server.add("/old.xml", Reply(301, headers={"Location": moved}))
+    config = _write_config(tmp_path, [("moved", old)])
+    run = _claimwatch("run", "--once", "--config", str(config))
+    assert run.returncode == 0, run.stderr[-2000:]
+    listing = _claimwatch("feeds", "list", "--json", "--config", str(config))
+    table = _claimwatch("feeds", "list", "--config", str(config))
+    [row] = json.loads(listing.stdout)
+    assert row["url"] == feed_server.url("/new.xml").replace("http://", "http://***@")
+    assert "s3cret" not in listing.stdout + table.stdout + run.stderr
+    assert "http://***@127.0.0.1" in table.stdout

@@ -64,6 +64,8 @@ def test_environment_overrides_the_file(tmp_path: Path, monkeypatch: pytest.Monk
      "claimwatch.toml: database_url: unknown driver 'nosuch'; use sqlite:///PATH or postgresql+psycopg://"),
     ('database_url = "just words"\n', {}, "claimwatch.toml: database_url: not a database URL"),
     ("a = " + "[" * 100_000 + "\n", {}, "claimwatch.toml: not valid TOML: nested too deeply"),
+    ('[polling]\nallowed_networks = ["10.0.0.1/8"]\n', {},
+     "claimwatch.toml: polling.allowed_networks.0: value is not a valid IPv4 or IPv6 network"),
 ])
 def test_bad_config_names_key_source_and_problem(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str,
                                                  environ: dict[str, str], expected: str) -> None:

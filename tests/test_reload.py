@@ -75,7 +75,8 @@ def daemon_factory(tmp_path: Path) -> Iterator[Callable[[], Daemon]]:
     """Starts daemons on tmp_path/claimwatch.toml and stops them after the test."""
     started: list[Daemon] = []
     config = tmp_path / "claimwatch.toml"
-    config.write_text('state_dir = "state"\nrules_dir = "rules"\n[polling]\nworkers = 2\nparser_processes = 1\n'
+    config.write_text('state_dir = "state"\nrules_dir = "rules"\n[polling]\n'
+                      'allowed_networks = ["127.0.0.0/8"]\nworkers = 2\nparser_processes = 1\n'
                       "tick_seconds = 0.2\ndefault_interval_seconds = 1\nmin_interval_seconds = 1\n")
 
     def start() -> Daemon:
@@ -162,7 +163,8 @@ def test_rejected_edit_is_reported_to_the_operator_channel(tmp_path: Path, rules
     file and line; the analysts' channel hears nothing of it."""
     operator, analysts = HttpReceiver(), HttpReceiver()
     config = tmp_path / "operated.toml"
-    config.write_text('state_dir = "state"\nrules_dir = "rules"\n[polling]\nparser_processes = 1\n'
+    config.write_text('state_dir = "state"\nrules_dir = "rules"\n[polling]\n'
+                      'allowed_networks = ["127.0.0.0/8"]\nparser_processes = 1\n'
                       "tick_seconds = 0.2\n[[channels]]\n"
                       f'name = "ops"\nurl = "{operator.json_url()}"\ntags = ["operator"]\n[[channels]]\n'
                       f'name = "desk"\nurl = "{analysts.json_url()}"\ntags = ["default"]\n')
