@@ -30,7 +30,6 @@ from monitor.config import redact_url
 SCHEMES = frozenset({"json", "jsons"})
 MAX_REPLY_BYTES = 64 * 1024
 IDEMPOTENCY_HEADER = "Idempotency-Key"
-PERMANENT_REDIRECTS = frozenset({301, 308})
 
 
 def is_webhook(url: str) -> bool:
@@ -39,11 +38,11 @@ def is_webhook(url: str) -> bool:
 
 
 class WebhookSender:
-    """Posts one message to one json:// or jsons:// URL; `client` is the seam tests may use."""
+    """Posts one message to one json:// or jsons:// URL, on pooled connections."""
 
-    def __init__(self, timeout_seconds: float, client: httpx.Client | None = None) -> None:
+    def __init__(self, timeout_seconds: float) -> None:
         self._timeout = timeout_seconds
-        self._client = client or httpx.Client(follow_redirects=False, trust_env=False)
+        self._client = httpx.Client(follow_redirects=False, trust_env=False)
 
     def close(self) -> None:
         """Close pooled connections."""
@@ -102,7 +101,7 @@ def _outcome(response: httpx.Response) -> SendResult:
         where = response.headers.get("location", "nowhere")
         return SendResult(False, f"webhook answered HTTP {status}, a redirect to {redact_url(where)}, which is "
                                  f"not followed; point the channel at the final address (error={status})",
-                          retryable=status not in PERMANENT_REDIRECTS)
+                          retryable=retryable_status(status))
     reason = response.reason_phrase
     return SendResult(False, f"webhook answered HTTP {status}{' ' + reason if reason else ''} (error={status})",
                       retryable=retryable_status(status))

@@ -28,11 +28,6 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
-class RefusedAddress(PermanentFetchError):
-    """The feed's host resolves only to addresses the policy refuses; polling again will not help until
-    the URL or polling.allowed_networks changes."""
-
-
 @dataclass(frozen=True)
 class AddressPolicy:
     """Public addresses, plus those inside `allowed` networks."""
@@ -85,8 +80,9 @@ class PolicedBackend(httpcore.SyncBackend):
             else:
                 refused.append(f"{address} ({reason})")
         if not permitted:
-            raise RefusedAddress(f"{host} resolves to {', '.join(dict.fromkeys(refused))}, which feeds may not "
-                                 "be fetched from; list its network in polling.allowed_networks to allow it")
+            # Permanent: polling again cannot help until the URL or polling.allowed_networks changes.
+            raise PermanentFetchError(f"{host} resolves to {', '.join(dict.fromkeys(refused))}, which feeds may "
+                                      "not be fetched from; list its network in polling.allowed_networks to allow it")
         *others, last = dict.fromkeys(permitted)
         for literal in others:
             try:
@@ -102,7 +98,7 @@ def policed_transport(policy: AddressPolicy, limits: httpx.Limits) -> httpx.HTTP
     # httpx takes no network backend, so its pool is rebuilt with ours and otherwise httpx's defaults
     # (tests/test_feed_addresses.py fails if a new httpx stops routing connections through it).
     transport._pool = httpcore.ConnectionPool(
-        ssl_context=transport._pool._ssl_context, max_connections=limits.max_connections,
+        ssl_context=httpx.create_ssl_context(), max_connections=limits.max_connections,
         max_keepalive_connections=limits.max_keepalive_connections, keepalive_expiry=limits.keepalive_expiry,
         network_backend=PolicedBackend(policy))
     return transport
