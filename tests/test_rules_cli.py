@@ -183,3 +183,12 @@ def test_evaluate_writes_a_label_for_every_pair(tmp_path: Path) -> None:
         rows = list(csv.DictReader(handle))
     assert [row["id"] for row in rows] == ids
     assert {row["label"] for row in rows} <= {"corroborates", "denies", "discusses", "unrelated"}
+
+
+def test_check_rejects_deep_nesting_before_parsing(tmp_path: Path) -> None:
+    """A claim file opening a hundred thousand flow lists is one located problem, not a crashed process."""
+    rules = _one_claim_rules(tmp_path)
+    (rules / "claims" / "deep.yaml").write_text("id: deep\nstatement: " + "[" * 100_000 + "\n", encoding="utf-8")
+    run = _run("rules", "check", str(rules))
+    assert run.returncode == 1, (run.returncode, run.stderr[-2000:])
+    assert f"{rules}/claims/deep.yaml:2:75: YAML nested deeper than 64 levels" in run.stdout.splitlines()
