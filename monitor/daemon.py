@@ -13,6 +13,7 @@ import random
 import signal
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
@@ -50,6 +51,7 @@ from storage.rules_state import forget_rules_state, record_rules_load
 
 Clock = Callable[[], datetime]
 BACKLOG_SECONDS = 30
+RELOAD_RETRY_SECONDS = 5
 MAX_FLUSH_ROUNDS = 100
 STOP_POLL_SECONDS = 0.5
 
@@ -82,14 +84,32 @@ class Rules:
         self._owner = owner
         self._clock = clock
         self._log = log
+        self._failed_at: float | None = None
         self.keeper = RulesKeeper(config.rules_dir, log, clock, install=self._install)
 
     def _install(self, book: RuleBook) -> None:
         sync_catalog(self._engine, [feed.to_catalog() for feed in book.feeds], self._clock())
 
     def reload(self, reason: str) -> ReloadOutcome:
-        """Reload the folder (see RulesKeeper.reload) and record the outcome."""
-        outcome = self.keeper.reload(reason)
+        """Reload the folder (see RulesKeeper.reload) and record the outcome. A database error (feeds.yaml
+        could not be synced) keeps the rules in force and is logged, never raised: `retry_due` then asks
+        for another attempt a little later."""
+        try:
+            outcome = self.keeper.reload(reason)
+            self._record(outcome)
+        except SQLAlchemyError as exc:
+            self._failed_at = time.monotonic()
+            self._log.error("rules.install_failed", reason=reason, error=_reason(exc),
+                            retry=f"in {RELOAD_RETRY_SECONDS} s")
+            return ReloadOutcome(accepted=False, changed=False)
+        self._failed_at = None
+        return outcome
+
+    def retry_due(self) -> bool:
+        """Whether a reload failed on the database and is due to be tried again."""
+        return self._failed_at is not None and time.monotonic() - self._failed_at >= RELOAD_RETRY_SECONDS
+
+    def _record(self, outcome: ReloadOutcome) -> None:
         current = self.keeper.current
         record_rules_load(self._engine, self._owner, now=self._clock(), ok=outcome.accepted,
                           fingerprint=current.book.fingerprint if current else None,
@@ -98,7 +118,6 @@ class Rules:
                           problems=[str(problem) for problem in outcome.problems])
         if not outcome.accepted and outcome.problems:
             self._tell_operators([str(problem) for problem in outcome.problems])
-        return outcome
 
     def _tell_operators(self, problems: list[str]) -> None:
         targets = operator_route(self._config.channels, self._config.alerts)
@@ -244,13 +263,14 @@ def run_forever(config: Config, log: FilteringBoundLogger, clock: Clock = utc_no
             log.info("daemon.started", database=engine.url.render_as_string(hide_password=True))
             sd.ready(status())
             while not stop.is_set():
-                if not reload_requested.wait(timeout=STOP_POLL_SECONDS):
+                if not reload_requested.wait(timeout=STOP_POLL_SECONDS) and not rules.retry_due():
                     continue  # `stop` may be set by another thread, which does not set reload_requested
+                reason = "signal or file change" if reload_requested.is_set() else "retry"
                 reload_requested.clear()
                 if not stop.is_set():
                     sd.reloading()
-                    rules.reload("signal or file change")
-                    sd.ready(status())
+                    rules.reload(reason)
+                    sd.ready(_status_or_error(status))
             scheduler.shutdown(wait=True)
         log.info("daemon.stopped")
     finally:
@@ -344,8 +364,21 @@ def _guarded(job: Callable[[], object], log: FilteringBoundLogger, event: str) -
         try:
             job()
         except SQLAlchemyError as exc:
-            log.warning(event, error=str(getattr(exc, "orig", None) or type(exc).__name__), retry="next run")
+            log.warning(event, error=_reason(exc), retry="next run")
     return run
+
+
+def _reason(exc: SQLAlchemyError) -> str:
+    """The driver's message for a database error, without SQLAlchemy's statement dump."""
+    return str(getattr(exc, "orig", None) or type(exc).__name__)
+
+
+def _status_or_error(status: Callable[[], str]) -> str:
+    """The STATUS line, or what kept it from being read."""
+    try:
+        return status()
+    except SQLAlchemyError as exc:
+        return f"database unavailable: {_reason(exc)}"
 
 
 def _watch_rules(rules_dir: Path, reload_requested: threading.Event, stop: threading.Event,

@@ -60,11 +60,22 @@ class PollResult:
     retired: bool = False
 
 
+# Key of the PostgreSQL advisory lock that serialises catalog syncs (migrations hold 7243001).
+CATALOG_LOCK = 7243002
+
+
 def sync_catalog(engine: Engine, entries: Sequence[CatalogEntry], now: datetime) -> CatalogChanges:
     """Make the feeds table match feeds.yaml: add new feeds (due now), update changed ones, deactivate
-    removed ones (their items stay)."""
+    removed ones (their items stay).
+
+    Daemons sharing a database sync one at a time, so two of them adding the same feed at once cannot
+    collide: on PostgreSQL the transaction first takes an advisory lock (the one waiting then sees the
+    other's feeds); SQLite's BEGIN IMMEDIATE serialises writers already.
+    """
     changes = CatalogChanges()
     with Session(engine) as session, session.begin():
+        if engine.dialect.name == "postgresql":
+            session.execute(select(func.pg_advisory_xact_lock(CATALOG_LOCK)))
         existing = {feed.name: feed for feed in session.scalars(select(Feed))}
         for entry in entries:
             feed = existing.pop(entry.name, None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -32,6 +33,21 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'claimwatch.db'}"
         return
+    with _scratch_postgres() as url:
+        yield url
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database, dropped afterwards (skipped without a server, failed under CI)."""
+    if not POSTGRES_URL and not POSTGRES_REQUIRED:
+        pytest.skip("PostgreSQL tests need CLAIMWATCH_TEST_POSTGRES_URL (.ci/postgres start DIR sets it)")
+    with _scratch_postgres() as url:
+        yield url
+
+
+@contextmanager
+def _scratch_postgres() -> Iterator[str]:
     if not POSTGRES_URL:
         pytest.fail("CLAIMWATCH_REQUIRE_POSTGRES=1 but CLAIMWATCH_TEST_POSTGRES_URL is not set")
     name = f"cw_test_{uuid.uuid4().hex[:12]}"
