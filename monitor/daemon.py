@@ -27,7 +27,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from structlog.typing import FilteringBoundLogger
 from watchfiles import watch
 
-from monitor import systemd
+from monitor import __version__, systemd
 from monitor.alerts import notices
 from monitor.alerts.ledger import Ledger
 from monitor.alerts.notify import ROUND_LIMIT, Notifier
@@ -36,15 +36,18 @@ from monitor.config import Config
 from monitor.feeds.fetch import Fetcher, FetchLimits
 from monitor.feeds.parser_pool import ParserPool
 from monitor.feeds.schedule import Cadence
+from monitor.heartbeat import Heartbeat
+from monitor.liveness import Liveness, database_error
 from monitor.metrics import Metrics, MetricsServer
 from monitor.pipeline import Ingest
 from monitor.poller import Poller
 from monitor.rulebook.loader import RuleBook
 from monitor.rulebook.reload import ActiveRules, ReloadOutcome, RulesKeeper
 from storage.engine import make_engine, upgrade
-from storage.feeds import lease_owners, release_leases, sync_catalog
+from storage.feeds import lease_owners, sync_catalog
 from storage.health import ping, read_health
-from storage.outbox import delivery_lease_owners, enqueue_once, release_delivery_leases
+from storage.nodes import NodeInfo, list_nodes, reap
+from storage.outbox import delivery_lease_owners, enqueue_once
 from storage.poll_batch import PollBatch
 from storage.retention import Pruned, maintain, prune
 from storage.rules_state import forget_rules_state, record_rules_load
@@ -99,7 +102,7 @@ class Rules:
             self._record(outcome)
         except SQLAlchemyError as exc:
             self._failed_at = time.monotonic()
-            self._log.error("rules.install_failed", reason=reason, error=_reason(exc),
+            self._log.error("rules.install_failed", reason=reason, error=database_error(exc),
                             retry=f"in {RELOAD_RETRY_SECONDS} s")
             return ReloadOutcome(accepted=False, changed=False)
         self._failed_at = None
@@ -143,18 +146,15 @@ class Rules:
 
 
 def release_dead_leases(engine: Engine, log: FilteringBoundLogger) -> None:
-    """Free the leases of claimwatch processes on this host that no longer run (killed, crashed), so a
-    restart polls their feeds at once instead of waiting for the leases to expire. Leases of other hosts
-    are left to expire: only their own host can tell whether they are alive."""
+    """Free the leases (and drop the node rows) of claimwatch processes on this host that no longer run
+    (killed, crashed), so a restart polls their feeds at once. Those of other hosts are freed by the
+    heartbeat check of any daemon (see monitor.heartbeat) once their heartbeat is stale."""
     host = socket.gethostname()
-    dead = [owner for owner in lease_owners(engine) if _dead_here(owner, host)]
+    owners = {*lease_owners(engine), *delivery_lease_owners(engine), *(node.id for node in list_nodes(engine))}
+    dead = sorted(owner for owner in owners if _dead_here(owner, host))
     if dead:
-        release_leases(engine, *dead)
+        reap(engine, dead)
         log.info("leases.released", owners=dead, reason="their processes are gone")
-    dead_senders = [owner for owner in delivery_lease_owners(engine) if _dead_here(owner, host)]
-    if dead_senders:
-        release_delivery_leases(engine, *dead_senders)
-        log.info("delivery_leases.released", owners=dead_senders, reason="their processes are gone")
 
 
 def _dead_here(owner: str, host: str) -> bool:
@@ -175,7 +175,8 @@ def _process_alive(pid: int) -> bool:
 
 @contextmanager
 def poller_for(config: Config, engine: Engine, log: FilteringBoundLogger, clock: Clock = utc_now, *,
-               owner: str | None = None, ledger: Ledger | None = None) -> Iterator[Poller]:
+               owner: str | None = None, ledger: Ledger | None = None,
+               liveness: Liveness | None = None) -> Iterator[Poller]:
     """A Poller with its fetcher and parser processes, all closed on exit."""
     polling = config.polling
     fetcher = Fetcher(FetchLimits.from_settings(polling), pool_size=polling.workers)
@@ -184,7 +185,8 @@ def poller_for(config: Config, engine: Engine, log: FilteringBoundLogger, clock:
                     clock=clock, rng=random.Random(), log=log, ledger=ledger, batch=PollBatch(engine))
     release_dead_leases(engine, log)
     poller = Poller(ingest, owner=owner or make_owner(), workers=polling.workers, per_host=polling.per_host,
-                    lease=timedelta(seconds=polling.lease_seconds))
+                    lease=timedelta(seconds=polling.lease_seconds),
+                    liveness=liveness or liveness_for(config, clock))
     try:
         yield poller
     finally:
@@ -193,25 +195,40 @@ def poller_for(config: Config, engine: Engine, log: FilteringBoundLogger, clock:
         fetcher.close()
 
 
+def liveness_for(config: Config, clock: Clock) -> Liveness:
+    """A Liveness whose write failures count as a problem once they last `nodes.stale_seconds`."""
+    return Liveness(clock, timedelta(seconds=config.nodes.stale_seconds))
+
+
+def heartbeat_for(config: Config, engine: Engine, *, owner: str, liveness: Liveness, log: FilteringBoundLogger,
+                  clock: Clock) -> Heartbeat:
+    """The heartbeat of this process, named `owner` as in its leases."""
+    node = NodeInfo(id=owner, host=socket.gethostname(), pid=os.getpid(), version=__version__, started_at=clock())
+    return Heartbeat(engine, node, config.nodes, liveness=liveness, log=log, clock=clock)
+
+
 def run_once(config: Config, log: FilteringBoundLogger, clock: Clock = utc_now) -> int:
     """Poll every due feed once, record what the items bring, deliver every pending alert (grouping
-    windows cut short); returns how many feeds were polled."""
+    windows cut short); returns how many feeds were polled. It beats like a daemon meanwhile, so its
+    peers do not take it for dead."""
     engine = open_store(config)
     owner = make_owner()
+    liveness = liveness_for(config, clock)
     rules = Rules(config, engine, log, owner, clock)
     notifier = Notifier(engine, config, log, clock, owner=owner, names=rules.names)
     try:
-        rules.reload("start")
-        ledger = Ledger(engine, config, rules.current, clock, log)
-        with poller_for(config, engine, log, clock, owner=owner, ledger=ledger) as poller:
-            polled = poller.run_once()
-        ledger.backlog()
-        sent = 0
-        for _ in range(MAX_FLUSH_ROUNDS):
-            report = notifier.deliver_due(flush=True)
-            sent += report.sent
-            if report.leased < ROUND_LIMIT or report.sent == 0:
-                break  # all pending were tried, or a full round made no progress (retrying it would spin)
+        with heartbeat_for(config, engine, owner=owner, liveness=liveness, log=log, clock=clock).running():
+            rules.reload("start")
+            ledger = Ledger(engine, config, rules.current, clock, log)
+            with poller_for(config, engine, log, clock, owner=owner, ledger=ledger, liveness=liveness) as poller:
+                polled = poller.run_once()
+            ledger.backlog()
+            sent = 0
+            for _ in range(MAX_FLUSH_ROUNDS):
+                report = notifier.deliver_due(flush=True)
+                sent += report.sent
+                if report.leased < ROUND_LIMIT or report.sent == 0:
+                    break  # all pending were tried, or a full round made no progress (retrying it would spin)
         log.info("run.once_done", polled=polled, alerts_sent=sent)
         return polled
     finally:
@@ -227,8 +244,8 @@ def run_forever(config: Config, log: FilteringBoundLogger, clock: Clock = utc_no
 
     SIGHUP, or any change under the rules folder, reloads the rules; a bad edit keeps the last good set.
     Under systemd: READY=1 once the database answers and the rules are loaded, WATCHDOG=1 while the
-    scheduler runs and the database answers, RELOADING=1 / READY=1 around a reload, STOPPING=1 on a stop.
-    With `metrics` (registry, host, port) it serves /metrics and /healthz.
+    scheduler runs, the database answers and this daemon's writes succeed, RELOADING=1 / READY=1 around
+    a reload, STOPPING=1 on a stop. With `metrics` (registry, host, port) it serves /metrics and /healthz.
     """
     stop = stop or threading.Event()
     sd = sd or systemd.Notifier()
@@ -236,48 +253,58 @@ def run_forever(config: Config, log: FilteringBoundLogger, clock: Clock = utc_no
     _handle_signals(log, sd, stop, reload_requested)
     engine = open_store(config)
     owner = make_owner()
+    liveness = liveness_for(config, clock)
     rules = Rules(config, engine, log, owner, clock)
-    server = _serve_metrics(metrics, engine, clock, log)
+    server = _serve_metrics(metrics, engine, liveness, clock, log)
     try:
-        rules.reload("start")
-        threading.Thread(target=_watch_rules, args=(config.rules_dir, reload_requested, stop, log),
-                         name="rules-watch", daemon=True).start()
-        ledger = Ledger(engine, config, rules.current, clock, log)
-        status = functools.partial(status_line, engine, rules, clock)
-        with poller_for(config, engine, log, clock, owner=owner, ledger=ledger) as poller, \
-                closing(Notifier(engine, config, log, clock, owner=owner, names=rules.names)) as notifier:
-            scheduler = BackgroundScheduler(timezone=UTC, logger=_scheduler_logger())
+        with heartbeat_for(config, engine, owner=owner, liveness=liveness, log=log, clock=clock).running():
+            rules.reload("start")
+            threading.Thread(target=_watch_rules, args=(config.rules_dir, reload_requested, stop, log),
+                             name="rules-watch", daemon=True).start()
+            ledger = Ledger(engine, config, rules.current, clock, log)
+            status = functools.partial(status_line, engine, rules, clock)
+            with poller_for(config, engine, log, clock, owner=owner, ledger=ledger, liveness=liveness) as poller, \
+                    closing(Notifier(engine, config, log, clock, owner=owner, names=rules.names)) as notifier:
+                scheduler = BackgroundScheduler(timezone=UTC, logger=_scheduler_logger())
 
-            def every(seconds: float, job: Callable[[], object], name: str, first: timedelta = timedelta(0)) -> None:
-                scheduler.add_job(_guarded(job, log, f"{name}.failed"), "interval", seconds=seconds, id=name,
-                                  max_instances=1, coalesce=True, next_run_time=utc_now() + first)
+                def every(seconds: float, job: Callable[[], object], name: str,
+                          first: timedelta = timedelta(0)) -> None:
+                    scheduler.add_job(_guarded(job, log, f"{name}.failed"), "interval", seconds=seconds, id=name,
+                                      max_instances=1, coalesce=True, next_run_time=utc_now() + first)
 
-            every(config.polling.tick_seconds, poller.tick, "poll")
-            every(BACKLOG_SECONDS, ledger.backlog, "ledger_backlog")
-            every(config.polling.tick_seconds, notifier.deliver_due, "notify")
-            every(config.retention.housekeeping_hours * 3600,
-                  functools.partial(housekeeping, engine, config, clock, log), "housekeeping", timedelta(minutes=1))
-            if sd.watchdog_seconds:
-                every(sd.watchdog_seconds, _watchdog(sd, scheduler, engine, status, log), "watchdog")
-            scheduler.start()
-            log.info("daemon.started", database=engine.url.render_as_string(hide_password=True))
-            sd.ready(status())
-            while not stop.is_set():
-                if not reload_requested.wait(timeout=STOP_POLL_SECONDS) and not rules.retry_due():
-                    continue  # `stop` may be set by another thread, which does not set reload_requested
-                reason = "signal or file change" if reload_requested.is_set() else "retry"
-                reload_requested.clear()
-                if not stop.is_set():
-                    sd.reloading()
-                    rules.reload(reason)
-                    sd.ready(_status_or_error(status))
-            scheduler.shutdown(wait=True)
+                every(config.polling.tick_seconds, poller.tick, "poll")
+                every(BACKLOG_SECONDS, ledger.backlog, "ledger_backlog")
+                every(config.polling.tick_seconds, notifier.deliver_due, "notify")
+                every(config.retention.housekeeping_hours * 3600, functools.partial(
+                    housekeeping, engine, config, clock, log), "housekeeping", timedelta(minutes=1))
+                if sd.watchdog_seconds:
+                    every(sd.watchdog_seconds, _watchdog(sd, scheduler, engine, liveness=liveness,
+                                                              status=status, log=log), "watchdog")
+                scheduler.start()
+                log.info("daemon.started", database=engine.url.render_as_string(hide_password=True), node=owner)
+                sd.ready(status())
+                _serve_reloads(rules, sd, status, stop, reload_requested)
+                scheduler.shutdown(wait=True)
         log.info("daemon.stopped")
     finally:
         if server is not None:
             server.close()
         rules.forget()
         engine.dispose()
+
+
+def _serve_reloads(rules: Rules, sd: systemd.Notifier, status: Callable[[], str], stop: threading.Event,
+                   reload_requested: threading.Event) -> None:
+    """Reload when asked (or when a reload failed on the database and is due again), until `stop`."""
+    while not stop.is_set():
+        if not reload_requested.wait(timeout=STOP_POLL_SECONDS) and not rules.retry_due():
+            continue  # `stop` may be set by another thread, which does not set reload_requested
+        reason = "signal or file change" if reload_requested.is_set() else "retry"
+        reload_requested.clear()
+        if not stop.is_set():
+            sd.reloading()
+            rules.reload(reason)
+            sd.ready(_status_or_error(status))
 
 
 def _scheduler_logger() -> logging.Logger:
@@ -307,13 +334,13 @@ def _handle_signals(log: FilteringBoundLogger, sd: systemd.Notifier, stop: threa
         signal.signal(signal.SIGHUP, on_hup)
 
 
-def _serve_metrics(metrics: tuple[Metrics, str, int] | None, engine: Engine, clock: Clock,
+def _serve_metrics(metrics: tuple[Metrics, str, int] | None, engine: Engine, liveness: Liveness, clock: Clock,
                    log: FilteringBoundLogger) -> MetricsServer | None:
     if metrics is None:
         return None
     registry, host, port = metrics
     registry.watch_store(engine, clock)
-    server = MetricsServer(registry, engine, host, port)
+    server = MetricsServer(registry, engine, host, port, problem=liveness.problem)
     log.info("metrics.serving", host=host, port=server.port)
     return server
 
@@ -342,17 +369,22 @@ def status_line(engine: Engine, rules: Rules, clock: Clock) -> str:
             f"{health.alerts.get('dead', 0)} dead{rules_state}")
 
 
-def _watchdog(sd: systemd.Notifier, scheduler: BackgroundScheduler, engine: Engine, status: Callable[[], str],
-              log: FilteringBoundLogger) -> Callable[[], None]:
-    """The watchdog job: ping systemd only while the scheduler runs and the database answers."""
+def _watchdog(sd: systemd.Notifier, scheduler: BackgroundScheduler, engine: Engine, *, liveness: Liveness,
+              status: Callable[[], str], log: FilteringBoundLogger) -> Callable[[], None]:
+    """The watchdog job: ping systemd only while the scheduler runs, the database answers and this
+    daemon's writes succeed (a daemon that cannot store its polls is not doing its job)."""
     def beat() -> None:
         if not scheduler.running:
+            return
+        problem = liveness.problem()
+        if problem is not None:
+            log.warning("watchdog.withheld", problem=problem)
             return
         try:
             ping(engine)
             line = status()
         except SQLAlchemyError as exc:
-            log.warning("watchdog.database_unavailable", error=str(exc))
+            log.warning("watchdog.database_unavailable", error=database_error(exc))
             return
         sd.watchdog(line)
     return beat
@@ -364,13 +396,8 @@ def _guarded(job: Callable[[], object], log: FilteringBoundLogger, event: str) -
         try:
             job()
         except SQLAlchemyError as exc:
-            log.warning(event, error=_reason(exc), retry="next run")
+            log.warning(event, error=database_error(exc), retry="next run")
     return run
-
-
-def _reason(exc: SQLAlchemyError) -> str:
-    """The driver's message for a database error, without SQLAlchemy's statement dump."""
-    return str(getattr(exc, "orig", None) or type(exc).__name__)
 
 
 def _status_or_error(status: Callable[[], str]) -> str:
@@ -378,7 +405,7 @@ def _status_or_error(status: Callable[[], str]) -> str:
     try:
         return status()
     except SQLAlchemyError as exc:
-        return f"database unavailable: {_reason(exc)}"
+        return f"database unavailable: {database_error(exc)}"
 
 
 def _watch_rules(rules_dir: Path, reload_requested: threading.Event, stop: threading.Event,

@@ -186,6 +186,13 @@ def release_leases(engine: Engine, *owners: str) -> None:
                            .values(lease_owner=None, lease_until=None))
 
 
+def release_feeds(engine: Engine, owner: str, feed_ids: Sequence[int]) -> None:
+    """Give back these feeds' leases if `owner` still holds them, keeping their schedule (they stay due)."""
+    with engine.begin() as connection:
+        connection.execute(update(FEEDS).where(FEEDS.c.id.in_(list(feed_ids)), FEEDS.c.lease_owner == owner)
+                           .values(lease_owner=None, lease_until=None))
+
+
 def lease_owners(engine: Engine) -> list[str]:
     """Every owner that holds a lease now."""
     with engine.connect() as connection:
