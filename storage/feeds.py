@@ -216,15 +216,17 @@ class FeedListing:
     tags: list[str]
 
 
-def list_feeds(engine: Engine) -> list[FeedListing]:
-    """Every feed with its state and stored item count, active ones first, by name."""
+def list_feeds(engine: Engine, overdue_before: datetime | None = None) -> list[FeedListing]:
+    """Every feed with its state and stored item count, active ones first, by name; a feed due before
+    `overdue_before` and still not polled shows as overdue."""
     counts = select(ITEMS.c.feed_id, func.count().label("n")).group_by(ITEMS.c.feed_id).subquery()
     query = (select(FEEDS, func.coalesce(counts.c.n, 0).label("item_count"))
              .outerjoin(counts, counts.c.feed_id == FEEDS.c.id)
              .order_by(FEEDS.c.active.desc(), FEEDS.c.name))
     with engine.connect() as connection:
         rows = connection.execute(query).mappings().all()
-    return [FeedListing(name=row["name"], url=row["url"], status=feed_status(row), last_result=row["last_status"],
+    return [FeedListing(name=row["name"], url=row["url"], status=feed_status(row, overdue_before),
+                        last_result=row["last_status"],
                         last_poll=row["last_polled_at"],
                         next_poll=row["next_poll_at"] if row["active"] and not row["retired"] else None,
                         consecutive_errors=row["consecutive_errors"], last_error=row["last_error"],
@@ -232,17 +234,22 @@ def list_feeds(engine: Engine) -> list[FeedListing]:
             for row in rows]
 
 
-def feed_status(row: RowMapping) -> str:
-    """ok, failing, retired, removed or new: the word operators see."""
-    return status_word(row["active"], row["retired"], row["consecutive_errors"], row["last_polled_at"])
+def feed_status(row: RowMapping, overdue_before: datetime | None = None) -> str:
+    """ok, failing, overdue, retired, removed or new: the word operators see."""
+    return status_word(row["active"], row["retired"], row["consecutive_errors"], row["last_polled_at"],
+                       overdue=overdue_before is not None and row["next_poll_at"] < overdue_before)
 
 
-def status_word(active: bool, retired: bool, consecutive_errors: int, last_polled_at: datetime | None) -> str:
-    """ok, failing, retired, removed or new, from the feed's columns."""
+def status_word(active: bool, retired: bool, consecutive_errors: int, last_polled_at: datetime | None, *,
+                overdue: bool = False) -> str:
+    """ok, failing, overdue, retired, removed or new, from the feed's columns; `overdue` when it fell due
+    long ago and no poll of it has been stored since (nothing polls it, or its polls cannot be stored)."""
     if not active:
         return "removed"
     if retired:
         return "retired"
+    if overdue:
+        return "overdue"
     if consecutive_errors:
         return "failing"
     return "new" if last_polled_at is None else "ok"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,6 +14,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
 from storage.engine import make_engine, upgrade
+from tests.daemons import NotifySocket
 from tests.feedserver import FeedServer
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -77,3 +79,13 @@ def feed_server() -> Iterator[FeedServer]:
     server = FeedServer()
     yield server
     server.close()
+
+
+@pytest.fixture
+def notify_socket(tmp_path: Path) -> Iterator[NotifySocket]:
+    """A NOTIFY_SOCKET in a short path (AF_UNIX paths are limited to 108 bytes)."""
+    short = Path(f"/tmp/cw-notify-{os.getpid()}-{time.monotonic_ns()}.sock")
+    listener = NotifySocket(short)
+    yield listener
+    listener.close()
+    short.unlink(missing_ok=True)

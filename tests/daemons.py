@@ -8,6 +8,7 @@ import json
 import os
 import resource
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -116,3 +117,45 @@ def _parse(line: str) -> Event | None:
     except json.JSONDecodeError:
         return None
     return event
+
+
+class NotifySocket:
+    """A datagram socket standing in for systemd: collects every message the daemon sends."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.messages: list[dict[str, str]] = []
+        self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self._sock.bind(str(path))
+        self._sock.settimeout(0.2)
+        self._stop = threading.Event()
+        self._changed = threading.Condition()
+        self._thread = threading.Thread(target=self._read, daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        while not self._stop.is_set():
+            try:
+                data = self._sock.recv(65536)
+            except TimeoutError:
+                continue
+            fields = dict(line.split("=", 1) for line in data.decode().splitlines() if "=" in line)
+            with self._changed:
+                self.messages.append(fields)
+                self._changed.notify_all()
+
+    def count(self, key: str) -> int:
+        """Messages carrying `key`."""
+        return sum(key in message for message in self.messages)
+
+    def wait_for(self, key: str, count: int = 1, timeout: float = 60) -> None:
+        """Wait until `count` messages carried `key`."""
+        with self._changed:
+            if not self._changed.wait_for(lambda: self.count(key) >= count, timeout):
+                pytest.fail(f"expected {count} {key} messages; got {self.messages}")
+
+    def close(self) -> None:
+        """Stop listening."""
+        self._stop.set()
+        self._thread.join(5)
+        self._sock.close()
