@@ -8,13 +8,13 @@ import json
 import os
 import subprocess
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.daemons import CLAIMWATCH, DaemonProcess, NotifySocket
+from tests.daemons import CLAIMWATCH, DaemonProcess, Event, NotifySocket
 from tests.feedserver import FeedServer, Reply, Request
 from tests.helpers import news_items, rss, write_rules
 
@@ -38,7 +38,7 @@ def _healthz(port: int) -> httpx.Response:
     return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=10)
 
 
-def _polled_after(count: int) -> object:
+def _polled_after(count: int) -> Callable[[list[Event]], bool]:
     return lambda events: sum(e["event"] == "feed.polled" for e in events) > count
 
 
