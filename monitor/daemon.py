@@ -36,7 +36,7 @@ from monitor.config import Config
 from monitor.feeds.fetch import Fetcher, FetchLimits
 from monitor.feeds.parser_pool import ParserPool
 from monitor.feeds.schedule import Cadence
-from monitor.heartbeat import Heartbeat
+from monitor.heartbeat import Heartbeat, release_dead_here
 from monitor.liveness import Liveness, database_error
 from monitor.metrics import Metrics, MetricsServer
 from monitor.pipeline import Ingest
@@ -44,10 +44,10 @@ from monitor.poller import Poller
 from monitor.rulebook.loader import RuleBook
 from monitor.rulebook.reload import ActiveRules, ReloadOutcome, RulesKeeper
 from storage.engine import make_engine, upgrade
-from storage.feeds import lease_owners, sync_catalog
+from storage.feeds import sync_catalog
 from storage.health import ping, read_health
-from storage.nodes import NodeInfo, list_nodes, reap
-from storage.outbox import delivery_lease_owners, enqueue_once
+from storage.nodes import NodeInfo
+from storage.outbox import enqueue_once
 from storage.poll_batch import PollBatch
 from storage.retention import Pruned, maintain, prune
 from storage.rules_state import forget_rules_state, record_rules_load
@@ -145,34 +145,6 @@ class Rules:
         forget_rules_state(self._engine, self._owner)
 
 
-def release_dead_leases(engine: Engine, log: FilteringBoundLogger) -> None:
-    """Free the leases (and drop the node rows) of claimwatch processes on this host that no longer run
-    (killed, crashed), so a restart polls their feeds at once. Those of other hosts are freed by the
-    heartbeat check of any daemon (see monitor.heartbeat) once their heartbeat is stale."""
-    host = socket.gethostname()
-    owners = {*lease_owners(engine), *delivery_lease_owners(engine), *(node.id for node in list_nodes(engine))}
-    dead = sorted(owner for owner in owners if _dead_here(owner, host))
-    if dead:
-        reap(engine, dead)
-        log.info("leases.released", owners=dead, reason="their processes are gone")
-
-
-def _dead_here(owner: str, host: str) -> bool:
-    """Whether the lease owner (host:pid:suffix, see make_owner) is a process of this host that is gone."""
-    owner_host, _, pid = owner.rpartition(":")[0].rpartition(":")
-    return owner_host == host and pid.isdigit() and not _process_alive(int(pid))
-
-
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 @contextmanager
 def poller_for(config: Config, engine: Engine, log: FilteringBoundLogger, clock: Clock = utc_now, *,
                owner: str | None = None, ledger: Ledger | None = None,
@@ -183,7 +155,7 @@ def poller_for(config: Config, engine: Engine, log: FilteringBoundLogger, clock:
     parsers = ParserPool(polling.parser_processes, polling.parse_timeout_seconds)
     ingest = Ingest(engine=engine, fetcher=fetcher, parsers=parsers, cadence=Cadence.from_settings(polling),
                     clock=clock, rng=random.Random(), log=log, ledger=ledger, batch=PollBatch(engine))
-    release_dead_leases(engine, log)
+    release_dead_here(engine, log)
     poller = Poller(ingest, owner=owner or make_owner(), workers=polling.workers, per_host=polling.per_host,
                     lease=timedelta(seconds=polling.lease_seconds),
                     liveness=liveness or liveness_for(config, clock))

@@ -2,11 +2,14 @@
 
 Every `heartbeat_seconds` the daemon records that it is alive (with what its Liveness reports), then frees
 the feed and delivery leases of every peer silent for `stale_seconds`, so a killed daemon's work is taken
-up within about stale + heartbeat seconds, however long its leases were.
+up within about stale + heartbeat seconds, however long its leases were. At start, a daemon also frees at
+once whatever dead processes of its own host held.
 """
 
 from __future__ import annotations
 
+import os
+import socket
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -18,7 +21,9 @@ from structlog.typing import FilteringBoundLogger
 
 from monitor.config import NodeSettings
 from monitor.liveness import Liveness, Write, database_error
-from storage.nodes import NodeInfo, beat, leave, reap_stale
+from storage.feeds import lease_owners
+from storage.nodes import NodeInfo, beat, leave, list_nodes, reap, reap_stale
+from storage.outbox import delivery_lease_owners
 
 
 class Heartbeat:
@@ -81,3 +86,31 @@ class Heartbeat:
     def _loop(self, stop: threading.Event) -> None:
         while not stop.wait(self._interval):
             self.beat()
+
+
+def release_dead_here(engine: Engine, log: FilteringBoundLogger) -> None:
+    """Free the leases (and drop the node rows) of claimwatch processes on this host that no longer run
+    (killed, crashed), so a restart polls their feeds at once. Those of other hosts are freed by the
+    heartbeat check of any daemon (see monitor.heartbeat) once their heartbeat is stale."""
+    host = socket.gethostname()
+    owners = {*lease_owners(engine), *delivery_lease_owners(engine), *(node.id for node in list_nodes(engine))}
+    dead = sorted(owner for owner in owners if _dead_here(owner, host))
+    if dead:
+        reap(engine, dead)
+        log.info("leases.released", owners=dead, reason="their processes are gone")
+
+
+def _dead_here(owner: str, host: str) -> bool:
+    """Whether the lease owner (host:pid:suffix, see make_owner) is a process of this host that is gone."""
+    owner_host, _, pid = owner.rpartition(":")[0].rpartition(":")
+    return owner_host == host and pid.isdigit() and not _process_alive(int(pid))
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
