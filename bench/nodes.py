@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine, func, select, text, update
 
 from bench.feeds import Corpus
 from bench.ingest import _children, cpu_seconds, database, machine_busy_seconds, progress, start_server, verdict
@@ -52,6 +52,7 @@ class Round:
     busy_cores: float
     node_cpu: float
     server_cpu: float
+    database_cpu: float
 
     @property
     def rate(self) -> float:
@@ -114,6 +115,14 @@ def polled(engine: Engine) -> tuple[int, datetime | None]:
     return count, last
 
 
+def backend_cpu(engine: Engine) -> dict[int, float]:
+    """CPU seconds of each PostgreSQL backend serving the scratch database (the server runs on this machine)."""
+    with engine.connect() as connection:
+        pids = connection.execute(text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+                                  ).scalars().all()
+    return {pid: cpu_seconds(pid) for pid in pids}
+
+
 def tree_cpu_seconds(pid: int) -> float:
     """CPU seconds of a process and of every descendant still running (its parser processes)."""
     return cpu_seconds(pid) + sum(tree_cpu_seconds(child) for child in _children(pid))
@@ -136,6 +145,7 @@ def run_round(nodes: int, corpus: Corpus, url: str, args: argparse.Namespace, se
             busy_before = machine_busy_seconds()
             nodes_before = sum(tree_cpu_seconds(process.pid) for process in processes)
             server_before = cpu_seconds(server_pid)
+            database_before = backend_cpu(engine)
             started = make_all_due(engine)
             deadline = time.monotonic() + POLL_SECONDS
             count, last = polled(engine)
@@ -145,6 +155,8 @@ def run_round(nodes: int, corpus: Corpus, url: str, args: argparse.Namespace, se
             busy = machine_busy_seconds() - busy_before
             node_cpu = sum(tree_cpu_seconds(process.pid) for process in processes) - nodes_before
             server_cpu = cpu_seconds(server_pid) - server_before
+            database_after = backend_cpu(engine)
+            database_cpu = sum(after - database_before.get(pid, 0.0) for pid, after in database_after.items())
         finally:
             for process in processes:
                 process.send_signal(signal.SIGTERM)
@@ -155,7 +167,7 @@ def run_round(nodes: int, corpus: Corpus, url: str, args: argparse.Namespace, se
             raise SystemExit(f"{nodes} nodes polled only {count:,} of {corpus.feeds:,} feeds in {POLL_SECONDS:g} s")
         seconds = (last - started).total_seconds()
         per_node = [sum(e["event"] == "feed.polled" for e in events(log)) for log in logs]
-        return Round(nodes, seconds, count, per_node, busy / seconds, node_cpu, server_cpu)
+        return Round(nodes, seconds, count, per_node, busy / seconds, node_cpu, server_cpu, database_cpu)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -203,8 +215,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{result.nodes} node(s): {result.seconds:6.1f} s, {result.rate:6.1f} feeds/s ({ratio}); "
               f"polled per node {result.polled_by}")
         print(f"          CPU: nodes (with their parser processes) {result.node_cpu:.1f} s = "
-              f"{result.node_cpu / result.feeds * 1000:.1f} ms per feed, feed server {result.server_cpu:.1f} s; "
-              f"machine {result.busy_cores:.2f} of {os.cpu_count()} cores busy")
+              f"{result.node_cpu / result.feeds * 1000:.1f} ms per feed; PostgreSQL backends "
+              f"{result.database_cpu:.1f} s = {result.database_cpu / result.feeds * 1000:.1f} ms per feed; feed "
+              f"server {result.server_cpu:.1f} s; machine {result.busy_cores:.2f} of {os.cpu_count()} cores busy "
+              f"= {result.busy_cores * result.seconds / result.feeds * 1000:.1f} ms per feed")
     if base:
         for nodes, aim in AIMS.items():
             found = next((r.rate / base for r in rounds if r.nodes == nodes), None)

@@ -228,35 +228,35 @@ def run_forever(config: Config, log: FilteringBoundLogger, clock: Clock = utc_no
     liveness = liveness_for(config, clock)
     rules = Rules(config, engine, log, owner, clock)
     server = _serve_metrics(metrics, engine, liveness, clock, log)
+    heartbeat = heartbeat_for(config, engine, owner=owner, liveness=liveness, log=log, clock=clock)
     try:
-        with heartbeat_for(config, engine, owner=owner, liveness=liveness, log=log, clock=clock).running():
-            rules.reload("start")
-            threading.Thread(target=_watch_rules, args=(config.rules_dir, reload_requested, stop, log),
-                             name="rules-watch", daemon=True).start()
-            ledger = Ledger(engine, config, rules.current, clock, log)
-            status = functools.partial(status_line, engine, rules, clock)
-            with poller_for(config, engine, log, clock, owner=owner, ledger=ledger, liveness=liveness) as poller, \
-                    closing(Notifier(engine, config, log, clock, owner=owner, names=rules.names)) as notifier:
-                scheduler = BackgroundScheduler(timezone=UTC, logger=_scheduler_logger())
+        rules.reload("start")
+        threading.Thread(target=_watch_rules, args=(config.rules_dir, reload_requested, stop, log),
+                         name="rules-watch", daemon=True).start()
+        ledger = Ledger(engine, config, rules.current, clock, log)
+        status = functools.partial(status_line, engine, rules, clock)
+        with heartbeat.running(), \
+                poller_for(config, engine, log, clock, owner=owner, ledger=ledger, liveness=liveness) as poller, \
+                closing(Notifier(engine, config, log, clock, owner=owner, names=rules.names)) as notifier:
+            scheduler = BackgroundScheduler(timezone=UTC, logger=_scheduler_logger())
 
-                def every(seconds: float, job: Callable[[], object], name: str,
-                          first: timedelta = timedelta(0)) -> None:
-                    scheduler.add_job(_guarded(job, log, f"{name}.failed"), "interval", seconds=seconds, id=name,
-                                      max_instances=1, coalesce=True, next_run_time=utc_now() + first)
+            def every(seconds: float, job: Callable[[], object], name: str, first: timedelta = timedelta(0)) -> None:
+                scheduler.add_job(_guarded(job, log, f"{name}.failed"), "interval", seconds=seconds, id=name,
+                                  max_instances=1, coalesce=True, next_run_time=utc_now() + first)
 
-                every(config.polling.tick_seconds, poller.tick, "poll")
-                every(BACKLOG_SECONDS, ledger.backlog, "ledger_backlog")
-                every(config.polling.tick_seconds, notifier.deliver_due, "notify")
-                every(config.retention.housekeeping_hours * 3600, functools.partial(
-                    housekeeping, engine, config, clock, log), "housekeeping", timedelta(minutes=1))
-                if sd.watchdog_seconds:
-                    every(sd.watchdog_seconds, _watchdog(sd, scheduler, engine, liveness=liveness,
-                                                              status=status, log=log), "watchdog")
-                scheduler.start()
-                log.info("daemon.started", database=engine.url.render_as_string(hide_password=True), node=owner)
-                sd.ready(status())
-                _serve_reloads(rules, sd, status, stop, reload_requested)
-                scheduler.shutdown(wait=True)
+            every(config.polling.tick_seconds, poller.tick, "poll")
+            every(BACKLOG_SECONDS, ledger.backlog, "ledger_backlog")
+            every(config.polling.tick_seconds, notifier.deliver_due, "notify")
+            every(config.retention.housekeeping_hours * 3600,
+                  functools.partial(housekeeping, engine, config, clock, log), "housekeeping", timedelta(minutes=1))
+            if sd.watchdog_seconds:
+                every(sd.watchdog_seconds, _watchdog(sd, scheduler, engine, liveness=liveness, status=status,
+                                                     log=log), "watchdog")
+            scheduler.start()
+            log.info("daemon.started", database=engine.url.render_as_string(hide_password=True), node=owner)
+            sd.ready(status())
+            _serve_reloads(rules, sd, status, stop, reload_requested)
+            scheduler.shutdown(wait=True)
         log.info("daemon.stopped")
     finally:
         if server is not None:
