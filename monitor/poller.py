@@ -65,8 +65,9 @@ class Poller:
         except SQLAlchemyError as exc:
             self._liveness.failed(Write.POLL, database_error(exc))
             raise
+        queued = self._ingest.batch is not None and len(self._ingest.batch) > 0
         with self._lock:
-            if not leased and not self._running and not self._waiting and not self._unstored:
+            if not (leased or self._running or self._waiting or self._unstored or queued):
                 self._liveness.wrote(Write.POLL)  # nothing due, nothing owed: no write is failing
             self._waiting.extend(leased)
             self._start_waiting()

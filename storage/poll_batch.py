@@ -32,6 +32,11 @@ class PollBatch:
         if full:
             self.flush()
 
+    def __len__(self) -> int:
+        """Outcomes queued and not yet written."""
+        with self._lock:
+            return len(self._pending)
+
     def flush(self) -> None:
         """Write every queued outcome in one transaction (feeds whose lease was lost are left alone). On a
         database error the outcomes stay queued for the next flush, and the error is raised."""
