@@ -50,9 +50,9 @@ def beat(engine: Engine, node: NodeInfo, *, now: datetime, last_stored_at: datet
 
 
 def leave(engine: Engine, node_id: str) -> None:
-    """Drop `node_id`'s row (a daemon stopping cleanly)."""
+    """A daemon stopping cleanly: give back any lease it still holds and drop its node and rules rows."""
     with engine.begin() as connection:
-        connection.execute(delete(NODES).where(NODES.c.id == node_id))
+        _free(connection, [node_id])
 
 
 def reap_stale(engine: Engine, *, beaten_before: datetime, keep: str) -> list[str]:
