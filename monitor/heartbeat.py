@@ -91,7 +91,7 @@ class Heartbeat:
 def release_dead_here(engine: Engine, log: FilteringBoundLogger) -> None:
     """Free the leases (and drop the node rows) of claimwatch processes on this host that no longer run
     (killed, crashed), so a restart polls their feeds at once. Those of other hosts are freed by the
-    heartbeat check of any daemon (see monitor.heartbeat) once their heartbeat is stale."""
+    heartbeat check of any daemon (Heartbeat.beat) once their heartbeat is stale."""
     host = socket.gethostname()
     owners = {*lease_owners(engine), *delivery_lease_owners(engine), *(node.id for node in list_nodes(engine))}
     dead = sorted(owner for owner in owners if _dead_here(owner, host))
