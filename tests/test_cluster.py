@@ -198,18 +198,15 @@ def test_three_daemons_share_the_work_and_take_over_from_a_killed_one(
         victim_node = _node_of(engine, victim)
         _wait_until(lambda: bool(_leased_by(engine, victim_node)), "the victim to hold leases")
         victim.kill()
-        killed_at = time.monotonic()
         orphans = _leased_by(engine, victim_node)
         assert orphans, "the kill should land while the victim holds leases"
         _wait_until(lambda: not _unpolled(engine) and not _leased_by(engine, victim_node),
                     "the dead daemon's feeds to be polled by the others", seconds=30)
-        taken_over_in = time.monotonic() - killed_at
         with engine.connect() as connection:
             alerts = connection.execute(select(ALERTS.c.kind, ALERTS.c.holder, ALERTS.c.state)).all()
     finally:
         engine.dispose()
         hook.close()
-    assert taken_over_in < 30
     assert any(event["node"] == victim_node for daemon in survivors for event in daemon.events("node.reaped"))
     fetched = Counter(request.path.removeprefix("/").removesuffix(".xml") for request in feed_server.requests)
     assert set(fetched) == set(urls | late)
