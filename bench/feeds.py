@@ -227,6 +227,7 @@ class _Route:
 @dataclass
 class _ServerState:
     routes: dict[bytes, _Route] = field(default_factory=dict)
+    delay: float = 0.0
     served_200: int = 0
     served_304: int = 0
     served_404: int = 0
@@ -257,12 +258,17 @@ class _FeedProtocol(asyncio.Protocol):
                 return
             head = bytes(self._buffer[:end])
             del self._buffer[:end + 4]
-            self._answer(self._transport, head)
+            if self._state.delay:  # a slow publisher: the answer leaves `delay` seconds later, in order
+                asyncio.get_running_loop().call_later(self._state.delay, self._answer, self._transport, head)
+            else:
+                self._answer(self._transport, head)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._transport = None
 
     def _answer(self, transport: asyncio.Transport, head: bytes) -> None:
+        if transport.is_closing():
+            return
         lines = head.split(b"\r\n")
         request = lines[0].split(b" ")
         target = request[1] if len(request) == 3 else b""
@@ -317,10 +323,10 @@ def _build_routes(corpus: Corpus, use_gzip: bool) -> tuple[dict[bytes, _Route], 
     return routes, total
 
 
-async def _serve(corpus: Corpus, use_gzip: bool, pipe: Connection) -> None:
+async def _serve(corpus: Corpus, use_gzip: bool, pipe: Connection, delay: float) -> None:
     started = time.perf_counter()
     routes, total = _build_routes(corpus, use_gzip)
-    state = _ServerState(routes=routes)
+    state = _ServerState(routes=routes, delay=delay)
     generated = time.perf_counter() - started
     loop = asyncio.get_running_loop()
     servers: list[asyncio.Server] = []
@@ -350,6 +356,7 @@ async def _serve(corpus: Corpus, use_gzip: bool, pipe: Connection) -> None:
         server.close()
 
 
-def serve(corpus: Corpus, use_gzip: bool, pipe: Connection) -> None:
-    """The server process's entry point: build every body, listen, report the port, serve until told."""
-    asyncio.run(_serve(corpus, use_gzip, pipe))
+def serve(corpus: Corpus, use_gzip: bool, pipe: Connection, delay: float = 0.0) -> None:
+    """The server process's entry point: build every body, listen, report the port, serve until told;
+    each answer leaves `delay` seconds after its request arrived."""
+    asyncio.run(_serve(corpus, use_gzip, pipe, delay))

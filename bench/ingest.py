@@ -481,12 +481,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def start_server(corpus: Corpus, use_gzip: bool) -> tuple[multiprocessing.process.BaseProcess, Connection,
-                                                           dict[str, Any]]:
-    """The server process, its pipe, and what it reported once ready (port, sizes)."""
+def start_server(corpus: Corpus, use_gzip: bool, delay: float = 0.0) -> tuple[multiprocessing.process.BaseProcess,
+                                                                             Connection, dict[str, Any]]:
+    """The server process, its pipe, and what it reported once ready (port, sizes); every answer leaves
+    `delay` seconds after its request."""
     context = multiprocessing.get_context("spawn")
     ours, theirs = context.Pipe()
-    process = context.Process(target=serve, args=(corpus, use_gzip, theirs), name="cw-bench-server", daemon=True)
+    process = context.Process(target=serve, args=(corpus, use_gzip, theirs, delay), name="cw-bench-server",
+                              daemon=True)
     process.start()
     theirs.close()
     if not ours.poll(600):

@@ -137,6 +137,26 @@ class RetentionSettings(BaseModel):
         return self
 
 
+class NodeSettings(BaseModel):
+    """How daemons sharing a database watch one another, and when the service counts as unhealthy."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    heartbeat_seconds: float = Field(5, gt=0, description="how often each daemon records that it is alive")
+    stale_seconds: float = Field(20, gt=0, description=(
+        "a daemon silent this long is taken for dead and its peers free its feeds and deliveries; a daemon "
+        "that cannot write for this long stops feeding the watchdog and reports itself unhealthy"))
+    overdue_seconds: float = Field(600, gt=0, description=(
+        "a feed still not polled this long after it fell due makes `status` unhealthy"))
+
+    @model_validator(mode="after")
+    def _stale_outlasts_beats(self) -> NodeSettings:
+        if self.stale_seconds < 2 * self.heartbeat_seconds:
+            raise ValueError(f"stale_seconds ({self.stale_seconds:g}) must be at least twice heartbeat_seconds "
+                             f"({self.heartbeat_seconds:g}), or live daemons are taken for dead")
+        return self
+
+
 def redact_url(url: str) -> str:
     """scheme://host/*** where the URL names a DNS host, else scheme://***: the user, password, path and
     token-shaped "hosts" of notification URLs (slack://TokenA/TokenB/...) are secrets."""
@@ -160,6 +180,7 @@ class Config(BaseSettings):
     polling: PollingSettings = Field(default_factory=PollingSettings)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
+    nodes: NodeSettings = Field(default_factory=NodeSettings)
     channels: list[ChannelSettings] = Field(default_factory=list)
 
     @classmethod

@@ -13,6 +13,7 @@ import random
 import signal
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
@@ -26,7 +27,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from structlog.typing import FilteringBoundLogger
 from watchfiles import watch
 
-from monitor import systemd
+from monitor import __version__, systemd
 from monitor.alerts import notices
 from monitor.alerts.ledger import Ledger
 from monitor.alerts.notify import ROUND_LIMIT, Notifier
@@ -36,21 +37,25 @@ from monitor.feeds.addresses import AddressPolicy
 from monitor.feeds.fetch import Fetcher, FetchLimits
 from monitor.feeds.parser_pool import ParserPool
 from monitor.feeds.schedule import Cadence
+from monitor.heartbeat import Heartbeat, release_dead_here
+from monitor.liveness import Liveness, database_error
 from monitor.metrics import Metrics, MetricsServer
 from monitor.pipeline import Ingest
 from monitor.poller import Poller
 from monitor.rulebook.loader import RuleBook
 from monitor.rulebook.reload import ActiveRules, ReloadOutcome, RulesKeeper
 from storage.engine import make_engine, upgrade
-from storage.feeds import lease_owners, release_leases, sync_catalog
+from storage.feeds import sync_catalog
 from storage.health import ping, read_health
-from storage.outbox import delivery_lease_owners, enqueue_once, release_delivery_leases
+from storage.nodes import NodeInfo
+from storage.outbox import enqueue_once
 from storage.poll_batch import PollBatch
 from storage.retention import Pruned, maintain, prune
 from storage.rules_state import forget_rules_state, record_rules_load
 
 Clock = Callable[[], datetime]
 BACKLOG_SECONDS = 30
+RELOAD_RETRY_SECONDS = 5
 MAX_FLUSH_ROUNDS = 100
 STOP_POLL_SECONDS = 0.5
 
@@ -83,14 +88,32 @@ class Rules:
         self._owner = owner
         self._clock = clock
         self._log = log
+        self._failed_at: float | None = None
         self.keeper = RulesKeeper(config.rules_dir, log, clock, install=self._install)
 
     def _install(self, book: RuleBook) -> None:
         sync_catalog(self._engine, [feed.to_catalog() for feed in book.feeds], self._clock())
 
     def reload(self, reason: str) -> ReloadOutcome:
-        """Reload the folder (see RulesKeeper.reload) and record the outcome."""
-        outcome = self.keeper.reload(reason)
+        """Reload the folder (see RulesKeeper.reload) and record the outcome. A database error (feeds.yaml
+        could not be synced) keeps the rules in force and is logged, never raised: `retry_due` then asks
+        for another attempt a little later."""
+        try:
+            outcome = self.keeper.reload(reason)
+            self._record(outcome)
+        except SQLAlchemyError as exc:
+            self._failed_at = time.monotonic()
+            self._log.error("rules.install_failed", reason=reason, error=database_error(exc),
+                            retry=f"in {RELOAD_RETRY_SECONDS} s")
+            return ReloadOutcome(accepted=False, changed=False)
+        self._failed_at = None
+        return outcome
+
+    def retry_due(self) -> bool:
+        """Whether a reload failed on the database and is due to be tried again."""
+        return self._failed_at is not None and time.monotonic() - self._failed_at >= RELOAD_RETRY_SECONDS
+
+    def _record(self, outcome: ReloadOutcome) -> None:
         current = self.keeper.current
         record_rules_load(self._engine, self._owner, now=self._clock(), ok=outcome.accepted,
                           fingerprint=current.book.fingerprint if current else None,
@@ -99,7 +122,6 @@ class Rules:
                           problems=[str(problem) for problem in outcome.problems])
         if not outcome.accepted and outcome.problems:
             self._tell_operators([str(problem) for problem in outcome.problems])
-        return outcome
 
     def _tell_operators(self, problems: list[str]) -> None:
         targets = operator_route(self._config.channels, self._config.alerts)
@@ -124,40 +146,10 @@ class Rules:
         forget_rules_state(self._engine, self._owner)
 
 
-def release_dead_leases(engine: Engine, log: FilteringBoundLogger) -> None:
-    """Free the leases of claimwatch processes on this host that no longer run (killed, crashed), so a
-    restart polls their feeds at once instead of waiting for the leases to expire. Leases of other hosts
-    are left to expire: only their own host can tell whether they are alive."""
-    host = socket.gethostname()
-    dead = [owner for owner in lease_owners(engine) if _dead_here(owner, host)]
-    if dead:
-        release_leases(engine, *dead)
-        log.info("leases.released", owners=dead, reason="their processes are gone")
-    dead_senders = [owner for owner in delivery_lease_owners(engine) if _dead_here(owner, host)]
-    if dead_senders:
-        release_delivery_leases(engine, *dead_senders)
-        log.info("delivery_leases.released", owners=dead_senders, reason="their processes are gone")
-
-
-def _dead_here(owner: str, host: str) -> bool:
-    """Whether the lease owner (host:pid:suffix, see make_owner) is a process of this host that is gone."""
-    owner_host, _, pid = owner.rpartition(":")[0].rpartition(":")
-    return owner_host == host and pid.isdigit() and not _process_alive(int(pid))
-
-
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 @contextmanager
 def poller_for(config: Config, engine: Engine, log: FilteringBoundLogger, clock: Clock = utc_now, *,
-               owner: str | None = None, ledger: Ledger | None = None) -> Iterator[Poller]:
+               owner: str | None = None, ledger: Ledger | None = None,
+               liveness: Liveness | None = None) -> Iterator[Poller]:
     """A Poller with its fetcher and parser processes, all closed on exit."""
     polling = config.polling
     fetcher = Fetcher(FetchLimits.from_settings(polling), policy=AddressPolicy(tuple(polling.allowed_networks)),
@@ -165,9 +157,10 @@ def poller_for(config: Config, engine: Engine, log: FilteringBoundLogger, clock:
     parsers = ParserPool(polling.parser_processes, polling.parse_timeout_seconds)
     ingest = Ingest(engine=engine, fetcher=fetcher, parsers=parsers, cadence=Cadence.from_settings(polling),
                     clock=clock, rng=random.Random(), log=log, ledger=ledger, batch=PollBatch(engine))
-    release_dead_leases(engine, log)
+    release_dead_here(engine, log)
     poller = Poller(ingest, owner=owner or make_owner(), workers=polling.workers, per_host=polling.per_host,
-                    lease=timedelta(seconds=polling.lease_seconds))
+                    lease=timedelta(seconds=polling.lease_seconds),
+                    liveness=liveness or liveness_for(config, clock))
     try:
         yield poller
     finally:
@@ -176,25 +169,40 @@ def poller_for(config: Config, engine: Engine, log: FilteringBoundLogger, clock:
         fetcher.close()
 
 
+def liveness_for(config: Config, clock: Clock) -> Liveness:
+    """A Liveness whose write failures count as a problem once they last `nodes.stale_seconds`."""
+    return Liveness(clock, timedelta(seconds=config.nodes.stale_seconds))
+
+
+def heartbeat_for(config: Config, engine: Engine, *, owner: str, liveness: Liveness, log: FilteringBoundLogger,
+                  clock: Clock) -> Heartbeat:
+    """The heartbeat of this process, named `owner` as in its leases."""
+    node = NodeInfo(id=owner, host=socket.gethostname(), pid=os.getpid(), version=__version__, started_at=clock())
+    return Heartbeat(engine, node, config.nodes, liveness=liveness, log=log, clock=clock)
+
+
 def run_once(config: Config, log: FilteringBoundLogger, clock: Clock = utc_now) -> int:
     """Poll every due feed once, record what the items bring, deliver every pending alert (grouping
-    windows cut short); returns how many feeds were polled."""
+    windows cut short); returns how many feeds were polled. It beats like a daemon meanwhile, so its
+    peers do not take it for dead."""
     engine = open_store(config)
     owner = make_owner()
+    liveness = liveness_for(config, clock)
     rules = Rules(config, engine, log, owner, clock)
     notifier = Notifier(engine, config, log, clock, owner=owner, names=rules.names)
     try:
-        rules.reload("start")
-        ledger = Ledger(engine, config, rules.current, clock, log)
-        with poller_for(config, engine, log, clock, owner=owner, ledger=ledger) as poller:
-            polled = poller.run_once()
-        ledger.backlog()
-        sent = 0
-        for _ in range(MAX_FLUSH_ROUNDS):
-            report = notifier.deliver_due(flush=True)
-            sent += report.sent
-            if report.leased < ROUND_LIMIT or report.sent == 0:
-                break  # all pending were tried, or a full round made no progress (retrying it would spin)
+        with heartbeat_for(config, engine, owner=owner, liveness=liveness, log=log, clock=clock).running():
+            rules.reload("start")
+            ledger = Ledger(engine, config, rules.current, clock, log)
+            with poller_for(config, engine, log, clock, owner=owner, ledger=ledger, liveness=liveness) as poller:
+                polled = poller.run_once()
+            ledger.backlog()
+            sent = 0
+            for _ in range(MAX_FLUSH_ROUNDS):
+                report = notifier.deliver_due(flush=True)
+                sent += report.sent
+                if report.leased < ROUND_LIMIT or report.sent == 0:
+                    break  # all pending were tried, or a full round made no progress (retrying it would spin)
         log.info("run.once_done", polled=polled, alerts_sent=sent)
         return polled
     finally:
@@ -210,8 +218,8 @@ def run_forever(config: Config, log: FilteringBoundLogger, clock: Clock = utc_no
 
     SIGHUP, or any change under the rules folder, reloads the rules; a bad edit keeps the last good set.
     Under systemd: READY=1 once the database answers and the rules are loaded, WATCHDOG=1 while the
-    scheduler runs and the database answers, RELOADING=1 / READY=1 around a reload, STOPPING=1 on a stop.
-    With `metrics` (registry, host, port) it serves /metrics and /healthz.
+    scheduler runs, the database answers and this daemon's writes succeed, RELOADING=1 / READY=1 around
+    a reload, STOPPING=1 on a stop. With `metrics` (registry, host, port) it serves /metrics and /healthz.
     """
     stop = stop or threading.Event()
     sd = sd or systemd.Notifier()
@@ -219,15 +227,18 @@ def run_forever(config: Config, log: FilteringBoundLogger, clock: Clock = utc_no
     _handle_signals(log, sd, stop, reload_requested)
     engine = open_store(config)
     owner = make_owner()
+    liveness = liveness_for(config, clock)
     rules = Rules(config, engine, log, owner, clock)
-    server = _serve_metrics(metrics, engine, clock, log)
+    server = _serve_metrics(metrics, engine, liveness, clock, log)
+    heartbeat = heartbeat_for(config, engine, owner=owner, liveness=liveness, log=log, clock=clock)
     try:
         rules.reload("start")
         threading.Thread(target=_watch_rules, args=(config.rules_dir, reload_requested, stop, log),
                          name="rules-watch", daemon=True).start()
         ledger = Ledger(engine, config, rules.current, clock, log)
         status = functools.partial(status_line, engine, rules, clock)
-        with poller_for(config, engine, log, clock, owner=owner, ledger=ledger) as poller, \
+        with heartbeat.running(), \
+                poller_for(config, engine, log, clock, owner=owner, ledger=ledger, liveness=liveness) as poller, \
                 closing(Notifier(engine, config, log, clock, owner=owner, names=rules.names)) as notifier:
             scheduler = BackgroundScheduler(timezone=UTC, logger=_scheduler_logger())
 
@@ -241,18 +252,12 @@ def run_forever(config: Config, log: FilteringBoundLogger, clock: Clock = utc_no
             every(config.retention.housekeeping_hours * 3600,
                   functools.partial(housekeeping, engine, config, clock, log), "housekeeping", timedelta(minutes=1))
             if sd.watchdog_seconds:
-                every(sd.watchdog_seconds, _watchdog(sd, scheduler, engine, status, log), "watchdog")
+                every(sd.watchdog_seconds, _watchdog(sd, scheduler, engine, liveness=liveness, status=status,
+                                                     log=log), "watchdog")
             scheduler.start()
-            log.info("daemon.started", database=engine.url.render_as_string(hide_password=True))
+            log.info("daemon.started", database=engine.url.render_as_string(hide_password=True), node=owner)
             sd.ready(status())
-            while not stop.is_set():
-                if not reload_requested.wait(timeout=STOP_POLL_SECONDS):
-                    continue  # `stop` may be set by another thread, which does not set reload_requested
-                reload_requested.clear()
-                if not stop.is_set():
-                    sd.reloading()
-                    rules.reload("signal or file change")
-                    sd.ready(status())
+            _serve_reloads(rules, sd, status, stop, reload_requested)
             scheduler.shutdown(wait=True)
         log.info("daemon.stopped")
     finally:
@@ -260,6 +265,20 @@ def run_forever(config: Config, log: FilteringBoundLogger, clock: Clock = utc_no
             server.close()
         rules.forget()
         engine.dispose()
+
+
+def _serve_reloads(rules: Rules, sd: systemd.Notifier, status: Callable[[], str], stop: threading.Event,
+                   reload_requested: threading.Event) -> None:
+    """Reload when asked (or when a reload failed on the database and is due again), until `stop`."""
+    while not stop.is_set():
+        if not reload_requested.wait(timeout=STOP_POLL_SECONDS) and not rules.retry_due():
+            continue  # `stop` may be set by another thread, which does not set reload_requested
+        reason = "signal or file change" if reload_requested.is_set() else "retry"
+        reload_requested.clear()
+        if not stop.is_set():
+            sd.reloading()
+            rules.reload(reason)
+            sd.ready(_status_or_error(status))
 
 
 def _scheduler_logger() -> logging.Logger:
@@ -289,13 +308,13 @@ def _handle_signals(log: FilteringBoundLogger, sd: systemd.Notifier, stop: threa
         signal.signal(signal.SIGHUP, on_hup)
 
 
-def _serve_metrics(metrics: tuple[Metrics, str, int] | None, engine: Engine, clock: Clock,
+def _serve_metrics(metrics: tuple[Metrics, str, int] | None, engine: Engine, liveness: Liveness, clock: Clock,
                    log: FilteringBoundLogger) -> MetricsServer | None:
     if metrics is None:
         return None
     registry, host, port = metrics
     registry.watch_store(engine, clock)
-    server = MetricsServer(registry, engine, host, port)
+    server = MetricsServer(registry, engine, host, port, problem=liveness.problem)
     log.info("metrics.serving", host=host, port=server.port)
     return server
 
@@ -324,17 +343,22 @@ def status_line(engine: Engine, rules: Rules, clock: Clock) -> str:
             f"{health.alerts.get('dead', 0)} dead{rules_state}")
 
 
-def _watchdog(sd: systemd.Notifier, scheduler: BackgroundScheduler, engine: Engine, status: Callable[[], str],
-              log: FilteringBoundLogger) -> Callable[[], None]:
-    """The watchdog job: ping systemd only while the scheduler runs and the database answers."""
+def _watchdog(sd: systemd.Notifier, scheduler: BackgroundScheduler, engine: Engine, *, liveness: Liveness,
+              status: Callable[[], str], log: FilteringBoundLogger) -> Callable[[], None]:
+    """The watchdog job: ping systemd only while the scheduler runs, the database answers and this
+    daemon's writes succeed (a daemon that cannot store its polls is not doing its job)."""
     def beat() -> None:
         if not scheduler.running:
+            return
+        problem = liveness.problem()
+        if problem is not None:
+            log.warning("watchdog.withheld", problem=problem)
             return
         try:
             ping(engine)
             line = status()
         except SQLAlchemyError as exc:
-            log.warning("watchdog.database_unavailable", error=str(exc))
+            log.warning("watchdog.database_unavailable", error=database_error(exc))
             return
         sd.watchdog(line)
     return beat
@@ -346,8 +370,16 @@ def _guarded(job: Callable[[], object], log: FilteringBoundLogger, event: str) -
         try:
             job()
         except SQLAlchemyError as exc:
-            log.warning(event, error=str(getattr(exc, "orig", None) or type(exc).__name__), retry="next run")
+            log.warning(event, error=database_error(exc), retry="next run")
     return run
+
+
+def _status_or_error(status: Callable[[], str]) -> str:
+    """The STATUS line, or what kept it from being read."""
+    try:
+        return status()
+    except SQLAlchemyError as exc:
+        return f"database unavailable: {database_error(exc)}"
 
 
 def _watch_rules(rules_dir: Path, reload_requested: threading.Event, stop: threading.Event,

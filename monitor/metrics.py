@@ -114,18 +114,23 @@ class _QuietHandler(WSGIRequestHandler):
 
 
 class MetricsServer:
-    """GET /metrics (Prometheus text format) and GET /healthz (200 when the database answers, else 503)."""
+    """GET /metrics (Prometheus text format) and GET /healthz: 200 when the database answers and `problem`
+    (the daemon's own view, see monitor.liveness) reports none, else 503 with the reason."""
 
-    def __init__(self, metrics: Metrics, engine: Engine, host: str, port: int) -> None:
+    def __init__(self, metrics: Metrics, engine: Engine, host: str, port: int,
+                 problem: Callable[[], str | None] = lambda: None) -> None:
         exposition = make_wsgi_app(metrics.registry)
 
         def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
             if environ.get("PATH_INFO") == "/healthz":
                 try:
                     ping(engine)
+                    reason = problem()
                 except SQLAlchemyError:
-                    start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
-                    return [b"database unavailable\n"]
+                    reason = "database unavailable"
+                if reason is not None:
+                    start_response("503 Service Unavailable", [("Content-Type", "text/plain; charset=utf-8")])
+                    return [f"{reason}\n".encode()]
                 start_response("200 OK", [("Content-Type", "text/plain")])
                 return [b"ok\n"]
             return exposition(environ, start_response)  # type: ignore[no-any-return]

@@ -60,11 +60,22 @@ class PollResult:
     retired: bool = False
 
 
+# Key of the PostgreSQL advisory lock that serialises catalog syncs (migrations hold 7243001).
+CATALOG_LOCK = 7243002
+
+
 def sync_catalog(engine: Engine, entries: Sequence[CatalogEntry], now: datetime) -> CatalogChanges:
     """Make the feeds table match feeds.yaml: add new feeds (due now), update changed ones, deactivate
-    removed ones (their items stay)."""
+    removed ones (their items stay).
+
+    Daemons sharing a database sync one at a time, so two of them adding the same feed at once cannot
+    collide: on PostgreSQL the transaction first takes an advisory lock (the one waiting then sees the
+    other's feeds); SQLite's BEGIN IMMEDIATE serialises writers already.
+    """
     changes = CatalogChanges()
     with Session(engine) as session, session.begin():
+        if engine.dialect.name == "postgresql":
+            session.execute(select(func.pg_advisory_xact_lock(CATALOG_LOCK)))
         existing = {feed.name: feed for feed in session.scalars(select(Feed))}
         for entry in entries:
             feed = existing.pop(entry.name, None)
@@ -175,6 +186,13 @@ def release_leases(engine: Engine, *owners: str) -> None:
                            .values(lease_owner=None, lease_until=None))
 
 
+def release_feeds(engine: Engine, owner: str, feed_ids: Sequence[int]) -> None:
+    """Give back these feeds' leases if `owner` still holds them, keeping their schedule (they stay due)."""
+    with engine.begin() as connection:
+        connection.execute(update(FEEDS).where(FEEDS.c.id.in_(list(feed_ids)), FEEDS.c.lease_owner == owner)
+                           .values(lease_owner=None, lease_until=None))
+
+
 def lease_owners(engine: Engine) -> list[str]:
     """Every owner that holds a lease now."""
     with engine.connect() as connection:
@@ -198,15 +216,17 @@ class FeedListing:
     tags: list[str]
 
 
-def list_feeds(engine: Engine) -> list[FeedListing]:
-    """Every feed with its state and stored item count, active ones first, by name."""
+def list_feeds(engine: Engine, overdue_before: datetime | None = None) -> list[FeedListing]:
+    """Every feed with its state and stored item count, active ones first, by name; a feed due before
+    `overdue_before` and still not polled shows as overdue."""
     counts = select(ITEMS.c.feed_id, func.count().label("n")).group_by(ITEMS.c.feed_id).subquery()
     query = (select(FEEDS, func.coalesce(counts.c.n, 0).label("item_count"))
              .outerjoin(counts, counts.c.feed_id == FEEDS.c.id)
              .order_by(FEEDS.c.active.desc(), FEEDS.c.name))
     with engine.connect() as connection:
         rows = connection.execute(query).mappings().all()
-    return [FeedListing(name=row["name"], url=row["url"], status=feed_status(row), last_result=row["last_status"],
+    return [FeedListing(name=row["name"], url=row["url"], status=feed_status(row, overdue_before),
+                        last_result=row["last_status"],
                         last_poll=row["last_polled_at"],
                         next_poll=row["next_poll_at"] if row["active"] and not row["retired"] else None,
                         consecutive_errors=row["consecutive_errors"], last_error=row["last_error"],
@@ -214,17 +234,22 @@ def list_feeds(engine: Engine) -> list[FeedListing]:
             for row in rows]
 
 
-def feed_status(row: RowMapping) -> str:
-    """ok, failing, retired, removed or new: the word operators see."""
-    return status_word(row["active"], row["retired"], row["consecutive_errors"], row["last_polled_at"])
+def feed_status(row: RowMapping, overdue_before: datetime | None = None) -> str:
+    """ok, failing, overdue, retired, removed or new: the word operators see."""
+    return status_word(row["active"], row["retired"], row["consecutive_errors"], row["last_polled_at"],
+                       overdue=overdue_before is not None and row["next_poll_at"] < overdue_before)
 
 
-def status_word(active: bool, retired: bool, consecutive_errors: int, last_polled_at: datetime | None) -> str:
-    """ok, failing, retired, removed or new, from the feed's columns."""
+def status_word(active: bool, retired: bool, consecutive_errors: int, last_polled_at: datetime | None, *,
+                overdue: bool = False) -> str:
+    """ok, failing, overdue, retired, removed or new, from the feed's columns; `overdue` when it fell due
+    long ago and no poll of it has been stored since (nothing polls it, or its polls cannot be stored)."""
     if not active:
         return "removed"
     if retired:
         return "retired"
+    if overdue:
+        return "overdue"
     if consecutive_errors:
         return "failing"
     return "new" if last_polled_at is None else "ok"

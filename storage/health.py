@@ -26,6 +26,7 @@ class Health:
     alerts: dict[str, int] = field(default_factory=dict)
     deliveries: dict[str, int] = field(default_factory=dict)
     last_alert_sent_at: datetime | None = None
+    oldest_due_at: datetime | None = None
 
 
 def ping(engine: Engine) -> None:
@@ -34,11 +35,12 @@ def ping(engine: Engine) -> None:
         connection.execute(text("SELECT 1"))
 
 
-def read_health(engine: Engine, now: datetime) -> Health:
-    """The counts, in one connection."""
+def read_health(engine: Engine, now: datetime, overdue_before: datetime | None = None) -> Health:
+    """The counts, in one connection; feeds due before `overdue_before` and not polled since count as
+    overdue."""
     with engine.connect() as connection:
         feed_rows = connection.execute(select(FEEDS.c.active, FEEDS.c.retired, FEEDS.c.consecutive_errors,
-                                              FEEDS.c.last_polled_at)).all()
+                                              FEEDS.c.last_polled_at, FEEDS.c.next_poll_at)).all()
         items, today, backlog = connection.execute(select(
             func.count(),
             func.count().filter(ITEMS.c.first_seen_at >= now - timedelta(days=1)),
@@ -49,7 +51,10 @@ def read_health(engine: Engine, now: datetime) -> Health:
         deliveries: dict[str, int] = dict(connection.execute(select(DELIVERIES.c.state, func.count())
                                              .group_by(DELIVERIES.c.state)).all())
         last_sent = connection.execute(select(func.max(DELIVERIES.c.sent_at))).scalar()
-    feeds = Counter(status_word(active, retired, errors, polled) for active, retired, errors, polled in feed_rows)
+    feeds = Counter(status_word(active, retired, errors, polled,
+                                overdue=overdue_before is not None and due < overdue_before)
+                    for active, retired, errors, polled, due in feed_rows)
     last_poll = max((row[3] for row in feed_rows if row[3] is not None), default=None)
-    return Health(dict(feeds), items, today, last_poll, backlog, evidence, alerts, deliveries, last_sent)
+    oldest_due = min((row[4] for row in feed_rows if row[0] and not row[1]), default=None)
+    return Health(dict(feeds), items, today, last_poll, backlog, evidence, alerts, deliveries, last_sent, oldest_due)
 

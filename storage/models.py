@@ -96,6 +96,24 @@ class RulesState(SQLModel, table=True):
 RULES_STATE: Table = RulesState.__table__  # type: ignore[attr-defined]
 
 
+class Node(SQLModel, table=True):
+    """A running daemon and its latest heartbeat; its peers free the leases of one whose heartbeat is stale."""
+
+    __tablename__ = "nodes"
+
+    id: str = Field(primary_key=True, max_length=100, description="the owner name its leases carry")
+    host: str = Field(max_length=255)
+    pid: int
+    version: str = Field(max_length=50)
+    started_at: datetime = Field(sa_type=UTCDateTime)
+    heartbeat_at: datetime = Field(sa_type=UTCDateTime)
+    last_stored_at: datetime | None = Field(default=None, sa_type=UTCDateTime, description="its last poll committed")
+    problem: str | None = Field(default=None, sa_type=Text, description="why it cannot do its job, as it sees it")
+
+
+NODES: Table = Node.__table__  # type: ignore[attr-defined]
+
+
 class Story(SQLModel, table=True):
     """Items that tell the same story (syndicated copies, retitled near-duplicates), folded into one."""
 

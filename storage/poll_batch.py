@@ -32,10 +32,22 @@ class PollBatch:
         if full:
             self.flush()
 
+    def __len__(self) -> int:
+        """Outcomes queued and not yet written."""
+        with self._lock:
+            return len(self._pending)
+
     def flush(self) -> None:
-        """Write every queued outcome in one transaction (feeds whose lease was lost are left alone)."""
+        """Write every queued outcome in one transaction (feeds whose lease was lost are left alone). On a
+        database error the outcomes stay queued for the next flush, and the error is raised."""
         with self._lock:
             pending, self._pending = self._pending, []
-        if pending:
+        if not pending:
+            return
+        try:
             with self._engine.begin() as connection:
                 connection.execute(poll_update_statement(), pending)
+        except Exception:
+            with self._lock:
+                self._pending[:0] = pending
+            raise

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
 from storage.engine import make_engine, upgrade
+from tests.daemons import NotifySocket
 from tests.feedserver import FeedServer
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -32,6 +35,21 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'claimwatch.db'}"
         return
+    with _scratch_postgres() as url:
+        yield url
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database, dropped afterwards (skipped without a server, failed under CI)."""
+    if not POSTGRES_URL and not POSTGRES_REQUIRED:
+        pytest.skip("PostgreSQL tests need CLAIMWATCH_TEST_POSTGRES_URL (.ci/postgres start DIR sets it)")
+    with _scratch_postgres() as url:
+        yield url
+
+
+@contextmanager
+def _scratch_postgres() -> Iterator[str]:
     if not POSTGRES_URL:
         pytest.fail("CLAIMWATCH_REQUIRE_POSTGRES=1 but CLAIMWATCH_TEST_POSTGRES_URL is not set")
     name = f"cw_test_{uuid.uuid4().hex[:12]}"
@@ -61,3 +79,13 @@ def feed_server() -> Iterator[FeedServer]:
     server = FeedServer()
     yield server
     server.close()
+
+
+@pytest.fixture
+def notify_socket(tmp_path: Path) -> Iterator[NotifySocket]:
+    """A NOTIFY_SOCKET in a short path (AF_UNIX paths are limited to 108 bytes)."""
+    short = Path(f"/tmp/cw-notify-{os.getpid()}-{time.monotonic_ns()}.sock")
+    listener = NotifySocket(short)
+    yield listener
+    listener.close()
+    short.unlink(missing_ok=True)

@@ -100,3 +100,32 @@ def test_store_poll_after_losing_the_lease_writes_nothing(engine: Engine) -> Non
     assert store_poll(engine, fresh, ok, [_record("x")], NOW).new_ids != []
     with engine.connect() as connection:
         assert connection.execute(select(FEEDS.c.lease_owner)).scalar() is None
+
+
+def test_catalog_syncs_at_the_same_moment_add_each_feed_once(database_url: str) -> None:
+    """Four daemons' engines syncing the same new feeds at the same moment all succeed, and each feed is
+    added once."""
+    engines = [make_engine(database_url) for _ in range(4)]
+    upgrade(engines[0])
+    entries = [CatalogEntry(f"f{n}", f"http://h/{n}") for n in range(50)]
+    start = threading.Barrier(len(engines))
+    errors: list[BaseException] = []
+
+    def sync(engine: Engine) -> None:
+        start.wait()
+        try:
+            sync_catalog(engine, entries, NOW)
+        except Exception as exc:  # collected for the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=sync, args=(engine,)) for engine in engines]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with engines[0].connect() as connection:
+        names = list(connection.execute(select(FEEDS.c.name)).scalars())
+    for engine in engines:
+        engine.dispose()
+    assert errors == []
+    assert sorted(names) == sorted(entry.name for entry in entries)

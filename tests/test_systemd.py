@@ -5,17 +5,13 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
 from monitor.systemd import Notifier
+from tests.daemons import NotifySocket
 from tests.feedserver import FeedServer, Reply
 from tests.helpers import news_items, rss
 from tests.newsroom import SCENARIO, seed_rules
@@ -23,58 +19,6 @@ from tests.receivers import free_port
 
 CLAIM = "id: c\nstatement: China is supplying lethal aid to Russia\nsubjects: [china]\n"
 ACTORS = Path(__file__).parent.parent / "rules" / "actors.yaml"
-
-
-class NotifySocket:
-    """A datagram socket standing in for systemd: collects every message the daemon sends."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.messages: list[dict[str, str]] = []
-        self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        self._sock.bind(str(path))
-        self._sock.settimeout(0.2)
-        self._stop = threading.Event()
-        self._changed = threading.Condition()
-        self._thread = threading.Thread(target=self._read, daemon=True)
-        self._thread.start()
-
-    def _read(self) -> None:
-        while not self._stop.is_set():
-            try:
-                data = self._sock.recv(65536)
-            except TimeoutError:
-                continue
-            fields = dict(line.split("=", 1) for line in data.decode().splitlines() if "=" in line)
-            with self._changed:
-                self.messages.append(fields)
-                self._changed.notify_all()
-
-    def count(self, key: str) -> int:
-        """Messages carrying `key`."""
-        return sum(key in message for message in self.messages)
-
-    def wait_for(self, key: str, count: int = 1, timeout: float = 60) -> None:
-        """Wait until `count` messages carried `key`."""
-        with self._changed:
-            if not self._changed.wait_for(lambda: self.count(key) >= count, timeout):
-                pytest.fail(f"expected {count} {key} messages; got {self.messages}")
-
-    def close(self) -> None:
-        """Stop listening."""
-        self._stop.set()
-        self._thread.join(5)
-        self._sock.close()
-
-
-@pytest.fixture
-def notify_socket(tmp_path: Path) -> Iterator[NotifySocket]:
-    """A NOTIFY_SOCKET in a short path (AF_UNIX paths are limited to 108 bytes)."""
-    short = Path(f"/tmp/cw-notify-{os.getpid()}-{time.monotonic_ns()}.sock")
-    listener = NotifySocket(short)
-    yield listener
-    listener.close()
-    short.unlink(missing_ok=True)
 
 
 def test_notifier_is_silent_outside_systemd() -> None:

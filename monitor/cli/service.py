@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -18,8 +19,10 @@ from monitor.feeds.urls import hide_credentials
 from monitor.logs import make_logger
 from monitor.matching.evaluate import PairsFileError, evaluate_csv
 from monitor.metrics import Metrics
+from monitor.service_health import node_condition, unhealthy_reasons
 from storage.feeds import list_feeds
 from storage.health import read_health
+from storage.nodes import list_nodes
 from storage.rules_state import rules_statuses
 
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -71,19 +74,22 @@ def demo(keep: Annotated[Path | None, typer.Option(help="keep the state in this 
 
 def status(config: ConfigOption = None,
            as_json: Annotated[bool, typer.Option("--json", help="one JSON object, for scripts")] = False) -> None:
-    """Feeds by state, items, the ledger, the outbox and each running daemon's rules; exit 1 when
-    unhealthy: a rules edit was rejected, no feed is healthy, or alerts are dead in the outbox."""
+    """Feeds by state, items, the ledger, the outbox, every node (daemon) with its heartbeat and rules; exit 1
+    when unhealthy: a rules edit was rejected, no feed is healthy, alerts are dead in the outbox, feeds are
+    overdue, or a node is silent or cannot write."""
     settings = load_config_or_exit(config)
     now = daemon.utc_now()
-    health, daemons = with_store(settings, lambda engine: (read_health(engine, now), rules_statuses(engine)))
-    rejected = [running for running in daemons if not running.ok]
+    overdue_before = now - timedelta(seconds=settings.nodes.overdue_seconds)
+    health, daemons, nodes = with_store(settings, lambda engine: (
+        read_health(engine, now, overdue_before), rules_statuses(engine), list_nodes(engine)))
+    reasons = unhealthy_reasons(health, daemons, nodes, now, settings.nodes)
     feeds = health.feeds
     dead = health.alerts.get("dead", 0)
-    healthy = not rejected and (not feeds or feeds.get("ok", 0) + feeds.get("new", 0) > 0) and not dead
     outbox = {"pending": health.alerts.get("pending", 0), "dead": dead, "sent": health.alerts.get("sent", 0),
               "silenced": health.alerts.get("silenced", 0)}
     report = {
-        "healthy": healthy,
+        "healthy": not reasons,
+        "problems": reasons,
         "feeds": dict(sorted(feeds.items())),
         "last_poll_at": iso(health.last_poll_at),
         "items": health.items,
@@ -93,6 +99,11 @@ def status(config: ConfigOption = None,
         "outbox": outbox,
         "deliveries": dict(sorted(health.deliveries.items())),
         "last_alert_sent_at": iso(health.last_alert_sent_at),
+        "nodes": [{"id": node.id, "host": node.host, "pid": node.pid, "version": node.version,
+                   "state": node_condition(node, now, settings.nodes), "started_at": iso(node.started_at),
+                   "heartbeat_at": iso(node.heartbeat_at),
+                   "heartbeat_age_seconds": round((now - node.heartbeat_at).total_seconds(), 1),
+                   "last_stored_at": iso(node.last_stored_at), "problem": node.problem} for node in nodes],
         "daemons": [{"owner": d.owner, "rules_ok": d.ok, "rules_fingerprint": d.fingerprint,
                      "rules_loaded_at": iso(d.loaded_at), "checked_at": iso(d.checked_at),
                      "active_claims": d.claims, "rule_problems": d.problems} for d in daemons],
@@ -100,20 +111,27 @@ def status(config: ConfigOption = None,
     if as_json:
         typer.echo(json.dumps(report, indent=2))
     else:
-        typer.echo(f"{'healthy' if healthy else 'UNHEALTHY'}: feeds " +
+        typer.echo(f"{'UNHEALTHY' if reasons else 'healthy'}: feeds " +
                    (", ".join(f"{n} {state}" for state, n in sorted(feeds.items())) or "none") +
                    f"; last poll {short(health.last_poll_at)}")
+        for reason in reasons:
+            typer.echo(f"  ! {reason}")
         typer.echo(f"items: {health.items} stored, {health.items_today} in the last 24 h, "
                    f"{health.ledger_backlog} waiting for the ledger; evidence: {health.evidence}")
         typer.echo(f"outbox: {outbox['pending']} pending, {dead} dead (claimwatch alerts list --failed), "
                    f"{outbox['sent']} sent; last alert sent {short(health.last_alert_sent_at)}")
+        for node in nodes:
+            typer.echo(f"node {node.id}: {node_condition(node, now, settings.nodes)}, version {node.version}, "
+                       f"up since {short(node.started_at)}, heartbeat "
+                       f"{(now - node.heartbeat_at).total_seconds():.0f} s ago, "
+                       f"last poll stored {short(node.last_stored_at)}")
         for running in daemons:
             state = "rules ok" if running.ok else f"rules REJECTED ({len(running.problems)} problems)"
             typer.echo(f"daemon {running.owner}: {state}; {running.claims} active claims "
                        f"since {short(running.loaded_at)}")
             for problem in running.problems:
                 typer.echo(f"  {problem}")
-    if not healthy:
+    if reasons:
         raise typer.Exit(1)
 
 
@@ -140,7 +158,8 @@ def feeds_list(config: ConfigOption = None,
                as_json: Annotated[bool, typer.Option("--json", help="a JSON list, for scripts")] = False) -> None:
     """Each feed's URL, status, last and next poll, consecutive errors, last error and stored items."""
     settings = load_config_or_exit(config)
-    rows = with_store(settings, list_feeds)
+    overdue_before = daemon.utc_now() - timedelta(seconds=settings.nodes.overdue_seconds)
+    rows = with_store(settings, lambda engine: list_feeds(engine, overdue_before))
     if as_json:
         typer.echo(json.dumps([{
             "name": row.name, "url": hide_credentials(row.url), "status": row.status, "last_result": row.last_result,
