@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated
 
@@ -13,11 +14,14 @@ from sqlalchemy.exc import OperationalError
 
 from monitor import daemon
 from monitor.alerts.send import check_channels
-from monitor.cli.common import ConfigOption, iso, load_config_or_exit, short, with_store
+from monitor.cli.common import ConfigOption, load_config_or_exit, short, with_store
+from monitor.cli.web import listen_or_exit
 from monitor.demo import run_demo
 from monitor.logs import make_logger
 from monitor.matching.evaluate import PairsFileError, evaluate_csv
 from monitor.metrics import Metrics
+from monitor.reports import feed_json, status_report
+from monitor.web.serve import serve_beside
 from storage.feeds import list_feeds
 from storage.health import read_health
 from storage.rules_state import rules_statuses
@@ -41,6 +45,9 @@ def run(config: ConfigOption = None,
         metrics_port: Annotated[int | None, typer.Option(
             help="serve Prometheus metrics on /metrics and a health check on /healthz at this port")] = None,
         metrics_host: Annotated[str, typer.Option(help="address the metrics server listens on")] = "127.0.0.1",
+        web_port: Annotated[int | None, typer.Option(
+            min=0, max=65_535, help="also serve the web view at this port (on [web] host, 127.0.0.1 by default)")]
+        = None,
         ) -> None:
     """Run the daemon: poll, match, record and deliver on schedule until SIGTERM (or once, with --once)."""
     settings = load_config_or_exit(config, secrets=True)
@@ -50,10 +57,14 @@ def run(config: ConfigOption = None,
         raise typer.Exit(2)
     metrics = Metrics() if metrics_port is not None and not once else None
     log = make_logger(observers=[metrics.observe] if metrics else ())
+    sock = listen_or_exit(settings, settings.web.host, web_port) if web_port is not None and not once else None
     try:
         if once:
             daemon.run_once(settings, log)
-        else:
+            return
+        with serve_beside(settings, sock) if sock else nullcontext() as web:
+            if web is not None:
+                log.info("web.serving", url=web.url)
             daemon.run_forever(settings, log, metrics=(metrics, metrics_host, metrics_port or 0) if metrics else None)
     except OperationalError as exc:
         log.error("database.unavailable", error=str(exc.orig))
@@ -76,27 +87,8 @@ def status(config: ConfigOption = None,
     settings = load_config_or_exit(config)
     now = daemon.utc_now()
     health, daemons = with_store(settings, lambda engine: (read_health(engine, now), rules_statuses(engine)))
-    rejected = [running for running in daemons if not running.ok]
-    feeds = health.feeds
-    dead = health.alerts.get("dead", 0)
-    healthy = not rejected and (not feeds or feeds.get("ok", 0) + feeds.get("new", 0) > 0) and not dead
-    outbox = {"pending": health.alerts.get("pending", 0), "dead": dead, "sent": health.alerts.get("sent", 0),
-              "silenced": health.alerts.get("silenced", 0)}
-    report = {
-        "healthy": healthy,
-        "feeds": dict(sorted(feeds.items())),
-        "last_poll_at": iso(health.last_poll_at),
-        "items": health.items,
-        "items_last_24h": health.items_today,
-        "ledger_backlog": health.ledger_backlog,
-        "evidence": health.evidence,
-        "outbox": outbox,
-        "deliveries": dict(sorted(health.deliveries.items())),
-        "last_alert_sent_at": iso(health.last_alert_sent_at),
-        "daemons": [{"owner": d.owner, "rules_ok": d.ok, "rules_fingerprint": d.fingerprint,
-                     "rules_loaded_at": iso(d.loaded_at), "checked_at": iso(d.checked_at),
-                     "active_claims": d.claims, "rule_problems": d.problems} for d in daemons],
-    }
+    report = status_report(health, daemons)
+    feeds, outbox, healthy = health.feeds, report["outbox"], report["healthy"]
     if as_json:
         typer.echo(json.dumps(report, indent=2))
     else:
@@ -105,7 +97,7 @@ def status(config: ConfigOption = None,
                    f"; last poll {short(health.last_poll_at)}")
         typer.echo(f"items: {health.items} stored, {health.items_today} in the last 24 h, "
                    f"{health.ledger_backlog} waiting for the ledger; evidence: {health.evidence}")
-        typer.echo(f"outbox: {outbox['pending']} pending, {dead} dead (claimwatch alerts list --failed), "
+        typer.echo(f"outbox: {outbox['pending']} pending, {outbox['dead']} dead (claimwatch alerts list --failed), "
                    f"{outbox['sent']} sent; last alert sent {short(health.last_alert_sent_at)}")
         for running in daemons:
             state = "rules ok" if running.ok else f"rules REJECTED ({len(running.problems)} problems)"
@@ -142,11 +134,7 @@ def feeds_list(config: ConfigOption = None,
     settings = load_config_or_exit(config)
     rows = with_store(settings, list_feeds)
     if as_json:
-        typer.echo(json.dumps([{
-            "name": row.name, "url": row.url, "status": row.status, "last_result": row.last_result,
-            "last_poll": iso(row.last_poll),
-            "next_poll": iso(row.next_poll), "consecutive_errors": row.consecutive_errors,
-            "last_error": row.last_error, "items": row.items, "tags": row.tags} for row in rows], indent=2))
+        typer.echo(json.dumps([feed_json(row) for row in rows], indent=2))
         return
     typer.echo(format_feed_table(rows))
 

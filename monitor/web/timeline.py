@@ -1,0 +1,279 @@
+"""A claim's timeline as an SVG drawing, made on the server so it shows without JavaScript, in an email and on
+paper. Pure: evidence rows in, markup out.
+
+Time runs left to right over the claim's life. One row per holder: those that corroborate the claim now
+above those that deny it, holders with no stance (they only discuss it, or their evidence awaits review)
+below. A mark per piece of evidence, shaped and coloured by stance (blue circle, orange square, grey
+diamond); the mark where a holder first took its stance is filled, later ones are hollow; a reversal is an
+arc joining the two marks; a story's other copies are small ticks beside its mark. Marks that would
+overlap (the same holder and stance within BUCKET_PX) are drawn as one, ringed, with their count, so a
+claim with 10,000 pieces of evidence stays a drawing of a few hundred marks. Each mark links to its
+evidence row and carries its quote in a `<title>`, which browsers show on hover.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from markupsafe import Markup, escape
+
+from storage.claim_views import ChartMark
+from storage.ledger import PositionRow
+
+COLOURS = {"corroborates": "#0072B2", "denies": "#E69F00", "discusses": "#8A8A8A"}
+STANCE_LABELS = {"corroborates": "corroborates", "denies": "denies", "discusses": "discusses"}
+GROUPS = (("corroborates", "Corroborate"), ("denies", "Deny"), ("", "No stance held"))
+# Decisions whose evidence does not set its holder's position (see monitor/alerts/decide.py).
+KEEPS_POSITION = frozenset({"copy", "discusses", "discussion", "needs_review", "reported", "same_item"})
+WIDTH, LABEL_W, RIGHT_PAD = 960, 210, 28
+ROW_H, GROUP_H, TOP, AXIS_H = 22, 20, 58, 44
+BUCKET_PX = 7
+MAX_TICKS = 7
+TICK_STEPS = [timedelta(seconds=s) for s in (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200,
+                                             10800, 21600, 43200, 86400, 172800, 604800, 1209600, 2592000,
+                                             7776000, 15552000, 31536000)]
+
+
+@dataclass
+class _Drawn:
+    """One drawn mark: one piece of evidence, or several that fall on the same spot."""
+
+    x: float
+    y: float
+    stance: str
+    evidence_id: int
+    count: int = 1
+    copies: int = 1
+    quote: str = ""
+    first: bool = False
+    when: list[datetime] = field(default_factory=list)
+
+
+def timeline_svg(marks: Sequence[ChartMark], positions: Sequence[PositionRow], names: Mapping[str, str], *,
+                 href: Callable[[int], str], first_corroboration_at: datetime | None = None,
+                 first_denial_at: datetime | None = None, title: str = "") -> Markup:
+    """The chart for one claim; `href(evidence_id)` is where a mark links to."""
+    rows = _rows(marks, positions)
+    if not rows:
+        return Markup("")
+    heights = _row_positions(rows)
+    height = max(heights.values()) + ROW_H // 2 + AXIS_H
+    start, end = _span([m.seen_at for m in marks] + [p.since for p in positions])
+    scale = _Scale(start, end, LABEL_W, WIDTH - RIGHT_PAD)
+    drawn, links = _place(marks, heights, scale)
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="timeline" viewBox="0 0 {WIDTH} {height}" '
+             f'width="{WIDTH}" height="{height}" role="img" font-family="DejaVu Sans, Arial, sans-serif" '
+             f'font-size="12"><title>{escape(title or "Timeline")}</title>',
+             f'<rect width="{WIDTH}" height="{height}" fill="#ffffff"/>']
+    parts += _legend()
+    parts += _stripes_and_labels(rows, heights, names)
+    parts += _axis(scale, height)
+    parts += _milestones(scale, height, first_corroboration_at, first_denial_at)
+    parts += [_arc(a, b) for a, b in links]
+    parts += [_mark(m, href) for m in drawn]
+    parts.append("</svg>")
+    return Markup("".join(parts))  # noqa: S704 - every text and attribute value above went through escape()
+
+
+def _rows(marks: Sequence[ChartMark], positions: Sequence[PositionRow]) -> list[tuple[str, str]]:
+    """(holder, group stance) in drawing order: groups as GROUPS, each by its holder's first evidence."""
+    held = {p.holder: p.stance for p in positions}
+    first: dict[str, datetime] = {}
+    for mark in marks:
+        first.setdefault(mark.holder, mark.seen_at)
+    for position in positions:
+        first.setdefault(position.holder, position.since)
+    order = {stance: index for index, (stance, _) in enumerate(GROUPS)}
+    group = {holder: held.get(holder, "") if held.get(holder) in order else "" for holder in first}
+    return sorted(((holder, group[holder]) for holder in first),
+                  key=lambda row: (order[row[1]], first[row[0]], row[0]))
+
+
+def _row_positions(rows: Sequence[tuple[str, str]]) -> dict[str, float]:
+    """The centre line of each holder's row, with a header before each group."""
+    y, current, centres = TOP, None, {}
+    for holder, group in rows:
+        if group != current:
+            y += GROUP_H
+            current = group
+        centres[holder] = y + ROW_H / 2
+        y += ROW_H
+    return centres
+
+
+def _span(times: Sequence[datetime]) -> tuple[datetime, datetime]:
+    """The time range drawn: the evidence's, padded so marks at either end are not on the border."""
+    start, end = min(times), max(times)
+    pad = max((end - start) * 0.04, timedelta(seconds=5))
+    return start - pad, end + pad
+
+
+@dataclass(frozen=True)
+class _Scale:
+    start: datetime
+    end: datetime
+    left: float
+    right: float
+
+    def x(self, when: datetime) -> float:
+        share = (when - self.start) / (self.end - self.start)
+        return round(self.left + share * (self.right - self.left), 1)
+
+
+def _place(marks: Sequence[ChartMark], heights: Mapping[str, float],
+           scale: _Scale) -> tuple[list[_Drawn], list[tuple[_Drawn, _Drawn]]]:
+    """Merge marks that fall on the same spot; find each holder's first stance and its reversals."""
+    buckets: dict[tuple[str, str, int], _Drawn] = {}
+    held: dict[str, tuple[str, _Drawn]] = {}
+    links: list[tuple[_Drawn, _Drawn]] = []
+    for mark in marks:
+        x = scale.x(mark.seen_at)
+        key = (mark.holder, mark.stance, int((x - scale.left) // BUCKET_PX))
+        drawn = buckets.get(key)
+        if drawn is None:
+            drawn = buckets[key] = _Drawn(x, heights[mark.holder], mark.stance, mark.id)
+        else:
+            drawn.count += 1
+            drawn.evidence_id = mark.id
+        drawn.copies = max(drawn.copies, mark.copies)
+        drawn.quote = mark.quote or drawn.quote
+        drawn.when.append(mark.seen_at)
+        if mark.stance in ("corroborates", "denies") and mark.decision not in KEEPS_POSITION:
+            previous = held.get(mark.holder)
+            if previous is None:
+                drawn.first = True
+            elif previous[0] != mark.stance and previous[1] is not drawn:
+                links.append((previous[1], drawn))
+            held[mark.holder] = (mark.stance, drawn)
+    return list(buckets.values()), links
+
+
+def _legend() -> list[str]:
+    items = [("corroborates", "corroborates"), ("denies", "denies"), ("discusses", "discusses")]
+    parts, x = [], 16
+    for stance, label in items:
+        parts.append(_shape(stance, x + 6, 16, filled=True))
+        parts.append(f'<text x="{x + 16}" y="20">{label}</text>')
+        x += 112
+    parts.append(_shape("corroborates", x + 6, 16, filled=False))
+    parts.append(f'<text x="{x + 16}" y="20">hollow: later evidence; filled: the first stance</text>')
+    x += 318
+    parts.append(f'<path d="M{x} 20 Q{x + 12} 6 {x + 24} 20" fill="none" stroke="#444" stroke-width="1.5"/>'
+                 f'<text x="{x + 30}" y="20">reversal</text>')
+    x += 92
+    parts.append(_ticks(x, 16, 3) + f'<text x="{x + 14}" y="20">story copies</text>')
+    return parts
+
+
+def _stripes_and_labels(rows: Sequence[tuple[str, str]], heights: Mapping[str, float],
+                        names: Mapping[str, str]) -> list[str]:
+    parts, current = [], None
+    headers = dict(GROUPS)
+    for index, (holder, group) in enumerate(rows):
+        y = heights[holder]
+        if group != current:
+            current = group
+            parts.append(f'<text x="8" y="{y - ROW_H / 2 - 5}" font-weight="bold" fill="#333">'
+                         f'{escape(headers[group])}</text>'
+                         f'<line x1="8" x2="{WIDTH - 8}" y1="{y - ROW_H / 2 - 1}" y2="{y - ROW_H / 2 - 1}" '
+                         f'stroke="#bbb" stroke-width="1"/>')
+        if index % 2:
+            parts.append(f'<rect x="0" y="{y - ROW_H / 2}" width="{WIDTH}" height="{ROW_H}" fill="#f3f4f6"/>')
+        name = _holder_name(holder, names)
+        shown = name if len(name) <= 30 else name[:29] + "…"
+        parts.append(f'<text x="16" y="{y + 4}"><title>{escape(name)}</title>{escape(shown)}</text>')
+    return parts
+
+
+def _holder_name(holder: str, names: Mapping[str, str]) -> str:
+    if holder.startswith("source:"):
+        return f"{holder.removeprefix('source:')} (unattributed)"
+    return names.get(holder, holder)
+
+
+def _axis(scale: _Scale, height: float) -> list[str]:
+    base = height - AXIS_H + 6
+    parts = [f'<line x1="{scale.left}" x2="{scale.right}" y1="{base}" y2="{base}" stroke="#666"/>']
+    step = next((s for s in TICK_STEPS if (scale.end - scale.start) / s <= MAX_TICKS), TICK_STEPS[-1])
+    tick = _round_up(scale.start, step)
+    previous_day = None
+    while tick <= scale.end:
+        x = scale.x(tick)
+        label = _tick_label(tick, step, tick.date() != previous_day)
+        previous_day = tick.date()
+        parts.append(f'<line x1="{x}" x2="{x}" y1="{TOP}" y2="{base + 4}" stroke="#e2e2e2"/>'
+                     f'<text x="{x}" y="{base + 18}" text-anchor="middle" fill="#444">{escape(label)}</text>')
+        tick += step
+    parts.append(f'<text x="{WIDTH - RIGHT_PAD}" y="{base + 30}" text-anchor="end" fill="#666" font-size="10">'
+                 "time seen, UTC</text>")
+    return parts
+
+
+def _round_up(when: datetime, step: timedelta) -> datetime:
+    epoch = datetime(2000, 1, 1, tzinfo=when.tzinfo)
+    steps = -((epoch - when) // step)
+    return epoch + steps * step
+
+
+def _tick_label(when: datetime, step: timedelta, new_day: bool) -> str:
+    if step >= timedelta(days=1):
+        return f"{when:%d %b %Y}"
+    clock = f"{when:%H:%M:%S}" if step < timedelta(minutes=1) else f"{when:%H:%M}"
+    return f"{when:%d %b} {clock}" if new_day else clock
+
+
+def _milestones(scale: _Scale, height: float, corroborated: datetime | None, denied: datetime | None) -> list[str]:
+    parts = []
+    for when, stance, label, dy in ((corroborated, "corroborates", "first corroboration", 0),
+                                    (denied, "denies", "first denial", 12)):
+        if when is None or not scale.start <= when <= scale.end:
+            continue
+        x = scale.x(when)
+        parts.append(f'<line x1="{x}" x2="{x}" y1="{TOP - 10 + dy}" y2="{height - AXIS_H + 6}" '
+                     f'stroke="{COLOURS[stance]}" stroke-width="1.5" stroke-dasharray="4 3"/>'
+                     f'<text x="{x + 3}" y="{TOP - 12 + dy}" font-size="10" fill="#333">{label}</text>')
+    return parts
+
+
+def _arc(a: _Drawn, b: _Drawn) -> str:
+    middle = (a.x + b.x) / 2
+    return (f'<path class="reversal" d="M{a.x} {a.y} Q{middle} {a.y - ROW_H * 0.9} {b.x} {b.y}" fill="none" '
+            f'stroke="#444" stroke-width="1.5"><title>reversal: {STANCE_LABELS[a.stance]} → '
+            f'{STANCE_LABELS[b.stance]}</title></path>')
+
+
+def _mark(drawn: _Drawn, href: Callable[[int], str]) -> str:
+    when = min(drawn.when)
+    lines = [f"{drawn.count} pieces of evidence, {STANCE_LABELS.get(drawn.stance, drawn.stance)}, "
+             f"{when:%d %b %H:%M} to {max(drawn.when):%H:%M}" if drawn.count > 1
+             else f"{STANCE_LABELS.get(drawn.stance, drawn.stance)}, {when:%d %b %Y %H:%M:%S} UTC"]
+    if drawn.copies > 1:
+        lines.append(f"its story was carried {drawn.copies} times")
+    if drawn.quote:
+        lines.append(f"“{drawn.quote}”")
+    extra = ""
+    if drawn.count > 1:
+        extra = (f'<circle cx="{drawn.x}" cy="{drawn.y}" r="8.5" fill="none" '
+                 f'stroke="{COLOURS.get(drawn.stance, "#888")}" stroke-width="1"/>')
+    ticks = _ticks(drawn.x + 8, drawn.y, drawn.copies - 1) if drawn.copies > 1 else ""
+    return (f'<a href="{escape(href(drawn.evidence_id))}" class="mark" data-stance="{escape(drawn.stance)}">'
+            f'<title>{escape(chr(10).join(lines))}</title>{extra}'
+            f'{_shape(drawn.stance, drawn.x, drawn.y, filled=drawn.first)}{ticks}</a>')
+
+
+def _shape(stance: str, x: float, y: float, *, filled: bool) -> str:
+    colour = COLOURS.get(stance, "#888888")
+    fill = colour if filled else "#ffffff"
+    paint = f'fill="{fill}" stroke="{colour}" stroke-width="2"'
+    if stance == "corroborates":
+        return f'<circle cx="{x}" cy="{y}" r="5" {paint}/>'
+    if stance == "denies":
+        return f'<rect x="{x - 4.5}" y="{y - 4.5}" width="9" height="9" {paint}/>'
+    return f'<path d="M{x} {y - 6} L{x + 6} {y} L{x} {y + 6} L{x - 6} {y} Z" {paint}/>'
+
+
+def _ticks(x: float, y: float, count: int) -> str:
+    return "".join(f'<line x1="{x + 3 * i}" x2="{x + 3 * i}" y1="{y - 3}" y2="{y + 3}" stroke="#555" '
+                   'stroke-width="1"/>' for i in range(min(count, 4)))
