@@ -74,10 +74,13 @@ def run(config: ConfigOption = None,
 def demo(keep: Annotated[Path | None, typer.Option(help="keep the state in this folder")] = None,
          replay_seconds: Annotated[float, typer.Option(min=1, help="real seconds the news day takes")] = 20.0,
          follow: Annotated[bool, typer.Option("--follow", help="keep running after the replay (Ctrl-C stops)")]
-         = False) -> None:
+         = False,
+         web_port: Annotated[int, typer.Option(min=0, max=65_535, help=(
+             "serve the web view on 127.0.0.1 at this port while the demo runs (a free one if it is taken)"))]
+         = 8080) -> None:
     """The real daemon on a bundled news day replayed from a loopback server: alerts printed as they are
-    sent, then each claim's picture."""
-    run_demo(sys.stdout, keep, replay_seconds=replay_seconds, follow=follow)
+    sent, the web view's address, then each claim's picture."""
+    run_demo(sys.stdout, keep, replay_seconds=replay_seconds, follow=follow, web_port=web_port)
 
 
 def status(config: ConfigOption = None,

@@ -183,7 +183,8 @@ def _stripes_and_labels(rows: Sequence[tuple[str, str]], heights: Mapping[str, f
             parts.append(f'<rect x="0" y="{y - ROW_H / 2}" width="{WIDTH}" height="{ROW_H}" fill="#f3f4f6"/>')
         name = _holder_name(holder, names)
         shown = name if len(name) <= 30 else name[:29] + "…"
-        parts.append(f'<text x="16" y="{y + 4}"><title>{escape(name)}</title>{escape(shown)}</text>')
+        parts.append(f'<text class="holder" data-holder="{escape(holder)}" data-group="{group or "none"}" x="16" '
+                     f'y="{y + 4}"><title>{escape(name)}</title>{escape(shown)}</text>')
     return parts
 
 
