@@ -3,6 +3,7 @@ from a real `claimwatch web` subprocess: what the web view's tests share."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -64,11 +65,12 @@ def record_seed_story(root: Path, *, hostile: bool = True) -> SeedStory:
 
 
 @contextmanager
-def web_process(config: Path, *args: str) -> Iterator[str]:
-    """`claimwatch web --port 0` as a subprocess; yields its address once it answers."""
+def web_process(config: Path, *args: str, env: dict[str, str] | None = None) -> Iterator[str]:
+    """`claimwatch web --port 0` as a subprocess (in `env`, else this process's environment); yields its
+    address once it answers."""
     process = subprocess.Popen([sys.executable, "-m", "monitor", "web", "--config", str(config), "--port", "0",
                                 *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                               env={**os.environ, "CLAIMWATCH_CONFIG": ""})
+                               env={**(os.environ if env is None else env), "CLAIMWATCH_CONFIG": ""})
     try:
         assert process.stderr is not None
         line = process.stderr.readline()
@@ -78,7 +80,7 @@ def web_process(config: Path, *args: str) -> Iterator[str]:
         deadline = time.monotonic() + 30
         while True:
             try:
-                httpx.get(url + "rules", timeout=2)
+                httpx.get(url.replace("0.0.0.0", "127.0.0.1") + "login", timeout=2)
                 break
             except httpx.TransportError:
                 assert time.monotonic() < deadline, "the web view did not answer"
@@ -92,9 +94,7 @@ def web_process(config: Path, *args: str) -> Iterator[str]:
 
 
 def claimwatch_json(config: Path, *args: str) -> object:
-    """The parsed output of `claimwatch ARGS --json --config CONFIG`."""
-    import json
-
+    """The parsed output of `claimwatch ARGS --json --config CONFIG`, which must exit 0."""
     done = subprocess.run([sys.executable, "-m", "monitor", *args, "--json", "--config", str(config)],
                           capture_output=True, text=True, timeout=120, check=False,
                           env={**os.environ, "CLAIMWATCH_CONFIG": ""})
