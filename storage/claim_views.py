@@ -3,16 +3,18 @@ the light rows the timeline chart is drawn from, and the details one page of evi
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import BigInteger, Engine, Integer, String, cast, extract, func, or_, select
 
 from storage.ledger import ClaimStateRow, PositionRow, position_from_row
 from storage.models import CLAIM_STATES, EVIDENCE, FEEDS, ITEMS, POSITIONS, STORIES
+from storage.types import UTCDateTime
 
-QUOTE_CHARS = 300
+QUOTE_CHARS = 200
 
 
 @dataclass(frozen=True)
@@ -29,17 +31,41 @@ class LastEvidence:
 
 
 @dataclass(frozen=True)
-class ChartMark:
-    """One piece of evidence as the timeline chart draws it; the quote is cut to QUOTE_CHARS."""
+class MarkBucket:
+    """The claim's evidence of one holder and stance within one slice of time, as one chart mark."""
 
-    id: int
-    seen_at: datetime
-    stance: str
     holder: str
-    decision: str
-    story_id: int
+    stance: str
+    count: int
+    last_id: int
+    first_seen: datetime
+    last_seen: datetime
     copies: int
     quote: str
+
+
+@dataclass(frozen=True)
+class StanceChange:
+    """Evidence where a holder took a stance for the first time (no previous) or turned to the other one."""
+
+    id: int
+    holder: str
+    stance: str
+    seen_at: datetime
+    previous_id: int | None
+    previous_stance: str | None
+    previous_seen_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ChartData:
+    """What the timeline chart draws: its marks, summarised into `columns` slices of [start, end], and the
+    changes of stance."""
+
+    start: datetime
+    end: datetime
+    buckets: list[MarkBucket]
+    changes: list[StanceChange]
 
 
 @dataclass(frozen=True)
@@ -94,21 +120,63 @@ def claim_state(engine: Engine, claim_id: str) -> ClaimStateRow | None:
     return ClaimStateRow(*row) if row is not None else None
 
 
-def evidence_count(engine: Engine, claim_id: str) -> int:
-    """How many pieces of evidence the claim has."""
+def evidence_version(engine: Engine, claim_id: str) -> tuple[int, int | None]:
+    """How many pieces of evidence the claim has and the newest one's id: they change whenever its
+    evidence (and so its picture) does, so they key what is drawn from it."""
     with engine.connect() as connection:
-        return int(connection.execute(select(func.count()).select_from(EVIDENCE)
-                                      .where(EVIDENCE.c.claim_id == claim_id)).scalar_one())
+        count, newest = connection.execute(select(func.count(), func.max(EVIDENCE.c.id))
+                                           .where(EVIDENCE.c.claim_id == claim_id)).one()
+    return int(count), newest
 
 
-def chart_marks(engine: Engine, claim_id: str) -> list[ChartMark]:
-    """Every piece of the claim's evidence in the few columns the chart needs, oldest first."""
-    query = (select(EVIDENCE.c.id, EVIDENCE.c.seen_at, EVIDENCE.c.stance, EVIDENCE.c.holder, EVIDENCE.c.decision,
-                    EVIDENCE.c.story_id, STORIES.c.copies, func.substr(EVIDENCE.c.quote, 1, QUOTE_CHARS))
-             .join(STORIES, STORIES.c.id == EVIDENCE.c.story_id)
-             .where(EVIDENCE.c.claim_id == claim_id).order_by(EVIDENCE.c.seen_at, EVIDENCE.c.id))
+def claim_span(engine: Engine, claim_id: str) -> tuple[datetime | None, datetime | None]:
+    """When the claim's first and last evidence was seen."""
     with engine.connect() as connection:
-        return [ChartMark(*row) for row in connection.execute(query)]
+        first, last = connection.execute(select(func.min(EVIDENCE.c.seen_at), func.max(EVIDENCE.c.seen_at))
+                                          .where(EVIDENCE.c.claim_id == claim_id)).one()
+    return first, last
+
+
+def ledger_version(engine: Engine) -> tuple[int, int | None, int]:
+    """How many pieces of evidence there are, the newest one's id, and how many positions: they change
+    whenever the ledger does, so they key what is drawn from it."""
+    with engine.connect() as connection:
+        count, newest = connection.execute(select(func.count(), func.max(EVIDENCE.c.id))).one()
+        held = connection.execute(select(func.count()).select_from(POSITIONS)).scalar_one()
+    return int(count), newest, int(held)
+
+
+def chart_data(engine: Engine, claim_id: str, *, start: datetime, end: datetime, columns: int,
+               keeps_position: Collection[str]) -> ChartData:
+    """The claim's evidence summarised for a chart of `columns` slices between `start` and `end`: one bucket
+    per holder, stance and slice (with its count, time range, largest story and newest quote), and each
+    holder's changes of stance among the evidence that sets positions (decisions not in `keeps_position`)."""
+    width = max((end - start).total_seconds(), 1.0) / columns
+    column = cast((extract("epoch", EVIDENCE.c.seen_at) - int(start.timestamp())) / width, Integer).label("slice")
+    grouped = (select(EVIDENCE.c.holder, EVIDENCE.c.stance, func.count().label("n"), func.max(EVIDENCE.c.id)
+                      .label("last_id"), func.min(EVIDENCE.c.seen_at).label("first_seen"),
+                      func.max(EVIDENCE.c.seen_at).label("last_seen"), func.max(STORIES.c.copies).label("copies"))
+               .join(STORIES, STORIES.c.id == EVIDENCE.c.story_id).where(EVIDENCE.c.claim_id == claim_id)
+               .group_by(EVIDENCE.c.holder, EVIDENCE.c.stance, column).subquery())
+    newest = EVIDENCE.alias("newest")
+    buckets = (select(grouped, func.substr(newest.c.quote, 1, QUOTE_CHARS))
+               .join(newest, newest.c.id == grouped.c.last_id))
+    order = (EVIDENCE.c.seen_at, EVIDENCE.c.id)
+
+    def before(value: Any, type_: Any) -> Any:
+        return func.lag(value, type_=type_).over(partition_by=EVIDENCE.c.holder, order_by=order)
+
+    setting = (select(EVIDENCE.c.id, EVIDENCE.c.holder, EVIDENCE.c.stance, EVIDENCE.c.seen_at,
+                      before(EVIDENCE.c.id, BigInteger()).label("previous_id"),
+                      before(EVIDENCE.c.stance, String()).label("previous_stance"),
+                      before(EVIDENCE.c.seen_at, UTCDateTime()).label("previous_seen_at"))
+               .where(EVIDENCE.c.claim_id == claim_id, EVIDENCE.c.stance.in_(("corroborates", "denies")),
+                      EVIDENCE.c.decision.not_in(list(keeps_position))).subquery())
+    changes = select(setting).where(or_(setting.c.previous_stance.is_(None),
+                                        setting.c.previous_stance != setting.c.stance))
+    with engine.connect() as connection:
+        return ChartData(start, end, [MarkBucket(*row) for row in connection.execute(buckets)],
+                         [StanceChange(*row) for row in connection.execute(changes)])
 
 
 def evidence_details(engine: Engine, evidence_ids: Sequence[int]) -> dict[int, EvidenceDetail]:

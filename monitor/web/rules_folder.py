@@ -4,6 +4,7 @@ kept when an edit is rejected (as the daemon does), and the rejected edit's prob
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,18 +28,24 @@ class FolderState:
 
 
 class RulesFolder:
-    """Reads the folder on demand; a stat of its files per request decides whether to parse it again."""
+    """Reads the folder on demand: a stat of its files, at most once every `recheck_seconds`, decides whether
+    to parse it again."""
 
-    def __init__(self, rules_dir: Path, clock: Callable[[], datetime]) -> None:
+    def __init__(self, rules_dir: Path, clock: Callable[[], datetime], *, recheck_seconds: float = 1.0) -> None:
         self._dir = rules_dir
         self._clock = clock
+        self._recheck = recheck_seconds
         self._lock = threading.Lock()
         self._signature: Signature | None = None
         self._state: FolderState | None = None
+        self._scanned = float("-inf")
 
     def state(self) -> FolderState:
         """The folder's state, parsed again when any file was added, removed or changed since last time."""
+        if self._state is not None and time.monotonic() - self._scanned < self._recheck:
+            return self._state
         signature = self._scan()
+        self._scanned = time.monotonic()
         with self._lock:
             if self._state is not None and signature == self._signature:
                 return self._state

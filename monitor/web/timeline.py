@@ -6,20 +6,23 @@ above those that deny it, holders with no stance (they only discuss it, or their
 below. A mark per piece of evidence, shaped and coloured by stance (blue circle, orange square, grey
 diamond); the mark where a holder first took its stance is filled, later ones are hollow; a reversal is an
 arc joining the two marks; a story's other copies are small ticks beside its mark. Marks that would
-overlap (the same holder and stance within BUCKET_PX) are drawn as one, ringed, with their count, so a
-claim with 10,000 pieces of evidence stays a drawing of a few hundred marks. Each mark links to its
+overlap (the same holder and stance within one of COLUMNS slices of BUCKET_PX) come from storage as one
+bucket and are drawn as one, ringed, with their count, so a claim with 10,000 pieces of evidence stays a
+drawing of a few hundred marks. Each mark links to its
 evidence row and carries its quote in a `<title>`, which browsers show on hover.
 """
 
 from __future__ import annotations
 
+import bisect
+import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from markupsafe import Markup, escape
 
-from storage.claim_views import ChartMark
+from storage.claim_views import ChartData, MarkBucket
 from storage.ledger import PositionRow
 
 COLOURS = {"corroborates": "#0072B2", "denies": "#E69F00", "discusses": "#8A8A8A"}
@@ -29,40 +32,55 @@ GROUPS = (("corroborates", "Corroborate"), ("denies", "Deny"), ("", "No stance h
 KEEPS_POSITION = frozenset({"copy", "discusses", "discussion", "needs_review", "reported", "same_item"})
 WIDTH, LABEL_W, RIGHT_PAD = 960, 210, 28
 ROW_H, GROUP_H, TOP, AXIS_H = 22, 20, 58, 44
-BUCKET_PX = 7
+BUCKET_PX = 10
+COLUMNS = (WIDTH - RIGHT_PAD - LABEL_W) // BUCKET_PX
+MAX_MARKS = 720
+LANE_OFFSET = {"corroborates": -4, "denies": 4}  # within a row, so marks of both stances at one time both show
 MAX_TICKS = 7
 TICK_STEPS = [timedelta(seconds=s) for s in (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200,
                                              10800, 21600, 43200, 86400, 172800, 604800, 1209600, 2592000,
                                              7776000, 15552000, 31536000)]
 
 
+def columns_for(holders: int) -> int:
+    """How many time slices to summarise the evidence into: the full resolution for a few holders, fewer
+    for many, so the chart stays readable (and quick to draw) at any amount of evidence."""
+    return max(12, min(COLUMNS, MAX_MARKS // max(holders, 1)))
+
+
+def chart_span(first: datetime | None, last: datetime | None,
+               positions: Sequence[PositionRow]) -> tuple[datetime, datetime] | None:
+    """The time range to draw: the evidence's (and the positions'), padded so that marks at either end are
+    not on the border; None when there is nothing to draw."""
+    times = [t for t in (first, last) if t is not None] + [p.since for p in positions]
+    if not times:
+        return None
+    start, end = min(times), max(times)
+    pad = max((end - start) * 0.04, timedelta(seconds=5))
+    return start - pad, end + pad
+
+
 @dataclass
 class _Drawn:
-    """One drawn mark: one piece of evidence, or several that fall on the same spot."""
+    """One drawn mark: a bucket of evidence."""
 
+    bucket: MarkBucket
     x: float
     y: float
-    stance: str
-    evidence_id: int
-    count: int = 1
-    copies: int = 1
-    quote: str = ""
     first: bool = False
-    when: list[datetime] = field(default_factory=list)
 
 
-def timeline_svg(marks: Sequence[ChartMark], positions: Sequence[PositionRow], names: Mapping[str, str], *,
+def timeline_svg(chart: ChartData, positions: Sequence[PositionRow], names: Mapping[str, str], *,
                  href: Callable[[int], str], first_corroboration_at: datetime | None = None,
                  first_denial_at: datetime | None = None, title: str = "") -> Markup:
     """The chart for one claim; `href(evidence_id)` is where a mark links to."""
-    rows = _rows(marks, positions)
+    rows = _rows(chart.buckets, positions)
     if not rows:
         return Markup("")
     heights = _row_positions(rows)
     height = max(heights.values()) + ROW_H // 2 + AXIS_H
-    start, end = _span([m.seen_at for m in marks] + [p.since for p in positions])
-    scale = _Scale(start, end, LABEL_W, WIDTH - RIGHT_PAD)
-    drawn, links = _place(marks, heights, scale)
+    scale = _Scale(chart.start, chart.end, LABEL_W, WIDTH - RIGHT_PAD)
+    drawn, links = _place(chart, heights, scale)
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="timeline" viewBox="0 0 {WIDTH} {height}" '
              f'width="{WIDTH}" height="{height}" role="img" font-family="DejaVu Sans, Arial, sans-serif" '
              f'font-size="12"><title>{escape(title or "Timeline")}</title>',
@@ -77,12 +95,12 @@ def timeline_svg(marks: Sequence[ChartMark], positions: Sequence[PositionRow], n
     return Markup("".join(parts))  # noqa: S704 - every text and attribute value above went through escape()
 
 
-def _rows(marks: Sequence[ChartMark], positions: Sequence[PositionRow]) -> list[tuple[str, str]]:
+def _rows(buckets: Sequence[MarkBucket], positions: Sequence[PositionRow]) -> list[tuple[str, str]]:
     """(holder, group stance) in drawing order: groups as GROUPS, each by its holder's first evidence."""
     held = {p.holder: p.stance for p in positions}
     first: dict[str, datetime] = {}
-    for mark in marks:
-        first.setdefault(mark.holder, mark.seen_at)
+    for bucket in buckets:
+        first[bucket.holder] = min(first.get(bucket.holder, bucket.first_seen), bucket.first_seen)
     for position in positions:
         first.setdefault(position.holder, position.since)
     order = {stance: index for index, (stance, _) in enumerate(GROUPS)}
@@ -103,13 +121,6 @@ def _row_positions(rows: Sequence[tuple[str, str]]) -> dict[str, float]:
     return centres
 
 
-def _span(times: Sequence[datetime]) -> tuple[datetime, datetime]:
-    """The time range drawn: the evidence's, padded so marks at either end are not on the border."""
-    start, end = min(times), max(times)
-    pad = max((end - start) * 0.04, timedelta(seconds=5))
-    return start - pad, end + pad
-
-
 @dataclass(frozen=True)
 class _Scale:
     start: datetime
@@ -122,32 +133,37 @@ class _Scale:
         return round(self.left + share * (self.right - self.left), 1)
 
 
-def _place(marks: Sequence[ChartMark], heights: Mapping[str, float],
+def _place(chart: ChartData, heights: Mapping[str, float],
            scale: _Scale) -> tuple[list[_Drawn], list[tuple[_Drawn, _Drawn]]]:
-    """Merge marks that fall on the same spot; find each holder's first stance and its reversals."""
-    buckets: dict[tuple[str, str, int], _Drawn] = {}
-    held: dict[str, tuple[str, _Drawn]] = {}
-    links: list[tuple[_Drawn, _Drawn]] = []
-    for mark in marks:
-        x = scale.x(mark.seen_at)
-        key = (mark.holder, mark.stance, int((x - scale.left) // BUCKET_PX))
-        drawn = buckets.get(key)
-        if drawn is None:
-            drawn = buckets[key] = _Drawn(x, heights[mark.holder], mark.stance, mark.id)
-        else:
-            drawn.count += 1
-            drawn.evidence_id = mark.id
-        drawn.copies = max(drawn.copies, mark.copies)
-        drawn.quote = mark.quote or drawn.quote
-        drawn.when.append(mark.seen_at)
-        if mark.stance in ("corroborates", "denies") and mark.decision not in KEEPS_POSITION:
-            previous = held.get(mark.holder)
-            if previous is None:
-                drawn.first = True
-            elif previous[0] != mark.stance and previous[1] is not drawn:
-                links.append((previous[1], drawn))
-            held[mark.holder] = (mark.stance, drawn)
-    return list(buckets.values()), links
+    """A mark per bucket; each holder's first stance filled, and an arc for each reversal."""
+    drawn = []
+    lanes: dict[tuple[str, str], list[_Drawn]] = {}
+    for bucket in sorted(chart.buckets, key=lambda b: b.first_seen):
+        middle = bucket.first_seen + (bucket.last_seen - bucket.first_seen) / 2
+        mark = _Drawn(bucket, scale.x(middle), heights[bucket.holder] + LANE_OFFSET.get(bucket.stance, 0))
+        drawn.append(mark)
+        lanes.setdefault((bucket.holder, bucket.stance), []).append(mark)
+    links = []
+    for change in chart.changes:
+        found = _find(lanes, change.holder, change.stance, change.seen_at)
+        if found is None:
+            continue
+        if change.previous_stance is None:
+            found.first = True
+        elif change.previous_seen_at is not None:
+            previous = _find(lanes, change.holder, change.previous_stance, change.previous_seen_at)
+            if previous is not None and previous is not found:
+                links.append((previous, found))
+    return drawn, links
+
+
+def _find(lanes: Mapping[tuple[str, str], list[_Drawn]], holder: str, stance: str, when: datetime) -> _Drawn | None:
+    """The mark of this holder and stance whose bucket spans `when`."""
+    lane = lanes.get((holder, stance), [])
+    index = bisect.bisect_right([m.bucket.first_seen for m in lane], when) - 1
+    if index >= 0 and lane[index].bucket.first_seen <= when <= lane[index].bucket.last_seen:
+        return lane[index]
+    return None
 
 
 def _legend() -> list[str]:
@@ -241,38 +257,41 @@ def _milestones(scale: _Scale, height: float, corroborated: datetime | None, den
 def _arc(a: _Drawn, b: _Drawn) -> str:
     middle = (a.x + b.x) / 2
     return (f'<path class="reversal" d="M{a.x} {a.y} Q{middle} {a.y - ROW_H * 0.9} {b.x} {b.y}" fill="none" '
-            f'stroke="#444" stroke-width="1.5"><title>reversal: {STANCE_LABELS[a.stance]} → '
-            f'{STANCE_LABELS[b.stance]}</title></path>')
+            f'stroke="#444" stroke-width="1.5"><title>reversal: {STANCE_LABELS[a.bucket.stance]} → '
+            f'{STANCE_LABELS[b.bucket.stance]}</title></path>')
 
 
 def _mark(drawn: _Drawn, href: Callable[[int], str]) -> str:
-    when = min(drawn.when)
-    lines = [f"{drawn.count} pieces of evidence, {STANCE_LABELS.get(drawn.stance, drawn.stance)}, "
-             f"{when:%d %b %H:%M} to {max(drawn.when):%H:%M}" if drawn.count > 1
-             else f"{STANCE_LABELS.get(drawn.stance, drawn.stance)}, {when:%d %b %Y %H:%M:%S} UTC"]
-    if drawn.copies > 1:
-        lines.append(f"its story was carried {drawn.copies} times")
-    if drawn.quote:
-        lines.append(f"“{drawn.quote}”")
-    extra = ""
-    if drawn.count > 1:
-        extra = (f'<circle cx="{drawn.x}" cy="{drawn.y}" r="8.5" fill="none" '
-                 f'stroke="{COLOURS.get(drawn.stance, "#888")}" stroke-width="1"/>')
-    ticks = _ticks(drawn.x + 8, drawn.y, drawn.copies - 1) if drawn.copies > 1 else ""
-    return (f'<a href="{escape(href(drawn.evidence_id))}" class="mark" data-stance="{escape(drawn.stance)}">'
-            f'<title>{escape(chr(10).join(lines))}</title>{extra}'
-            f'{_shape(drawn.stance, drawn.x, drawn.y, filled=drawn.first)}{ticks}</a>')
+    bucket = drawn.bucket
+    stance = STANCE_LABELS.get(bucket.stance, bucket.stance)
+    if bucket.count > 1:
+        lines = [f"{bucket.count} pieces of evidence, {stance}, {bucket.first_seen:%d %b %H:%M} to "
+                 f"{bucket.last_seen:%d %b %H:%M} UTC; the newest:"]
+    else:
+        lines = [f"{stance}, {bucket.first_seen:%d %b %Y %H:%M:%S} UTC"]
+    if bucket.copies > 1:
+        lines.append(f"its story was carried {bucket.copies} times")
+    if bucket.quote:
+        lines.append(f"“{bucket.quote}”")
+    size = 1 + min(0.8, math.log10(bucket.count) / 2)
+    single_story = bucket.count == 1 and bucket.copies > 1
+    ticks = _ticks(drawn.x + 6 * size + 2, drawn.y, bucket.copies - 1) if single_story else ""
+    return (f'<a href="{escape(href(bucket.last_id))}" class="mark" data-stance="{escape(bucket.stance)}">'
+            f'<title>{escape(chr(10).join(lines))}</title>'
+            f'{_shape(bucket.stance, drawn.x, drawn.y, filled=drawn.first, size=size)}{ticks}</a>')
 
 
-def _shape(stance: str, x: float, y: float, *, filled: bool) -> str:
+def _shape(stance: str, x: float, y: float, *, filled: bool, size: float = 1.0) -> str:
+    """The stance's mark; `size` above 1 for a mark that stands for several pieces of evidence."""
     colour = COLOURS.get(stance, "#888888")
     fill = colour if filled else "#ffffff"
     paint = f'fill="{fill}" stroke="{colour}" stroke-width="2"'
     if stance == "corroborates":
-        return f'<circle cx="{x}" cy="{y}" r="5" {paint}/>'
+        return f'<circle cx="{x}" cy="{y}" r="{5 * size:.1f}" {paint}/>'
+    half = round(4.5 * size, 1)
     if stance == "denies":
-        return f'<rect x="{x - 4.5}" y="{y - 4.5}" width="9" height="9" {paint}/>'
-    return f'<path d="M{x} {y - 6} L{x + 6} {y} L{x} {y + 6} L{x - 6} {y} Z" {paint}/>'
+        return f'<rect x="{x - half}" y="{y - half}" width="{2 * half}" height="{2 * half}" {paint}/>'
+    return f'<path d="M{x} {y - half} L{x + half} {y} L{x} {y + half} L{x - half} {y} Z" {paint}/>'
 
 
 def _ticks(x: float, y: float, count: int) -> str:
