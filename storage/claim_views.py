@@ -8,7 +8,21 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Engine, Integer, String, cast, extract, func, or_, select
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Engine,
+    Integer,
+    String,
+    and_,
+    case,
+    cast,
+    extract,
+    func,
+    or_,
+    select,
+    type_coerce,
+)
 
 from storage.ledger import ClaimStateRow, PositionRow, position_from_row
 from storage.models import CLAIM_STATES, EVIDENCE, FEEDS, ITEMS, POSITIONS, STORIES
@@ -32,29 +46,31 @@ class LastEvidence:
 
 @dataclass(frozen=True)
 class MarkBucket:
-    """The claim's evidence of one holder and stance within one slice of time, as one chart mark."""
+    """The claim's evidence of one holder and stance said within one slice of time, as one chart mark."""
 
     holder: str
     stance: str
     count: int
     last_id: int
-    first_seen: datetime
-    last_seen: datetime
+    first_at: datetime
+    last_at: datetime
     copies: int
     quote: str
 
 
 @dataclass(frozen=True)
 class StanceChange:
-    """Evidence where a holder took a stance for the first time (no previous) or turned to the other one."""
+    """Evidence where a holder took a stance for the first time (no previous) or turned to the other one, in
+    the order the ledger saw them; `at` is when it was said (see `said_at`)."""
 
     id: int
     holder: str
     stance: str
     seen_at: datetime
+    at: datetime
     previous_id: int | None
     previous_stance: str | None
-    previous_seen_at: datetime | None
+    previous_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -129,11 +145,19 @@ def evidence_version(engine: Engine, claim_id: str) -> tuple[int, int | None]:
     return int(count), newest
 
 
+def said_at() -> ColumnElement[datetime]:
+    """When a piece of evidence was said: its item's publication time, or when it was seen if the item has
+    none or claims a time after it was seen."""
+    published, seen = EVIDENCE.c.published_at, EVIDENCE.c.seen_at
+    return type_coerce(case((and_(published.is_not(None), published <= seen), published), else_=seen), UTCDateTime())
+
+
 def claim_span(engine: Engine, claim_id: str) -> tuple[datetime | None, datetime | None]:
-    """When the claim's first and last evidence was seen."""
+    """When the claim's first and last evidence was said."""
+    when = said_at()
     with engine.connect() as connection:
-        first, last = connection.execute(select(func.min(EVIDENCE.c.seen_at), func.max(EVIDENCE.c.seen_at))
-                                          .where(EVIDENCE.c.claim_id == claim_id)).one()
+        first, last = connection.execute(select(func.min(when), func.max(when))
+                                         .where(EVIDENCE.c.claim_id == claim_id)).one()
     return first, last
 
 
@@ -148,14 +172,16 @@ def ledger_version(engine: Engine) -> tuple[int, int | None, int]:
 
 def chart_data(engine: Engine, claim_id: str, *, start: datetime, end: datetime, columns: int,
                keeps_position: Collection[str]) -> ChartData:
-    """The claim's evidence summarised for a chart of `columns` slices between `start` and `end`: one bucket
-    per holder, stance and slice (with its count, time range, largest story and newest quote), and each
-    holder's changes of stance among the evidence that sets positions (decisions not in `keeps_position`)."""
+    """The claim's evidence summarised for a chart of `columns` slices of the time it was said between `start`
+    and `end`: one bucket per holder, stance and slice (with its count, time range, largest story and newest
+    quote), and each holder's changes of stance, in the order the ledger saw them, among the evidence that
+    sets positions (decisions not in `keeps_position`)."""
     width = max((end - start).total_seconds(), 1.0) / columns
-    column = cast((extract("epoch", EVIDENCE.c.seen_at) - int(start.timestamp())) / width, Integer).label("slice")
+    when = said_at()
+    column = cast((extract("epoch", when) - int(start.timestamp())) / width, Integer).label("slice")
     grouped = (select(EVIDENCE.c.holder, EVIDENCE.c.stance, func.count().label("n"), func.max(EVIDENCE.c.id)
-                      .label("last_id"), func.min(EVIDENCE.c.seen_at).label("first_seen"),
-                      func.max(EVIDENCE.c.seen_at).label("last_seen"), func.max(STORIES.c.copies).label("copies"))
+                      .label("last_id"), func.min(when).label("first_at"), func.max(when).label("last_at"),
+                      func.max(STORIES.c.copies).label("copies"))
                .join(STORIES, STORIES.c.id == EVIDENCE.c.story_id).where(EVIDENCE.c.claim_id == claim_id)
                .group_by(EVIDENCE.c.holder, EVIDENCE.c.stance, column).subquery())
     newest = EVIDENCE.alias("newest")
@@ -166,10 +192,10 @@ def chart_data(engine: Engine, claim_id: str, *, start: datetime, end: datetime,
     def before(value: Any, type_: Any) -> Any:
         return func.lag(value, type_=type_).over(partition_by=EVIDENCE.c.holder, order_by=order)
 
-    setting = (select(EVIDENCE.c.id, EVIDENCE.c.holder, EVIDENCE.c.stance, EVIDENCE.c.seen_at,
+    setting = (select(EVIDENCE.c.id, EVIDENCE.c.holder, EVIDENCE.c.stance, EVIDENCE.c.seen_at, when.label("at"),
                       before(EVIDENCE.c.id, BigInteger()).label("previous_id"),
                       before(EVIDENCE.c.stance, String()).label("previous_stance"),
-                      before(EVIDENCE.c.seen_at, UTCDateTime()).label("previous_seen_at"))
+                      before(when, UTCDateTime()).label("previous_at"))
                .where(EVIDENCE.c.claim_id == claim_id, EVIDENCE.c.stance.in_(("corroborates", "denies")),
                       EVIDENCE.c.decision.not_in(list(keeps_position))).subquery())
     changes = select(setting).where(or_(setting.c.previous_stance.is_(None),

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine, insert
 
 from monitor.web.timeline import KEEPS_POSITION, chart_span, columns_for, timeline_svg
-from storage.claim_views import ChartData, MarkBucket, StanceChange, chart_data
+from storage.claim_views import ChartData, MarkBucket, StanceChange, chart_data, claim_span
 from storage.ledger import PositionRow
 from storage.models import EVIDENCE, FEEDS, ITEMS, STORIES
 
@@ -51,9 +51,9 @@ def test_first_stance_is_filled_and_a_reversal_is_an_arc_between_its_marks() -> 
     one arc from the mark before it to the mark of the change."""
     buckets = [_bucket("uk", "corroborates", 0, last_id=1), _bucket("uk", "corroborates", 30, last_id=2),
                _bucket("uk", "denies", 60, last_id=3)]
-    changes = [StanceChange(1, "uk", "corroborates", T0, None, None, None),
-               StanceChange(3, "uk", "denies", T0 + timedelta(minutes=60), 2, "corroborates",
-                            T0 + timedelta(minutes=30))]
+    changes = [StanceChange(1, "uk", "corroborates", T0, T0, None, None, None),
+               StanceChange(3, "uk", "denies", T0 + timedelta(minutes=60), T0 + timedelta(minutes=60), 2,
+                            "corroborates", T0 + timedelta(minutes=30))]
     svg = _svg(buckets, changes, [_position("uk", "denies", 60)])
     marks = re.findall(r'<a href="/e/(\d+)" class="mark"', svg)
     assert marks == ["1", "2", "3"]
@@ -84,8 +84,10 @@ def test_the_span_pads_the_evidence_and_is_none_without_any() -> None:
     assert chart_span(None, None, []) is None
 
 
-def _record(engine: Engine, plan: list[tuple[str, str, str, datetime]]) -> None:
-    """Evidence rows (holder, stance, decision, seen at) for claim c1, each with its own item and story."""
+def _record(engine: Engine, plan: list[tuple[str, str, str, datetime]],
+            published: dict[int, datetime] | None = None) -> None:
+    """Evidence rows (holder, stance, decision, seen at) for claim c1, each with its own item and story;
+    `published` gives some of them (by position in the plan, from 1) a publication time."""
     with engine.begin() as connection:
         feed = connection.execute(insert(FEEDS).values(name="wire", source_url="http://w/", url="http://w/", tags=[],
                                                        next_poll_at=T0, created_at=T0).returning(FEEDS.c.id)).scalar()
@@ -97,7 +99,8 @@ def _record(engine: Engine, plan: list[tuple[str, str, str, datetime]]) -> None:
                                        .returning(STORIES.c.id)).scalar()
             connection.execute(insert(EVIDENCE).values(
                 item_id=item, story_id=story, claim_id="c1", stance=stance, speaker=holder, holder=holder, score=0.9,
-                quote=f"quote {n}", explanation={}, feed="wire", seen_at=seen, decision=decision))
+                quote=f"quote {n}", explanation={}, feed="wire", seen_at=seen, decision=decision,
+                published_at=(published or {}).get(n)))
 
 
 def test_storage_summarises_evidence_into_buckets_and_stance_changes(engine: Engine) -> None:
@@ -118,9 +121,24 @@ def test_storage_summarises_evidence_into_buckets_and_stance_changes(engine: Eng
     per_lane: dict[tuple[str, str], int] = {}
     for bucket in data.buckets:
         per_lane[(bucket.holder, bucket.stance)] = per_lane.get((bucket.holder, bucket.stance), 0) + 1
-        assert bucket.first_seen <= bucket.last_seen and bucket.quote.startswith("quote ")
+        assert bucket.first_at <= bucket.last_at and bucket.quote.startswith("quote ")
     assert all(n <= columns + 1 for n in per_lane.values()) and len(data.buckets) < 60
     changes = {(c.holder, c.stance, c.previous_stance) for c in data.changes}
     assert changes == {("uk", "corroborates", None), ("uk", "denies", "corroborates"), ("us", "denies", None)}
     reversal = next(c for c in data.changes if c.previous_stance == "corroborates")
-    assert reversal.previous_seen_at == T0 + timedelta(minutes=149)
+    assert reversal.previous_at == T0 + timedelta(minutes=149)
+
+
+def test_marks_stand_at_the_time_said(engine: Engine) -> None:
+    """A mark stands at its item's publication time; at the time it was seen when the item gives none or a
+    time later than it was seen; the span covers what was said."""
+    seen = T0 + timedelta(days=2)
+    plan = [("uk", "corroborates", "new_speaker", seen), ("us", "denies", "first_denial", seen),
+            ("cn", "denies", "new_speaker", seen)]
+    _record(engine, plan, {1: T0, 2: seen + timedelta(days=5)})
+    data = chart_data(engine, "c1", start=T0 - timedelta(days=1), end=seen + timedelta(days=1), columns=40,
+                      keeps_position=KEEPS_POSITION)
+    said = {bucket.holder: bucket.first_at for bucket in data.buckets}
+    assert said == {"uk": T0, "us": seen, "cn": seen}
+    assert {c.holder: c.at for c in data.changes} == said
+    assert claim_span(engine, "c1") == (T0, seen)

@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 
 from monitor.rulebook.schema import ClaimSpec
 from monitor.web.timeline import KEEPS_POSITION, chart_span, columns_for, timeline_svg
-from storage.claim_views import chart_data, claim_span, claim_state
+from storage.claim_views import chart_data, claim_span
 from storage.ledger import PositionRow
 
 T = TypeVar("T")
@@ -32,10 +32,8 @@ def draw_chart(engine: Engine, claim: ClaimSpec, positions: Sequence[PositionRow
         return Markup("")
     data = chart_data(engine, claim.id, start=span[0], end=span[1], columns=columns_for(len(positions)),
                       keeps_position=KEEPS_POSITION)
-    state = claim_state(engine, claim.id)
     return timeline_svg(data, positions, names, href=lambda evidence_id: evidence_href(claim.id, evidence_id),
-                        first_corroboration_at=state.first_corroboration_at if state else None,
-                        first_denial_at=state.first_denial_at if state else None, title=claim.statement)
+                        title=claim.statement)
 
 
 class Memo(Generic[T]):

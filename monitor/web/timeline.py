@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 
 from markupsafe import Markup, escape
 
-from storage.claim_views import ChartData, MarkBucket
+from storage.claim_views import ChartData, MarkBucket, StanceChange
 from storage.ledger import PositionRow
 
 COLOURS = {"corroborates": "#0072B2", "denies": "#E69F00", "discusses": "#8A8A8A"}
@@ -50,9 +50,9 @@ def columns_for(holders: int) -> int:
 
 def chart_span(first: datetime | None, last: datetime | None,
                positions: Sequence[PositionRow]) -> tuple[datetime, datetime] | None:
-    """The time range to draw: the evidence's (and the positions'), padded so that marks at either end are
-    not on the border; None when there is nothing to draw."""
-    times = [t for t in (first, last) if t is not None] + [p.since for p in positions]
+    """The time range to draw: the evidence's (or, when it was all pruned, the positions'), padded so that
+    marks at either end are not on the border; None when there is nothing to draw."""
+    times = [t for t in (first, last) if t is not None] or [p.since for p in positions]
     if not times:
         return None
     start, end = min(times), max(times)
@@ -71,8 +71,7 @@ class _Drawn:
 
 
 def timeline_svg(chart: ChartData, positions: Sequence[PositionRow], names: Mapping[str, str], *,
-                 href: Callable[[int], str], first_corroboration_at: datetime | None = None,
-                 first_denial_at: datetime | None = None, title: str = "") -> Markup:
+                 href: Callable[[int], str], title: str = "") -> Markup:
     """The chart for one claim; `href(evidence_id)` is where a mark links to."""
     rows = _rows(chart.buckets, positions)
     if not rows:
@@ -88,7 +87,7 @@ def timeline_svg(chart: ChartData, positions: Sequence[PositionRow], names: Mapp
     parts += _legend()
     parts += _stripes_and_labels(rows, heights, names)
     parts += _axis(scale, height)
-    parts += _milestones(scale, height, first_corroboration_at, first_denial_at)
+    parts += _milestones(scale, height, chart.changes)
     parts += [_arc(a, b) for a, b in links]
     parts += [_mark(m, href) for m in drawn]
     parts.append("</svg>")
@@ -100,7 +99,7 @@ def _rows(buckets: Sequence[MarkBucket], positions: Sequence[PositionRow]) -> li
     held = {p.holder: p.stance for p in positions}
     first: dict[str, datetime] = {}
     for bucket in buckets:
-        first[bucket.holder] = min(first.get(bucket.holder, bucket.first_seen), bucket.first_seen)
+        first[bucket.holder] = min(first.get(bucket.holder, bucket.first_at), bucket.first_at)
     for position in positions:
         first.setdefault(position.holder, position.since)
     order = {stance: index for index, (stance, _) in enumerate(GROUPS)}
@@ -138,20 +137,20 @@ def _place(chart: ChartData, heights: Mapping[str, float],
     """A mark per bucket; each holder's first stance filled, and an arc for each reversal."""
     drawn = []
     lanes: dict[tuple[str, str], list[_Drawn]] = {}
-    for bucket in sorted(chart.buckets, key=lambda b: b.first_seen):
-        middle = bucket.first_seen + (bucket.last_seen - bucket.first_seen) / 2
+    for bucket in sorted(chart.buckets, key=lambda b: b.first_at):
+        middle = bucket.first_at + (bucket.last_at - bucket.first_at) / 2
         mark = _Drawn(bucket, scale.x(middle), heights[bucket.holder] + LANE_OFFSET.get(bucket.stance, 0))
         drawn.append(mark)
         lanes.setdefault((bucket.holder, bucket.stance), []).append(mark)
     links = []
     for change in chart.changes:
-        found = _find(lanes, change.holder, change.stance, change.seen_at)
+        found = _find(lanes, change.holder, change.stance, change.at)
         if found is None:
             continue
         if change.previous_stance is None:
             found.first = True
-        elif change.previous_seen_at is not None:
-            previous = _find(lanes, change.holder, change.previous_stance, change.previous_seen_at)
+        elif change.previous_at is not None:
+            previous = _find(lanes, change.holder, change.previous_stance, change.previous_at)
             if previous is not None and previous is not found:
                 links.append((previous, found))
     return drawn, links
@@ -160,8 +159,8 @@ def _place(chart: ChartData, heights: Mapping[str, float],
 def _find(lanes: Mapping[tuple[str, str], list[_Drawn]], holder: str, stance: str, when: datetime) -> _Drawn | None:
     """The mark of this holder and stance whose bucket spans `when`."""
     lane = lanes.get((holder, stance), [])
-    index = bisect.bisect_right([m.bucket.first_seen for m in lane], when) - 1
-    if index >= 0 and lane[index].bucket.first_seen <= when <= lane[index].bucket.last_seen:
+    index = bisect.bisect_right([m.bucket.first_at for m in lane], when) - 1
+    if index >= 0 and lane[index].bucket.first_at <= when <= lane[index].bucket.last_at:
         return lane[index]
     return None
 
@@ -224,7 +223,7 @@ def _axis(scale: _Scale, height: float) -> list[str]:
                      f'<text x="{x}" y="{base + 18}" text-anchor="middle" fill="#444">{escape(label)}</text>')
         tick += step
     parts.append(f'<text x="{WIDTH - RIGHT_PAD}" y="{base + 30}" text-anchor="end" fill="#666" font-size="10">'
-                 "time seen, UTC</text>")
+                 "when said (published, else first seen), UTC</text>")
     return parts
 
 
@@ -241,16 +240,19 @@ def _tick_label(when: datetime, step: timedelta, new_day: bool) -> str:
     return f"{when:%d %b} {clock}" if new_day else clock
 
 
-def _milestones(scale: _Scale, height: float, corroborated: datetime | None, denied: datetime | None) -> list[str]:
+def _milestones(scale: _Scale, height: float, changes: Sequence[StanceChange]) -> list[str]:
+    """Dashed lines at the claim's first corroboration and first denial (the first the ledger saw, drawn at
+    the time it was said)."""
     parts = []
-    for when, stance, label, dy in ((corroborated, "corroborates", "first corroboration", 0),
-                                    (denied, "denies", "first denial", 12)):
-        if when is None or not scale.start <= when <= scale.end:
+    for stance, label, dy in (("corroborates", "first corroboration", 0), ("denies", "first denial", 12)):
+        firsts = [c for c in changes if c.stance == stance and c.previous_stance is None]
+        if not firsts:
             continue
-        x = scale.x(when)
+        x = scale.x(min(firsts, key=lambda c: (c.seen_at, c.id)).at)
+        anchor = f'x="{x - 3}" text-anchor="end"' if x > WIDTH - 120 else f'x="{x + 3}"'
         parts.append(f'<line x1="{x}" x2="{x}" y1="{TOP - 10 + dy}" y2="{height - AXIS_H + 6}" '
                      f'stroke="{COLOURS[stance]}" stroke-width="1.5" stroke-dasharray="4 3"/>'
-                     f'<text x="{x + 3}" y="{TOP - 12 + dy}" font-size="10" fill="#333">{label}</text>')
+                     f'<text {anchor} y="{TOP - 12 + dy}" font-size="10" fill="#333">{label}</text>')
     return parts
 
 
@@ -265,10 +267,10 @@ def _mark(drawn: _Drawn, href: Callable[[int], str]) -> str:
     bucket = drawn.bucket
     stance = STANCE_LABELS.get(bucket.stance, bucket.stance)
     if bucket.count > 1:
-        lines = [f"{bucket.count} pieces of evidence, {stance}, {bucket.first_seen:%d %b %H:%M} to "
-                 f"{bucket.last_seen:%d %b %H:%M} UTC; the newest:"]
+        lines = [f"{bucket.count} pieces of evidence, {stance}, {bucket.first_at:%d %b %H:%M} to "
+                 f"{bucket.last_at:%d %b %H:%M} UTC; the newest:"]
     else:
-        lines = [f"{stance}, {bucket.first_seen:%d %b %Y %H:%M:%S} UTC"]
+        lines = [f"{stance}, {bucket.first_at:%d %b %Y %H:%M:%S} UTC"]
     if bucket.copies > 1:
         lines.append(f"its story was carried {bucket.copies} times")
     if bucket.quote:
