@@ -121,7 +121,8 @@ class WebSettings(BaseModel):
         if (self.username is None) != (self.password is None):
             raise ValueError("username and password go together: set both for basic auth, or neither")
         for name, secret in (("token", self.token), ("password", self.password)):
-            if secret is not None and len(secret.get_secret_value()) < 12:
+            value = secret.get_secret_value() if secret is not None else None
+            if value is not None and len(value) < 12 and not _SECRET_REFERENCE.fullmatch(value):
                 raise ValueError(f"{name} is too short: use at least 12 characters")
         return self
 

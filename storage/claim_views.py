@@ -1,5 +1,5 @@
 """Named queries for the web view's claim pages: every claim's picture at once, each claim's latest evidence,
-the light rows the timeline chart is drawn from, and the details one page of evidence shows."""
+the timeline chart's summary of a claim's evidence, and the details one page of evidence shows."""
 
 from __future__ import annotations
 
@@ -86,13 +86,11 @@ class ChartData:
 
 @dataclass(frozen=True)
 class EvidenceDetail:
-    """What the evidence list adds to a timeline entry: the matcher's cue and speaker spans."""
+    """What the evidence list adds to a timeline entry: the words of the matcher's cue and speaker spans."""
 
     id: int
-    item_id: int
     cues: tuple[str, ...]
     speaker_words: tuple[str, ...]
-    quote_start: int | None
 
 
 @dataclass(frozen=True)
@@ -206,21 +204,15 @@ def chart_data(engine: Engine, claim_id: str, *, start: datetime, end: datetime,
 
 
 def evidence_details(engine: Engine, evidence_ids: Sequence[int]) -> dict[int, EvidenceDetail]:
-    """The cue words, speaker words and quote offset of each piece of evidence, by id."""
+    """The cue words and speaker words of each piece of evidence, by id."""
     if not evidence_ids:
         return {}
     with engine.connect() as connection:
-        rows = connection.execute(select(EVIDENCE.c.id, EVIDENCE.c.item_id, EVIDENCE.c.explanation)
+        rows = connection.execute(select(EVIDENCE.c.id, EVIDENCE.c.explanation)
                                   .where(EVIDENCE.c.id.in_(list(evidence_ids)))).all()
-    details = {}
-    for evidence_id, item_id, explanation in rows:
-        spans = explanation or {}
-        quotes = spans.get("quote") or []
-        details[evidence_id] = EvidenceDetail(
-            id=evidence_id, item_id=item_id, cues=_words(spans.get("cues")),
-            speaker_words=_words(spans.get("speaker")),
-            quote_start=quotes[0].get("start") if quotes and isinstance(quotes[0], dict) else None)
-    return details
+    return {evidence_id: EvidenceDetail(evidence_id, _words((spans or {}).get("cues")),
+                                        _words((spans or {}).get("speaker")))
+            for evidence_id, spans in rows}
 
 
 def story_items(engine: Engine, story_ids: Sequence[int]) -> dict[int, list[StoryItem]]:

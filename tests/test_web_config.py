@@ -27,13 +27,13 @@ def _config(tmp_path: Path, web: str) -> Path:
 def test_token_comes_from_the_environment_only_when_serving(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """${NAME} in the web token is resolved when the web view's secrets are asked for; a command that does
     not serve the view runs without it, and one that does fails naming the key, not guessing a value."""
-    path = _config(tmp_path, 'token = "${WEB_TOKEN}"\n')
-    monkeypatch.delenv("WEB_TOKEN", raising=False)
+    path = _config(tmp_path, 'token = "${TOKEN}"\n')
+    monkeypatch.delenv("TOKEN", raising=False)
     monkeypatch.delenv("CREDENTIALS_DIRECTORY", raising=False)
     assert load_config(path, secrets=False).web.auth_required
-    with pytest.raises(ConfigError, match=r"web\.token: \$\{WEB_TOKEN\} is not set"):
+    with pytest.raises(ConfigError, match=r"web\.token: \$\{TOKEN\} is not set"):
         load_config(path, secrets=False, web_secrets=True)
-    monkeypatch.setenv("WEB_TOKEN", "a-token-of-some-length")
+    monkeypatch.setenv("TOKEN", "a-token-of-some-length")
     settings = load_config(path, secrets=False, web_secrets=True)
     assert settings.web.token is not None and settings.web.token.get_secret_value() == "a-token-of-some-length"
     assert "a-token-of-some-length" not in repr(settings)

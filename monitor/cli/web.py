@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from typing import Annotated
 
 import typer
@@ -32,7 +33,7 @@ def web(config: ConfigOption = None,
         engine.dispose()
 
 
-def listen_or_exit(settings: Config, host: str, port: int):  # type: ignore[no-untyped-def]
+def listen_or_exit(settings: Config, host: str, port: int) -> socket.socket:
     """The bound socket, or exit 2 saying why it cannot listen there."""
     try:
         check_listen(settings, host)
