@@ -7,8 +7,10 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -208,3 +210,24 @@ def test_only_web_links_become_links() -> None:
     for url in ("javascript:alert(1)", "JavaScript:alert(1)", " javascript:x", "data:text/html,<b>", "/local",
                 "//evil.example/x", "vbscript:x", "", None, "http:///nohost"):
         assert safe_href(url) is None, url
+
+
+def test_a_rejected_rules_edit_is_shown_and_the_last_good_rules_stay(seed: SeedStory, tmp_path: Path) -> None:
+    """A bad claim file shows on the Rules page and in /api/rules as FILE:LINE:COL problems, while the
+    claims keep being served from the last good rules."""
+    rules = tmp_path / "rules"
+    shutil.copytree(seed.root / "rules", rules)
+    config = tmp_path / "claimwatch.toml"
+    config.write_text(f'state_dir = "state"\nrules_dir = "rules"\ndatabase_url = "{seed.database_url}"\n')
+    with _serve(config) as site:
+        assert httpx.get(site + "api/rules", timeout=30).json()["folder"]["ok"]
+        (rules / "claims" / "broken.yaml").write_text("id: broken-claim\nstatement: short\n")
+        for _ in range(50):
+            folder = httpx.get(site + "api/rules", timeout=30).json()["folder"]
+            if not folder["ok"]:
+                break
+            time.sleep(0.2)
+        assert [p.split(": ")[0] for p in folder["problems"]] == [f"{rules / 'claims' / 'broken.yaml'}:2:12"]
+        page = httpx.get(site + "rules", timeout=30).text
+        assert "broken.yaml:2:12: statement" in page and "stays in force" in page
+        assert httpx.get(site + f"claims/{CLAIM}", timeout=30).status_code == 200

@@ -35,7 +35,7 @@ async def alerts_page(context: WebContext, request: Request) -> Response:
     rows = await run_in_threadpool(lambda: list_alerts(context.engine, failed=failed, claim_id=claim, limit=LIMIT))
     retried = request.query_params.get("retried")
     return context.page(request, "alerts.html", rows=rows, failed=failed, claim=claim, retried=retried,
-                        requeued=request.query_params.get("n"))
+                        requeued=request.query_params.get("n"), names=context.names())
 
 
 async def alerts_api(context: WebContext, request: Request) -> Response:
