@@ -23,6 +23,7 @@ from sqlalchemy import (
     select,
     type_coerce,
 )
+from sqlalchemy.sql import FromClause
 
 from storage.ledger import ClaimStateRow, PositionRow, position_from_row
 from storage.models import CLAIM_STATES, EVIDENCE, FEEDS, ITEMS, POSITIONS, STORIES
@@ -143,10 +144,10 @@ def evidence_version(engine: Engine, claim_id: str) -> tuple[int, int | None]:
     return int(count), newest
 
 
-def said_at() -> ColumnElement[datetime]:
+def said_at(evidence: FromClause = EVIDENCE) -> ColumnElement[datetime]:
     """When a piece of evidence was said: its item's publication time, or when it was seen if the item has
     none or claims a time after it was seen."""
-    published, seen = EVIDENCE.c.published_at, EVIDENCE.c.seen_at
+    published, seen = evidence.c.published_at, evidence.c.seen_at
     return type_coerce(case((and_(published.is_not(None), published <= seen), published), else_=seen), UTCDateTime())
 
 
@@ -178,26 +179,26 @@ def chart_data(engine: Engine, claim_id: str, *, start: datetime, end: datetime,
     when = said_at()
     column = cast((extract("epoch", when) - int(start.timestamp())) / width, Integer).label("slice")
     grouped = (select(EVIDENCE.c.holder, EVIDENCE.c.stance, func.count().label("n"), func.max(EVIDENCE.c.id)
-                      .label("last_id"), func.min(when).label("first_at"), func.max(when).label("last_at"),
-                      func.max(STORIES.c.copies).label("copies"))
-               .join(STORIES, STORIES.c.id == EVIDENCE.c.story_id).where(EVIDENCE.c.claim_id == claim_id)
-               .group_by(EVIDENCE.c.holder, EVIDENCE.c.stance, column).subquery())
+                      .label("last_id"), func.min(when).label("first_at"), func.max(when).label("last_at"))
+               .where(EVIDENCE.c.claim_id == claim_id).group_by(EVIDENCE.c.holder, EVIDENCE.c.stance, column)
+               .subquery())
     newest = EVIDENCE.alias("newest")
-    buckets = (select(grouped, func.substr(newest.c.quote, 1, QUOTE_CHARS))
-               .join(newest, newest.c.id == grouped.c.last_id))
-    order = (EVIDENCE.c.seen_at, EVIDENCE.c.id)
+    buckets = (select(grouped, STORIES.c.copies, func.substr(newest.c.quote, 1, QUOTE_CHARS))
+               .join(newest, newest.c.id == grouped.c.last_id).join(STORIES, STORIES.c.id == newest.c.story_id))
 
     def before(value: Any, type_: Any) -> Any:
-        return func.lag(value, type_=type_).over(partition_by=EVIDENCE.c.holder, order_by=order)
+        return func.lag(value, type_=type_).over(partition_by=EVIDENCE.c.holder,
+                                                 order_by=(EVIDENCE.c.seen_at, EVIDENCE.c.id))
 
-    setting = (select(EVIDENCE.c.id, EVIDENCE.c.holder, EVIDENCE.c.stance, EVIDENCE.c.seen_at, when.label("at"),
-                      before(EVIDENCE.c.id, BigInteger()).label("previous_id"),
-                      before(EVIDENCE.c.stance, String()).label("previous_stance"),
-                      before(when, UTCDateTime()).label("previous_at"))
+    setting = (select(EVIDENCE.c.id, EVIDENCE.c.stance, before(EVIDENCE.c.id, BigInteger()).label("previous_id"),
+                      before(EVIDENCE.c.stance, String()).label("previous_stance"))
                .where(EVIDENCE.c.claim_id == claim_id, EVIDENCE.c.stance.in_(("corroborates", "denies")),
                       EVIDENCE.c.decision.not_in(list(keeps_position))).subquery())
-    changes = select(setting).where(or_(setting.c.previous_stance.is_(None),
-                                        setting.c.previous_stance != setting.c.stance))
+    change, previous = EVIDENCE.alias("change"), EVIDENCE.alias("previous")
+    changes = (select(change.c.id, change.c.holder, change.c.stance, change.c.seen_at, said_at(change),
+                      setting.c.previous_id, setting.c.previous_stance, said_at(previous))
+               .join(change, change.c.id == setting.c.id).outerjoin(previous, previous.c.id == setting.c.previous_id)
+               .where(or_(setting.c.previous_stance.is_(None), setting.c.previous_stance != setting.c.stance)))
     with engine.connect() as connection:
         return ChartData(start, end, [MarkBucket(*row) for row in connection.execute(buckets)],
                          [StanceChange(*row) for row in connection.execute(changes)])
