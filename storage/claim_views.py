@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql import FromClause
 
-from storage.ledger import ClaimStateRow, PositionRow, position_from_row
+from storage.ledger import ClaimStateRow, PositionRow
 from storage.models import CLAIM_STATES, EVIDENCE, FEEDS, ITEMS, POSITIONS, STORIES
 from storage.types import UTCDateTime
 
@@ -107,12 +107,13 @@ class StoryItem:
 
 def all_positions(engine: Engine) -> dict[str, list[PositionRow]]:
     """Every claim's picture, by claim id, each oldest first."""
-    with engine.connect() as connection:
-        rows = connection.execute(select(POSITIONS).order_by(POSITIONS.c.claim_id, POSITIONS.c.since,
-                                                             POSITIONS.c.holder)).mappings().all()
+    query = (select(POSITIONS.c.claim_id, POSITIONS.c.holder, POSITIONS.c.stance, POSITIONS.c.since,
+                    POSITIONS.c.last_seen_at, POSITIONS.c.last_alerted_at, POSITIONS.c.evidence_count)
+             .order_by(POSITIONS.c.claim_id, POSITIONS.c.since, POSITIONS.c.holder))
     pictures: dict[str, list[PositionRow]] = {}
-    for row in rows:
-        pictures.setdefault(row["claim_id"], []).append(position_from_row(row))
+    with engine.connect() as connection:
+        for claim_id, *fields in connection.execute(query):
+            pictures.setdefault(claim_id, []).append(PositionRow(*fields))
     return pictures
 
 
