@@ -15,7 +15,7 @@ import hmac
 import ipaddress
 import secrets
 from collections.abc import Awaitable, Callable, MutableMapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -154,9 +154,9 @@ class CsrfCookie:
 class Credentials:
     """What a request must show when the configuration asks for authentication."""
 
-    token: str | None = None
+    token: str | None = field(default=None, repr=False)
     username: str | None = None
-    password: str | None = None
+    password: str | None = field(default=None, repr=False)
 
     @classmethod
     def from_settings(cls, settings: WebSettings) -> Credentials:
