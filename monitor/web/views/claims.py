@@ -1,7 +1,9 @@
 """Claims: the list (status, picture, evidence counts, newest evidence; filter by status and tag, search; the
-most recently evidenced first, LIST_PAGE a page) and
-each claim's page (statement, timeline chart, evidence paged newest first with folded copies, alerts sent),
-with `/api/claims` and `/api/claims/ID` giving what `claims list --json` and `claims show --json` print.
+most recently evidenced first, LIST_PAGE a page) and each claim's page (statement, timeline chart, evidence
+paged newest first with folded copies, alerts sent), with `/api/claims` and `/api/claims/ID` giving what
+`claims list --json` and `claims show --json` print. The list and each chart are kept (Memo) under a key of
+the ledger's or the claim's evidence count and newest id: a write that changes positions without adding
+evidence must change that key too.
 
 Evidence corrections (dismiss, correct) will be POST forms in templates/evidence_actions.html, which each
 evidence row includes, handled by a view module of their own listed in views/__init__.py.
