@@ -1,4 +1,5 @@
 # The two commands a newcomer needs: `make demo` and `make test`. Both create .venv when it is missing.
+# `make demo` keeps the daemon and its web view running after the news day until Ctrl-C.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -13,7 +14,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/claimwatch demo
+	$(BIN)/claimwatch demo --follow
 
 test: lint typecheck unit
 

@@ -7,6 +7,7 @@ wrong, and raises ConfigError: the daemon refuses to start rather than guess.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import tomllib
@@ -118,6 +119,39 @@ class AlertSettings(BaseModel):
     digest_hour: int = Field(8, ge=0, le=23, description="UTC hour the daily digest goes out")
 
 
+class WebSettings(BaseModel):
+    """The analysts' web view (`claimwatch web`, `claimwatch run --web-port`) and who may open it.
+
+    It listens on 127.0.0.1 unless told otherwise, and refuses any other address unless a token or
+    basic-auth credentials are set. Write them as `${NAME}`, like channel secrets: claimwatch takes NAME
+    from the environment or from $CREDENTIALS_DIRECTORY/NAME. No page shows them.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    host: str = Field("127.0.0.1", min_length=1, description="address to listen on")
+    port: int = Field(8080, ge=0, le=65_535, description="port to listen on; 0 picks a free one")
+    token: SecretStr | None = Field(None, description=(
+        "a bearer token: sent as `Authorization: Bearer TOKEN`, or typed once into the login page"))
+    username: str | None = Field(None, min_length=1, description="basic-auth user name (with password)")
+    password: SecretStr | None = Field(None, description="basic-auth password (with username)")
+
+    @model_validator(mode="after")
+    def _credentials_paired(self) -> WebSettings:
+        if (self.username is None) != (self.password is None):
+            raise ValueError("username and password go together: set both for basic auth, or neither")
+        for name, secret in (("token", self.token), ("password", self.password)):
+            value = secret.get_secret_value() if secret is not None else None
+            if value is not None and len(value) < 12 and not _SECRET_REFERENCE.fullmatch(value):
+                raise ValueError(f"{name} is too short: use at least 12 characters")
+        return self
+
+    @property
+    def auth_required(self) -> bool:
+        """Whether a token or basic-auth credentials are configured."""
+        return self.token is not None or self.password is not None
+
+
 class RetentionSettings(BaseModel):
     """How long the ledger keeps what it has seen, and how often housekeeping runs."""
 
@@ -182,6 +216,7 @@ class Config(BaseSettings):
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
     nodes: NodeSettings = Field(default_factory=NodeSettings)
     channels: list[ChannelSettings] = Field(default_factory=list)
+    web: WebSettings = Field(default_factory=WebSettings)
 
     @classmethod
     def settings_customise_sources(
@@ -211,11 +246,13 @@ class Config(BaseSettings):
         return f"sqlite:///{(self.state_dir / 'claimwatch.db').resolve()}"
 
 
-def load_config(path: Path | None = None, *, secrets: bool = True) -> Config:
+def load_config(path: Path | None = None, *, secrets: bool = True, web_secrets: bool | None = None) -> Config:
     """Read the TOML file (if any), apply the process environment, validate; ConfigError says what is wrong.
 
     With `secrets=False` (commands that never send: status, claims, db ...) a `${NAME}` that cannot be
-    resolved stays as written instead of being an error, so they run without the channel credentials."""
+    resolved stays as written instead of being an error, so they run without the channel credentials.
+    `web_secrets` (default: as `secrets`) does the same for the web view's token and password; a command
+    that serves the web view asks for them, and an unresolved one is then an error, never a password."""
     environ = os.environ
     if path is None and environ.get(CONFIG_ENV):
         path = Path(environ[CONFIG_ENV])
@@ -227,22 +264,26 @@ def load_config(path: Path | None = None, *, secrets: bool = True) -> Config:
             if isinstance(data.get(key), str) and not Path(data[key]).is_absolute():
                 data[key] = str(base / data[key])
     if isinstance(data.get("channels"), list):
-        data["channels"] = [_resolve_secrets(channel, index, path, environ, required=secrets)
+        data["channels"] = [_resolve_secrets(channel, f"channels.{index}", ("url",), path, environ, required=secrets)
                             for index, channel in enumerate(data["channels"])]
+    if isinstance(data.get("web"), dict):
+        data["web"] = _resolve_secrets(data["web"], "web", ("token", "password"), path, environ,
+                                       required=secrets if web_secrets is None else web_secrets)
     try:
         return Config(**data)
     except ValidationError as exc:
         raise ConfigError(_describe(exc, path, data, environ)) from None
 
 
-def _resolve_secrets(channel: Any, index: int, path: Path | None, environ: Mapping[str, str], *,
-                     required: bool) -> Any:
-    """The channel with each ${NAME} in its URL replaced; ConfigError names a missing NAME, never a value."""
-    if not isinstance(channel, dict) or not isinstance(channel.get("url"), str):
-        return channel
+def _resolve_secrets(table: Any, where: str, keys: tuple[str, ...], path: Path | None, environ: Mapping[str, str],
+                     *, required: bool) -> Any:
+    """The table with each ${NAME} in its `keys` replaced; ConfigError names a missing NAME, never a value."""
+    if not isinstance(table, dict):
+        return table
     credentials = environ.get("CREDENTIALS_DIRECTORY")
+    resolved = dict(table)
 
-    def value(match: re.Match[str]) -> str:
+    def value(key: str, match: re.Match[str]) -> str:
         name = match[1]
         if name in environ:
             return environ[name]
@@ -250,10 +291,13 @@ def _resolve_secrets(channel: Any, index: int, path: Path | None, environ: Mappi
             return (Path(credentials) / name).read_text(encoding="utf-8").strip()
         if not required:
             return match[0]
-        raise ConfigError(f"{path or 'config'}: channels.{index}.url: ${{{name}}} is not set in the environment "
+        raise ConfigError(f"{path or 'config'}: {where}.{key}: ${{{name}}} is not set in the environment "
                           "nor in $CREDENTIALS_DIRECTORY")
 
-    return {**channel, "url": _SECRET_REFERENCE.sub(value, channel["url"])}
+    for key in keys:
+        if isinstance(table.get(key), str):
+            resolved[key] = _SECRET_REFERENCE.sub(functools.partial(value, key), table[key])
+    return resolved
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

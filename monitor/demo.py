@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import queue
+import socket
 import tempfile
 import threading
 import time
@@ -32,6 +33,7 @@ from monitor.alerts.render import PICTURE_WORDS
 from monitor.config import AlertSettings, ChannelSettings, Config, PollingSettings
 from monitor.logs import make_logger
 from monitor.rulebook.loader import load_rulebook
+from monitor.web.serve import bind, serve_beside
 from storage.claims import claim_positions, claim_summaries
 from storage.engine import make_engine
 from storage.feeds import list_feeds
@@ -40,6 +42,7 @@ from storage.health import read_health
 NEWS_DAY = datetime(2024, 5, 22, tzinfo=UTC)
 CONTENT_TYPES = {".xml": "application/xml; charset=utf-8", ".json": "application/feed+json"}
 SETTLE_SECONDS = 30
+WEB_PORT = 8080
 
 
 def sample_files() -> dict[str, bytes]:
@@ -143,30 +146,47 @@ def sample_server(day: NewsDay) -> Iterator[DemoServer]:
         server.server_close()
 
 
-def run_demo(out: TextIO, keep: Path | None = None, *, replay_seconds: float = 20.0, follow: bool = False) -> None:
-    """The whole demo, narrated to `out`."""
+def run_demo(out: TextIO, keep: Path | None = None, *, replay_seconds: float = 20.0, follow: bool = False,
+             web_port: int = WEB_PORT) -> None:
+    """The whole demo, narrated to `out`, with the web view on 127.0.0.1 while it runs (at `web_port`, or
+    any free port when that one is taken)."""
     day = NewsDay(sample_files(), replay_seconds)
     with tempfile.TemporaryDirectory(prefix="claimwatch-demo-") as scratch, sample_server(day) as server:
         root = keep or Path(scratch)
         config = _demo_config(root, server, day)
-        out.write(f"claimwatch demo: {len(day.files)} sample feeds at {server.base} replay "
-                  f"{day.first:%d %B %Y} from {day.first:%H:%M} to {day.last:%H:%M} UTC in {replay_seconds:g} s\n"
-                  f"database: {config.effective_database_url}\nrules: {config.rules_dir} (the example claims)\n"
-                  f"log: {root / 'claimwatch.log'}\n\nAlerts, as the webhook channel receives them:\n")
-        out.flush()
-        stop = threading.Event()
-        with (root / "claimwatch.log").open("w", encoding="utf-8") as log_file:
-            service = threading.Thread(target=daemon.run_forever, name="claimwatch",
-                                       args=(config, make_logger(log_file, json=True)), kwargs={"stop": stop})
-            service.start()
-            try:
-                _print_alerts_until(out, server, day, config, follow)
-            except KeyboardInterrupt:
-                out.write("\ninterrupted\n")
-            finally:
-                stop.set()
-                service.join()
+        with serve_beside(config, _web_socket(web_port)) as web:
+            out.write(f"claimwatch demo: {len(day.files)} sample feeds at {server.base} replay "
+                      f"{day.first:%d %B %Y} from {day.first:%H:%M} to {day.last:%H:%M} UTC in "
+                      f"{replay_seconds:g} s\ndatabase: {config.effective_database_url}\n"
+                      f"rules: {config.rules_dir} (the example claims)\nlog: {root / 'claimwatch.log'}\n"
+                      f"web view: {web.url} (open while the demo runs{'' if follow else '; --follow keeps it open'})"
+                      "\n\nAlerts, as the webhook channel receives them:\n")
+            out.flush()
+            _run_daemon(out, root, config, server, day, follow=follow)
         _print_summary(out, config, server)
+
+
+def _web_socket(port: int) -> socket.socket:
+    try:
+        return bind("127.0.0.1", port)
+    except OSError:
+        return bind("127.0.0.1", 0)
+
+
+def _run_daemon(out: TextIO, root: Path, config: Config, server: DemoServer, day: NewsDay, *, follow: bool) -> None:
+    """The daemon on a thread while alerts are printed, until the replay settles (or Ctrl-C with follow)."""
+    stop = threading.Event()
+    with (root / "claimwatch.log").open("w", encoding="utf-8") as log_file:
+        service = threading.Thread(target=daemon.run_forever, name="claimwatch",
+                                   args=(config, make_logger(log_file, json=True)), kwargs={"stop": stop})
+        service.start()
+        try:
+            _print_alerts_until(out, server, day, config, follow)
+        except KeyboardInterrupt:
+            out.write("\ninterrupted\n")
+        finally:
+            stop.set()
+            service.join()
 
 
 def _demo_config(root: Path, server: DemoServer, day: NewsDay) -> Config:
@@ -239,7 +259,8 @@ def _print_summary(out: TextIO, config: Config, server: DemoServer) -> None:
             holders = [names.get(p.holder, p.holder) for p in positions if p.stance == stance]
             out.write(f"    {PICTURE_WORDS[stance]}: {', '.join(holders) or 'nobody'}\n")
     engine.dispose()
-    out.write("\nclaimwatch claims show CLAIM --config ... gives the timeline; run with --follow to keep polling.\n")
+    out.write("\nclaimwatch claims show CLAIM --config ... gives the timeline; run with --follow to keep polling "
+              "and the web view open.\n")
 
 
 def _copy_tree(source: Traversable, target: Path) -> None:

@@ -69,20 +69,23 @@ def claim_positions(engine: Engine, claim_id: str) -> list[PositionRow]:
     return [position_from_row(row) for row in rows]
 
 
-def claim_timeline(engine: Engine, claim_id: str, *, limit: int = 100,
-                   decision: str | None = None) -> list[TimelineEntry]:
-    """The claim's latest evidence (at most `limit`; only that of one `decision` kind when given), oldest
-    first. Evidence recorded before its explanation said whether the speaker is clear counts as clear, as the
-    ledger treated it then."""
+def claim_timeline(engine: Engine, claim_id: str, *, limit: int = 100, decision: str | None = None,
+                   before: int | None = None) -> list[TimelineEntry]:
+    """The claim's latest evidence (at most `limit`; only that of one `decision` kind when given; only
+    evidence older than the id `before` when given, to page back), oldest first. Evidence recorded before its
+    explanation said whether the speaker is clear counts as clear, as the ledger treated it then."""
+    latest = select(EVIDENCE.c.id).where(EVIDENCE.c.claim_id == claim_id).order_by(EVIDENCE.c.id.desc()).limit(limit)
+    if decision is not None:
+        latest = latest.where(EVIDENCE.c.decision == decision)
+    if before is not None:
+        latest = latest.where(EVIDENCE.c.id < before)
     query = (select(EVIDENCE.c.id, EVIDENCE.c.seen_at, EVIDENCE.c.published_at, EVIDENCE.c.stance,
                     EVIDENCE.c.speaker, EVIDENCE.c.holder, EVIDENCE.c.score, EVIDENCE.c.feed, ITEMS.c.title,
                     EVIDENCE.c.url, EVIDENCE.c.quote, EVIDENCE.c.why, EVIDENCE.c.decision, EVIDENCE.c.alert_id,
                     EVIDENCE.c.story_id, STORIES.c.copies,
                     func.coalesce(EVIDENCE.c.explanation["clear_speaker"].as_boolean(), true(), type_=Boolean))
              .join(ITEMS, ITEMS.c.id == EVIDENCE.c.item_id).join(STORIES, STORIES.c.id == EVIDENCE.c.story_id)
-             .where(EVIDENCE.c.claim_id == claim_id).order_by(EVIDENCE.c.id.desc()).limit(limit))
-    if decision is not None:
-        query = query.where(EVIDENCE.c.decision == decision)
+             .where(EVIDENCE.c.id.in_(latest.scalar_subquery())).order_by(EVIDENCE.c.id.desc()))
     with engine.connect() as connection:
         rows = connection.execute(query).all()
     return [TimelineEntry(*row) for row in reversed(rows)]

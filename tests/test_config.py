@@ -89,20 +89,21 @@ def test_example_config_documents_every_setting() -> None:
     """deploy/claimwatch.toml parses and names every top-level, polling, alerts, retention and nodes setting."""
     import tomllib
 
-    from monitor.config import AlertSettings, Config, NodeSettings, PollingSettings, RetentionSettings
+    from monitor.config import AlertSettings, Config, NodeSettings, PollingSettings, RetentionSettings, WebSettings
 
     path = Path(__file__).parent.parent / "deploy" / "claimwatch.toml"
     load_config(path)
     text = path.read_text()
     data = tomllib.loads(text)
     documented = set(data) | {line.split("=")[0].strip("# ").strip() for line in text.splitlines() if "=" in line}
-    assert set(Config.model_fields) - {"polling", "alerts", "retention", "nodes", "channels"} <= documented
+    assert set(Config.model_fields) - {"polling", "alerts", "retention", "nodes", "channels", "web"} <= documented
     assert "[[channels]]" in text
     assert set(PollingSettings.model_fields) == set(data["polling"])
     assert set(AlertSettings.model_fields) == set(data["alerts"]) | {"severity_channels"}
     assert "severity_channels" in text
     assert set(RetentionSettings.model_fields) == set(data["retention"])
     assert set(NodeSettings.model_fields) == set(data["nodes"])
+    assert set(WebSettings.model_fields) <= documented
 
 
 def test_channel_secrets_come_from_environment_and_credentials(tmp_path: Path,

@@ -9,6 +9,8 @@ import sys
 import time
 from pathlib import Path
 
+import httpx
+
 
 def test_demo_replays_the_news_day_and_prints_alerts_and_pictures() -> None:
     """The demo runs the real daemon over the replayed news day: every sample item is stored, the three
@@ -50,13 +52,20 @@ def test_demo_rules_are_the_shipped_example_rules() -> None:
 
 
 def test_demo_follow_keeps_running_until_interrupted() -> None:
-    """With --follow the demo keeps the daemon running after the replay and stops cleanly on Ctrl-C,
-    still printing each claim's picture."""
-    demo = subprocess.Popen([sys.executable, "-m", "monitor", "demo", "--replay-seconds", "3", "--follow"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    """With --follow the demo keeps the daemon and its web view running after the replay (the view shows
+    the seed claim's picture) and stops cleanly on Ctrl-C, still printing each claim's picture."""
+    demo = subprocess.Popen([sys.executable, "-m", "monitor", "demo", "--replay-seconds", "3", "--follow",
+                             "--web-port", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
+        assert demo.stdout is not None
+        header = "".join(demo.stdout.readline() for _ in range(5))
+        address = re.search(r"web view: (http://127\.0\.0\.1:\d+/)", header)
+        assert address is not None, header
         time.sleep(12)  # past the replay and its settling: a demo without --follow would have ended
         assert demo.poll() is None
+        claims = httpx.get(address[1] + "api/claims", timeout=30).json()
+        seed = next(claim for claim in claims if claim["id"] == "china-lethal-aid-russia")
+        assert {p["holder"] for p in seed["picture"] if p["stance"] == "corroborates"} == {"uk-government"}
         demo.send_signal(signal.SIGINT)
         out, err = demo.communicate(timeout=120)
     finally:

@@ -8,8 +8,9 @@ from typing import Annotated
 import typer
 
 from monitor.alerts.send import check_channels
-from monitor.cli.common import ConfigOption, JsonOption, iso, load_config_or_exit, short, with_store
+from monitor.cli.common import ConfigOption, JsonOption, load_config_or_exit, short, with_store
 from monitor.daemon import utc_now
+from monitor.reports import alert_json
 from storage.alert_views import AlertListing, list_alerts
 from storage.outbox import retry_alert
 
@@ -26,7 +27,7 @@ def alerts_list(config: ConfigOption = None, as_json: JsonOption = False,
     settings = load_config_or_exit(config)
     rows = with_store(settings, lambda engine: list_alerts(engine, failed=failed, claim_id=claim, limit=limit))
     if as_json:
-        typer.echo(json.dumps([_as_json(row) for row in rows], indent=2))
+        typer.echo(json.dumps([alert_json(row) for row in rows], indent=2))
         return
     typer.echo(format_alert_table(rows))
 
@@ -61,15 +62,6 @@ def alerts_channels(config: ConfigOption = None, as_json: JsonOption = False) ->
             typer.echo(problem, err=True)
     if problems:
         raise typer.Exit(1)
-
-
-def _as_json(row: AlertListing) -> dict[str, object]:
-    return {"id": row.id, "created": iso(row.created_at), "claim_id": row.claim_id, "kind": row.kind,
-            "priority": row.priority, "severity": row.severity, "stance": row.stance, "holder": row.holder,
-            "state": row.state,
-            "deliveries": [{"channel": d.channel, "state": d.state, "attempts": d.attempts,
-                            "next_attempt": iso(d.next_attempt_at) if d.state == "pending" else None,
-                            "sent": iso(d.sent_at), "last_error": d.last_error} for d in row.deliveries]}
 
 
 def format_alert_table(rows: list[AlertListing]) -> str:

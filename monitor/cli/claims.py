@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from sqlalchemy import Engine
 
-from monitor.cli.common import ConfigOption, JsonOption, iso, load_config_or_exit, load_rules_or_exit, short, with_store
+from monitor.cli.common import ConfigOption, JsonOption, load_config_or_exit, load_rules_or_exit, short, with_store
 from monitor.daemon import utc_now
+from monitor.reports import actor_names, claim_report, claim_row, silence_json
 from monitor.rulebook.durations import parse_duration
-from monitor.rulebook.loader import RuleBook
-from storage.claims import TimelineEntry, claim_positions, claim_summaries, claim_timeline
+from storage.claim_views import all_positions, last_evidence
+from storage.claims import claim_positions, claim_summaries, claim_timeline
 from storage.silences import add_silence, list_silences, remove_silence
 
 claims_app = typer.Typer(help="Each tracked claim's picture (who corroborates, who denies) and timeline.",
@@ -27,16 +28,11 @@ def claims_list(config: ConfigOption = None, as_json: JsonOption = False) -> Non
     """Every claim in the rules with its status, evidence, stories, and how many corroborate or deny it."""
     settings = load_config_or_exit(config)
     book = load_rules_or_exit(settings.rules_dir)
-    summaries = with_store(settings, claim_summaries)
-    rows: list[dict[str, Any]] = []
-    for claim in book.claims:
-        summary = summaries.get(claim.id)
-        rows.append({"id": claim.id, "status": claim.status, "severity": claim.severity,
-                     "statement": claim.statement, "evidence": summary.evidence if summary else 0,
-                     "stories": summary.stories if summary else 0,
-                     "corroborating": summary.corroborating if summary else 0,
-                     "denying": summary.denying if summary else 0,
-                     "last_seen_at": iso(summary.last_seen_at) if summary else None})
+    summaries, pictures, newest = with_store(
+        settings, lambda engine: (claim_summaries(engine), all_positions(engine), last_evidence(engine)))
+    names = actor_names(book)
+    rows = [claim_row(claim, summaries.get(claim.id), pictures.get(claim.id, []), newest.get(claim.id), names)
+            for claim in book.claims]
     if as_json:
         typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
@@ -67,15 +63,8 @@ def claims_show(claim_id: Annotated[str, typer.Argument(help="the claim's id")],
                 claim_timeline(engine, claim_id, limit=limit, decision="needs_review"))
 
     positions, timeline, review = with_store(settings, read)
-    names = _names(book)
-    report = {
-        "id": claim.id, "statement": claim.statement, "status": claim.status, "severity": claim.severity,
-        "picture": [{"holder": p.holder, "name": names.get(p.holder, p.holder), "stance": p.stance,
-                     "since": iso(p.since), "last_seen_at": iso(p.last_seen_at), "evidence": p.evidence_count}
-                    for p in positions],
-        "needs_review": [_entry_json(e) for e in review],
-        "timeline": [_entry_json(e) for e in timeline],
-    }
+    names = actor_names(book)
+    report = claim_report(claim, positions, timeline, review, names)
     if as_json:
         typer.echo(json.dumps(report, indent=2, ensure_ascii=False))
         return
@@ -102,18 +91,6 @@ def claims_show(claim_id: Annotated[str, typer.Argument(help="the claim's id")],
             typer.echo(f"      \"{entry.quote[:200]}\"")
 
 
-def _entry_json(entry: TimelineEntry) -> dict[str, Any]:
-    return {"seen_at": iso(entry.seen_at), "published_at": iso(entry.published_at), "stance": entry.stance,
-            "speaker": entry.speaker, "holder": entry.holder, "clear_speaker": entry.clear_speaker,
-            "score": entry.score, "source": entry.feed, "title": entry.title, "url": entry.url, "quote": entry.quote,
-            "why": entry.why, "decision": entry.decision, "alert_id": entry.alert_id, "story_id": entry.story_id,
-            "story_copies": entry.story_copies}
-
-
-def _names(book: RuleBook) -> dict[str, str]:
-    return {actor.id: actor.name for actor in book.actors}
-
-
 @silence_app.command("add")
 def silence_add(claim: Annotated[str, typer.Option("--claim", help="the claim's id")],
                 duration: Annotated[str, typer.Option("--for", help="how long: 90s, 15m, 6h, 2d")],
@@ -132,7 +109,7 @@ def silence_add(claim: Annotated[str, typer.Option("--claim", help="the claim's 
     if book.claim(claim) is None:
         typer.echo(f"claimwatch: no claim {claim!r}; claims: {', '.join(c.id for c in book.claims)}", err=True)
         raise typer.Exit(2)
-    if speaker is not None and speaker not in _names(book):
+    if speaker is not None and speaker not in actor_names(book):
         typer.echo(f"claimwatch: no actor {speaker!r} in actors.yaml", err=True)
         raise typer.Exit(2)
     now = utc_now()
@@ -150,9 +127,7 @@ def silence_list(config: ConfigOption = None,
     settings = load_config_or_exit(config)
     rows = with_store(settings, lambda engine: list_silences(engine, utc_now(), include_ended=include_ended))
     if as_json:
-        typer.echo(json.dumps([{"id": r.id, "claim_id": r.claim_id, "speaker": r.speaker, "reason": r.reason,
-                                "created_at": iso(r.created_at), "ends_at": iso(r.ends_at),
-                                "removed_at": iso(r.removed_at)} for r in rows], indent=2, ensure_ascii=False))
+        typer.echo(json.dumps([silence_json(row) for row in rows], indent=2, ensure_ascii=False))
         return
     if not rows:
         typer.echo("no silences in force")

@@ -28,11 +28,12 @@ ConfigOption = Annotated[Path | None, typer.Option("--config", "-c", help="claim
 JsonOption = Annotated[bool, typer.Option("--json", help="JSON output, for scripts")]
 
 
-def load_config_or_exit(path: Path | None, *, secrets: bool = False) -> Config:
+def load_config_or_exit(path: Path | None, *, secrets: bool = False, web_secrets: bool | None = None) -> Config:
     """The configuration, or exit 2 saying what is wrong with it. Only commands that send (`run`) ask for
-    the channel secrets; the others run without them (see `load_config`)."""
+    the channel secrets, and only those that serve the web view for its secrets; the others run without
+    them (see `load_config`)."""
     try:
-        return load_config(path, secrets=secrets)
+        return load_config(path, secrets=secrets, web_secrets=web_secrets)
     except ConfigError as exc:
         typer.echo(f"claimwatch: {exc}", err=True)
         raise typer.Exit(2) from None
@@ -73,11 +74,6 @@ def load_rules_or_exit(folder: Path) -> RuleBook:
             typer.echo(str(problem))
         typer.echo("the rules have errors; fix them first (claimwatch rules check)", err=True)
         raise typer.Exit(1) from None
-
-
-def iso(value: datetime | None) -> str | None:
-    """ISO 8601, or None."""
-    return value.isoformat() if value else None
 
 
 def short(value: datetime | None) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from contextlib import nullcontext
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
@@ -13,13 +14,16 @@ import typer
 
 from monitor import daemon
 from monitor.alerts.send import check_channels
-from monitor.cli.common import STORE_ERRORS, ConfigOption, iso, load_config_or_exit, short, store_error, with_store
+from monitor.cli.common import STORE_ERRORS, ConfigOption, load_config_or_exit, short, store_error, with_store
+from monitor.cli.web import listen_or_exit
 from monitor.demo import run_demo
 from monitor.feeds.urls import hide_credentials
 from monitor.logs import make_logger
 from monitor.matching.evaluate import PairsFileError, evaluate_csv
 from monitor.metrics import Metrics
-from monitor.service_health import node_condition, unhealthy_reasons
+from monitor.reports import feed_json, status_report
+from monitor.service_health import node_condition
+from monitor.web.serve import serve_beside
 from storage.feeds import list_feeds
 from storage.health import read_health
 from storage.nodes import list_nodes
@@ -44,6 +48,9 @@ def run(config: ConfigOption = None,
         metrics_port: Annotated[int | None, typer.Option(
             help="serve Prometheus metrics on /metrics and a health check on /healthz at this port")] = None,
         metrics_host: Annotated[str, typer.Option(help="address the metrics server listens on")] = "127.0.0.1",
+        web_port: Annotated[int | None, typer.Option(
+            min=0, max=65_535, help="also serve the web view at this port (on [web] host, 127.0.0.1 by default)")]
+        = None,
         ) -> None:
     """Run the daemon: poll, match, record and deliver on schedule until SIGTERM (or once, with --once)."""
     settings = load_config_or_exit(config, secrets=True)
@@ -53,10 +60,14 @@ def run(config: ConfigOption = None,
         raise typer.Exit(2)
     metrics = Metrics() if metrics_port is not None and not once else None
     log = make_logger(observers=[metrics.observe] if metrics else ())
+    sock = listen_or_exit(settings, settings.web.host, web_port) if web_port is not None and not once else None
     try:
         if once:
             daemon.run_once(settings, log)
-        else:
+            return
+        with serve_beside(settings, sock) if sock else nullcontext() as web:
+            if web is not None:
+                log.info("web.serving", url=web.url)
             daemon.run_forever(settings, log, metrics=(metrics, metrics_host, metrics_port or 0) if metrics else None)
     except STORE_ERRORS as exc:
         log.error("database.unavailable", error=store_error(exc))
@@ -66,10 +77,13 @@ def run(config: ConfigOption = None,
 def demo(keep: Annotated[Path | None, typer.Option(help="keep the state in this folder")] = None,
          replay_seconds: Annotated[float, typer.Option(min=1, help="real seconds the news day takes")] = 20.0,
          follow: Annotated[bool, typer.Option("--follow", help="keep running after the replay (Ctrl-C stops)")]
-         = False) -> None:
+         = False,
+         web_port: Annotated[int, typer.Option(min=0, max=65_535, help=(
+             "serve the web view on 127.0.0.1 at this port while the demo runs (a free one if it is taken)"))]
+         = 8080) -> None:
     """The real daemon on a bundled news day replayed from a loopback server: alerts printed as they are
-    sent, then each claim's picture."""
-    run_demo(sys.stdout, keep, replay_seconds=replay_seconds, follow=follow)
+    sent, the web view's address, then each claim's picture."""
+    run_demo(sys.stdout, keep, replay_seconds=replay_seconds, follow=follow, web_port=web_port)
 
 
 def status(config: ConfigOption = None,
@@ -82,32 +96,8 @@ def status(config: ConfigOption = None,
     overdue_before = now - timedelta(seconds=settings.nodes.overdue_seconds)
     health, daemons, nodes = with_store(settings, lambda engine: (
         read_health(engine, now, overdue_before), rules_statuses(engine), list_nodes(engine)))
-    reasons = unhealthy_reasons(health, daemons, nodes, now, settings.nodes)
-    feeds = health.feeds
-    dead = health.alerts.get("dead", 0)
-    outbox = {"pending": health.alerts.get("pending", 0), "dead": dead, "sent": health.alerts.get("sent", 0),
-              "silenced": health.alerts.get("silenced", 0)}
-    report = {
-        "healthy": not reasons,
-        "problems": reasons,
-        "feeds": dict(sorted(feeds.items())),
-        "last_poll_at": iso(health.last_poll_at),
-        "items": health.items,
-        "items_last_24h": health.items_today,
-        "ledger_backlog": health.ledger_backlog,
-        "evidence": health.evidence,
-        "outbox": outbox,
-        "deliveries": dict(sorted(health.deliveries.items())),
-        "last_alert_sent_at": iso(health.last_alert_sent_at),
-        "nodes": [{"id": node.id, "host": node.host, "pid": node.pid, "version": node.version,
-                   "state": node_condition(node, now, settings.nodes), "started_at": iso(node.started_at),
-                   "heartbeat_at": iso(node.heartbeat_at),
-                   "heartbeat_age_seconds": round((now - node.heartbeat_at).total_seconds(), 1),
-                   "last_stored_at": iso(node.last_stored_at), "problem": node.problem} for node in nodes],
-        "daemons": [{"owner": d.owner, "rules_ok": d.ok, "rules_fingerprint": d.fingerprint,
-                     "rules_loaded_at": iso(d.loaded_at), "checked_at": iso(d.checked_at),
-                     "active_claims": d.claims, "rule_problems": d.problems} for d in daemons],
-    }
+    report = status_report(health, daemons, nodes, now, settings.nodes)
+    feeds, outbox, reasons = health.feeds, report["outbox"], report["problems"]
     if as_json:
         typer.echo(json.dumps(report, indent=2))
     else:
@@ -118,7 +108,7 @@ def status(config: ConfigOption = None,
             typer.echo(f"  ! {reason}")
         typer.echo(f"items: {health.items} stored, {health.items_today} in the last 24 h, "
                    f"{health.ledger_backlog} waiting for the ledger; evidence: {health.evidence}")
-        typer.echo(f"outbox: {outbox['pending']} pending, {dead} dead (claimwatch alerts list --failed), "
+        typer.echo(f"outbox: {outbox['pending']} pending, {outbox['dead']} dead (claimwatch alerts list --failed), "
                    f"{outbox['sent']} sent; last alert sent {short(health.last_alert_sent_at)}")
         for node in nodes:
             typer.echo(f"node {node.id}: {node_condition(node, now, settings.nodes)}, version {node.version}, "
@@ -161,11 +151,7 @@ def feeds_list(config: ConfigOption = None,
     overdue_before = daemon.utc_now() - timedelta(seconds=settings.nodes.overdue_seconds)
     rows = with_store(settings, lambda engine: list_feeds(engine, overdue_before))
     if as_json:
-        typer.echo(json.dumps([{
-            "name": row.name, "url": hide_credentials(row.url), "status": row.status, "last_result": row.last_result,
-            "last_poll": iso(row.last_poll),
-            "next_poll": iso(row.next_poll), "consecutive_errors": row.consecutive_errors,
-            "last_error": row.last_error, "items": row.items, "tags": row.tags} for row in rows], indent=2))
+        typer.echo(json.dumps([feed_json(row) for row in rows], indent=2))
         return
     typer.echo(format_feed_table(rows))
 

@@ -91,6 +91,8 @@ class ClaimSpec(_Strict):
         "an item containing any of these phrases is not about this claim"))
     sources: SourcesSpec = Field(default_factory=SourcesSpec)
     severity: Literal["low", "medium", "high", "critical"] = "medium"
+    tags: list[Phrase] = Field(default_factory=list, description=(
+        "labels the analysts file the claim under, e.g. russia, ukraine; the web view filters by them"))
     channels: list[Phrase] = Field(default_factory=list, description="channel tags that get this claim's alerts")
     realert: Duration = Field(86_400, description=(
         "the same speaker repeating the same stance alerts again only after this long: 90s, 15m, 2h, 1d"))
