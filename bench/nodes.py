@@ -67,7 +67,8 @@ def write_config(folder: Path, database_url: str, corpus: Corpus, args: argparse
         f"  - name: {entry.name}\n    url: {entry.url}\n" for entry in catalog(corpus)))
     config = folder / "claimwatch.toml"
     config.write_text(f'state_dir = "state"\nrules_dir = "rules"\ndatabase_url = "{database_url}"\n'
-                      f"[polling]\nworkers = {args.workers}\nparser_processes = {args.parser_processes}\n"
+                      "[polling]\nallowed_networks = [\"127.0.0.0/8\"]\n"
+                      f"workers = {args.workers}\nparser_processes = {args.parser_processes}\n"
                       f"tick_seconds = {args.tick}\ndefault_interval_seconds = 86400\n"
                       f"max_interval_seconds = 86400\n")
     return config

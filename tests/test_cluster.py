@@ -44,7 +44,8 @@ def _slow_feed(server: FeedServer, name: str, delay: float) -> str:
 def _config(tmp_path: Path, database_url: str, polling: str = "", nodes: str = "", extra: str = "") -> Path:
     path = tmp_path / "claimwatch.toml"
     path.write_text(f'state_dir = "state"\nrules_dir = "rules"\ndatabase_url = "{database_url}"\n'
-                    "[polling]\nworkers = 4\nparser_processes = 1\nread_timeout_seconds = 5\n"
+                    "[polling]\nallowed_networks = [\"127.0.0.0/8\"]\n"
+                    "workers = 4\nparser_processes = 1\nread_timeout_seconds = 5\n"
                     f"fetch_deadline_seconds = 10\n{polling}[nodes]\n{nodes}{extra}")
     return path
 

@@ -24,7 +24,8 @@ NODES = "heartbeat_seconds = 0.5\nstale_seconds = 3\noverdue_seconds = 5\n"
 def _config(tmp_path: Path, polling: str = "") -> Path:
     path = tmp_path / "claimwatch.toml"
     path.write_text('state_dir = "state"\nrules_dir = "rules"\n'
-                    "[polling]\nworkers = 2\nparser_processes = 1\ntick_seconds = 0.2\nread_timeout_seconds = 5\n"
+                    "[polling]\nallowed_networks = [\"127.0.0.0/8\"]\n"
+                    "workers = 2\nparser_processes = 1\ntick_seconds = 0.2\nread_timeout_seconds = 5\n"
                     f"fetch_deadline_seconds = 10\n{polling}[nodes]\n{NODES}")
     return path
 
