@@ -28,7 +28,7 @@ from watchfiles import watch
 
 from monitor import systemd
 from monitor.alerts import notices
-from monitor.alerts.ledger import Ledger
+from monitor.alerts.ledger import Recorder
 from monitor.alerts.notify import ROUND_LIMIT, Notifier
 from monitor.alerts.routing import operator_route
 from monitor.config import Config
@@ -156,7 +156,7 @@ def _process_alive(pid: int) -> bool:
 
 @contextmanager
 def poller_for(config: Config, engine: Engine, log: FilteringBoundLogger, clock: Clock = utc_now, *,
-               owner: str | None = None, ledger: Ledger | None = None) -> Iterator[Poller]:
+               owner: str | None = None, ledger: Recorder | None = None) -> Iterator[Poller]:
     """A Poller with its fetcher and parser processes, all closed on exit."""
     polling = config.polling
     fetcher = Fetcher(FetchLimits.from_settings(polling), pool_size=polling.workers)
@@ -183,7 +183,7 @@ def run_once(config: Config, log: FilteringBoundLogger, clock: Clock = utc_now) 
     notifier = Notifier(engine, config, log, clock, owner=owner, names=rules.names)
     try:
         rules.reload("start")
-        ledger = Ledger(engine, config, rules.current, clock, log)
+        ledger = Recorder(engine, config, rules.current, clock, log)
         with poller_for(config, engine, log, clock, owner=owner, ledger=ledger) as poller:
             polled = poller.run_once()
         ledger.backlog()
@@ -202,7 +202,7 @@ def run_once(config: Config, log: FilteringBoundLogger, clock: Clock = utc_now) 
 
 
 def run_forever(config: Config, log: FilteringBoundLogger, clock: Clock = utc_now, *,
-                stop: threading.Event | None = None, sd: systemd.Notifier | None = None,
+                stop: threading.Event | None = None, sd: systemd.ServiceManager | None = None,
                 metrics: tuple[Metrics, str, int] | None = None) -> None:
     """Poll, record and deliver on schedule until SIGTERM/SIGINT (or `stop` is set), then drain and return.
 
@@ -212,7 +212,7 @@ def run_forever(config: Config, log: FilteringBoundLogger, clock: Clock = utc_no
     With `metrics` (registry, host, port) it serves /metrics and /healthz.
     """
     stop = stop or threading.Event()
-    sd = sd or systemd.Notifier()
+    sd = sd or systemd.ServiceManager()
     reload_requested = threading.Event()
     _handle_signals(log, sd, stop, reload_requested)
     engine = open_store(config)
@@ -223,7 +223,7 @@ def run_forever(config: Config, log: FilteringBoundLogger, clock: Clock = utc_no
         rules.reload("start")
         threading.Thread(target=_watch_rules, args=(config.rules_dir, reload_requested, stop, log),
                          name="rules-watch", daemon=True).start()
-        ledger = Ledger(engine, config, rules.current, clock, log)
+        ledger = Recorder(engine, config, rules.current, clock, log)
         status = functools.partial(status_line, engine, rules, clock)
         with poller_for(config, engine, log, clock, owner=owner, ledger=ledger) as poller, \
                 closing(Notifier(engine, config, log, clock, owner=owner, names=rules.names)) as notifier:
@@ -268,7 +268,7 @@ def _scheduler_logger() -> logging.Logger:
     return logger
 
 
-def _handle_signals(log: FilteringBoundLogger, sd: systemd.Notifier, stop: threading.Event,
+def _handle_signals(log: FilteringBoundLogger, sd: systemd.ServiceManager, stop: threading.Event,
                     reload_requested: threading.Event) -> None:
     """SIGTERM and SIGINT stop (after STOPPING=1), SIGHUP asks for a reload; only the main thread can
     install handlers (tests run the daemon in a thread and stop it with the event)."""
@@ -322,7 +322,7 @@ def status_line(engine: Engine, rules: Rules, clock: Clock) -> str:
             f"{health.alerts.get('dead', 0)} dead{rules_state}")
 
 
-def _watchdog(sd: systemd.Notifier, scheduler: BackgroundScheduler, engine: Engine, status: Callable[[], str],
+def _watchdog(sd: systemd.ServiceManager, scheduler: BackgroundScheduler, engine: Engine, status: Callable[[], str],
               log: FilteringBoundLogger) -> Callable[[], None]:
     """The watchdog job: ping systemd only while the scheduler runs and the database answers."""
     def beat() -> None:

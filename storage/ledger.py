@@ -170,23 +170,14 @@ def link_alert(connection: Connection, evidence_id: int, alert_id: str) -> None:
     connection.execute(update(EVIDENCE).where(EVIDENCE.c.id == evidence_id).values(alert_id=alert_id))
 
 
-def save_position(connection: Connection, claim_id: str, holder: str, *, stance: str, evidence_id: int,
-                  now: datetime, previous: PositionRow | None, alerted: bool) -> PositionRow:
-    """Set the holder's stance (its `since` moves only when the stance changes); returns the new position.
-
-    `alerted` marks the position as announced now (an alert, or one held back by a silence or by age):
-    the claim's realert window runs from there."""
-    since = previous.since if previous is not None and previous.stance == stance else now
-    last_alerted = now if alerted else (previous.last_alerted_at if previous else None)
-    count = (previous.evidence_count if previous else 0) + 1
-    values = {"stance": stance, "since": since, "last_seen_at": now, "last_evidence_id": evidence_id,
-              "last_alerted_at": last_alerted, "evidence_count": count}
-    if previous is None:
-        connection.execute(insert(POSITIONS).values(claim_id=claim_id, holder=holder, **values))
-    else:
-        connection.execute(update(POSITIONS).where(POSITIONS.c.claim_id == claim_id, POSITIONS.c.holder == holder)
-                           .values(**values))
-    return PositionRow(holder, stance, since, now, last_alerted, count)
+def save_position(connection: Connection, claim_id: str, position: PositionRow, evidence_id: int) -> None:
+    """Store the holder's position (see `monitor.alerts.decide.next_position`), `evidence_id` its latest evidence."""
+    values = {"stance": position.stance, "since": position.since, "last_seen_at": position.last_seen_at,
+              "last_evidence_id": evidence_id, "last_alerted_at": position.last_alerted_at,
+              "evidence_count": position.evidence_count}
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    connection.execute(dialect.insert(POSITIONS).values(claim_id=claim_id, holder=position.holder, **values)
+                       .on_conflict_do_update(index_elements=["claim_id", "holder"], set_=values))
 
 
 def count_pending(engine: Engine) -> int:

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select
 
-from monitor.alerts.ledger import Ledger
+from monitor.alerts.ledger import Recorder
 from monitor.config import AlertSettings, ChannelSettings, Config
 from monitor.daemon import Rules, make_owner, poller_for
 from monitor.logs import make_logger
@@ -123,14 +123,14 @@ class Newsroom:
         with poller_for(self.config, self.engine, log, self.clock, ledger=None) as poller:
             poller.run_once()
 
-    def ledger(self) -> Ledger:
+    def ledger(self) -> Recorder:
         """A ledger on the rules folder, as a (re)started daemon builds it."""
         log = make_logger(json=True, level="error")
         rules = Rules(self.config, self.engine, log, make_owner(), self.clock)
         rules.reload("test")
-        return Ledger(self.engine, self.config, rules.current, self.clock, log)
+        return Recorder(self.engine, self.config, rules.current, self.clock, log)
 
-    def scripted_ledger(self, script: Mapping[str, Sequence[Match]]) -> Ledger:
+    def scripted_ledger(self, script: Mapping[str, Sequence[Match]]) -> Recorder:
         """A ledger on the rules folder whose matcher returns the matches scripted for each title."""
         log = make_logger(json=True, level="error")
         rules = Rules(self.config, self.engine, log, make_owner(), self.clock)
@@ -138,7 +138,7 @@ class Newsroom:
         active = rules.current()
         assert active is not None
         scripted = ActiveRules(active.book, Scripted(script), active.loaded_at)  # type: ignore[arg-type]
-        return Ledger(self.engine, self.config, lambda: scripted, self.clock, log)
+        return Recorder(self.engine, self.config, lambda: scripted, self.clock, log)
 
     def alerts(self) -> list[tuple[str, str, str]]:
         """Every alert row in creation order."""

@@ -2,14 +2,13 @@
 
 For each item revision waiting in the database (new, changed, or left over by a killed process), in one
 transaction: claim the item, lock the states of the claims it matches, fold it into a story, and for each
-(claim, speaker) match store the evidence, the decision (`decide.py`), the holder's new position and, when
-it alerts, the outbox rows. No alert without its evidence, no evidence without its decision; a process
-killed midway leaves the item waiting, and another daemon never records it twice.
+(claim, speaker) match store the evidence, the decision (`decide.decide_item` decides the whole item),
+the holder's new position and, when it alerts, the outbox rows. No alert without its evidence, no evidence
+without its decision; a process killed midway leaves the item waiting, and another daemon never records it
+twice.
 
-The holder of a stance is the speaker's top affiliation (the US national security adviser speaks for the US
-government), or the feed (`source:<feed>`) when nobody is quoted. When an item quotes somebody on a claim,
-its unattributed sentences about that claim are the outlet reporting them: recorded as `reported`, not as
-the outlet's own stance.
+This module only gathers what the decision needs and writes what was decided; every decision (story copy,
+reported speech, one stance per holder per item, silences, reversals) is in `decide.py`.
 """
 
 from __future__ import annotations
@@ -22,19 +21,17 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection, Engine
 from structlog.typing import FilteringBoundLogger
 
-from monitor.alerts import decide as decisions
+from monitor.alerts.decide import ClaimContext, Decided, Decision, Kind, Policy, decide_item, title
 from monitor.alerts.routing import route
-from monitor.alerts.stories import KnownStory, fold, story_key
+from monitor.alerts.stories import find_story, story_key
 from monitor.config import Config
-from monitor.matching.model import UNATTRIBUTED, Match, Span
+from monitor.matching.model import Match, Span
 from monitor.rulebook.loader import RuleBook
 from monitor.rulebook.reload import ActiveRules
 from monitor.rulebook.schema import ClaimSpec
 from storage import ledger as store
-from storage.outbox import NewAlert, enqueue
+from storage.outbox import AlertState, NewAlert, enqueue
 from storage.silences import silences_in_force
-
-STANCES_HELD = ("corroborates", "denies")
 
 
 @dataclass(frozen=True)
@@ -44,7 +41,7 @@ class Recorded:
     item: store.PendingItem
     match: Match
     holder: str
-    decision: decisions.Decision
+    decision: Decision
     evidence_id: int
     story_id: int
 
@@ -61,7 +58,7 @@ class LedgerRun:
         return LedgerRun(self.items + other.items, self.evidence + other.evidence, self.alerts + other.alerts)
 
 
-class Ledger:
+class Recorder:
     """Records matches of stored items into the claim ledger and the outbox; shared by the feed workers."""
 
     def __init__(self, engine: Engine, config: Config, rules: Callable[[], ActiveRules | None],
@@ -121,13 +118,27 @@ class Ledger:
 
     def _record_matches(self, connection: Connection, book: RuleBook, item: store.PendingItem,
                         matches: Sequence[Match], now: datetime) -> LedgerRun:
-        settings = self._config.alerts
+        """Gather what the ledger holds for the item's claims, decide the whole item, write what was decided."""
         claim_ids = sorted({m.claim_id for m in matches})
         states = store.lock_claims(connection, claim_ids, now)
+        story_id, covered = self._story(connection, item, claim_ids, now)
+        silences = silences_in_force(connection, claim_ids, now)
+        contexts = {claim_id: ClaimContext(self._policy(book, claim_id), states[claim_id],
+                                           store.positions(connection, claim_id),
+                                           [s for s in silences if s.claim_id == claim_id], claim_id in covered)
+                    for claim_id in claim_ids}
+        outcome = decide_item(item, matches, contexts, now)
+        alerts = 0
+        for decided in outcome.decided:
+            alerts += self._write(connection, book, item, story_id=story_id, decided=decided, now=now)
+        return LedgerRun(1, len(outcome.decided), alerts)
+
+    def _story(self, connection: Connection, item: store.PendingItem, claim_ids: Sequence[str],
+               now: datetime) -> tuple[int, set[str]]:
+        """Fold the item into a known story or start one; returns the story and the claims it already covers."""
         key = story_key(item.url, item.title, item.text)
-        candidates = store.story_candidates(connection, claim_ids, key.url, key.fingerprint,
-                                            now - timedelta(seconds=settings.story_window_seconds))
-        story = fold(key, [KnownStory(c.id, c.url, c.fingerprint, c.title, c.lead) for c in candidates])
+        since = now - timedelta(seconds=self._config.alerts.story_window_seconds)
+        story = find_story(key, store.story_candidates(connection, claim_ids, key.url, key.fingerprint, since))
         if story is None:
             story_id = store.add_story(connection, url=key.url, fingerprint=key.fingerprint, title=key.title,
                                        lead=key.lead, item_id=item.id, now=now)
@@ -137,63 +148,37 @@ class Ledger:
             covered = store.story_claims(connection, story_id)
             store.join_story(connection, story_id, now)
         store.set_item_story(connection, item.id, story_id)
-        silences = [decisions.SilenceRule(s.id, s.claim_id, s.speaker, s.ends_at)
-                    for s in silences_in_force(connection, claim_ids, now)]
-        evidence = alerts = 0
-        for claim_id in claim_ids:
+        return story_id, covered
+
+    def _policy(self, book: RuleBook, claim_id: str) -> Policy:
+        spec = book.claim(claim_id)
+        assert spec is not None  # matches come from the book's own matcher
+        return Policy(timedelta(seconds=spec.realert), timedelta(seconds=self._config.alerts.max_age_seconds),
+                      spec.alert_on_discusses)
+
+    def _write(self, connection: Connection, book: RuleBook, item: store.PendingItem, *, story_id: int,
+               decided: Decided, now: datetime) -> int:
+        """Store one decided match: its evidence, the holder's new position, its alert; returns alerts sent."""
+        match, holder, decision = decided.match, decided.holder, decided.decision
+        claim_id = match.claim_id
+        evidence_id = store.add_evidence(
+            connection, item_id=item.id, story_id=story_id, claim_id=claim_id, stance=match.label,
+            speaker=match.speaker, holder=holder, score=match.score, quote=match.quote.text if match.quote else "",
+            why=why(match), explanation=explanation_json(match), feed=item.feed, url=item.url,
+            published_at=item.published_at, seen_at=now, decision=decision.recorded_as)
+        if decided.position is not None:
+            store.save_position(connection, claim_id, decided.position, evidence_id)
+            store.mark_claim_stance(connection, claim_id, match.label, now)
+        if decision.enqueued:
             spec = book.claim(claim_id)
-            assert spec is not None  # matches come from the book's own matcher
-            claim_matches = [m for m in matches if m.claim_id == claim_id]
-            quoted = any(m.speaker != UNATTRIBUTED for m in claim_matches)
-            policy = decisions.Policy(timedelta(seconds=spec.realert), timedelta(seconds=settings.max_age_seconds),
-                                      spec.alert_on_discusses)
-            held = store.positions(connection, claim_id)
-            state = states[claim_id]
-            picture = decisions.ClaimPicture(state.first_corroboration_at is not None,
-                                             state.first_denial_at is not None)
-            decided_here: set[str] = set()
-            # Clear speakers first, then the strongest: the first match of a holder speaks for it in this item.
-            for match in sorted(claim_matches, key=lambda m: not m.clear_speaker):
-                holder = _holder(match, item.feed)
-                if quoted and match.speaker == UNATTRIBUTED:
-                    decision = decisions.Decision("reported", "quiet", "the outlet reporting the quoted speakers",
-                                                  updates_position=False)
-                elif holder in decided_here:
-                    decision = decisions.Decision("same_item", "quiet", "its holder already spoke in this item",
-                                                  updates_position=False)
-                else:
-                    decided_here.add(holder)
-                    fact = decisions.Fact(claim_id, match.label, match.speaker, holder, claim_id in covered,
-                                          item.published_at, item.first_seen_at, match.clear_speaker)
-                    previous = held.get(holder)
-                    decision = decisions.decide(
-                        fact, decisions.Held(previous.stance, previous.last_alerted_at) if previous else None,
-                        picture, policy, silences)
-                evidence_id = store.add_evidence(
-                    connection, item_id=item.id, story_id=story_id, claim_id=claim_id, stance=match.label,
-                    speaker=match.speaker, holder=holder, score=match.score,
-                    quote=match.quote.text if match.quote else "", why=why(match),
-                    explanation=explanation_json(match), feed=item.feed, url=item.url,
-                    published_at=item.published_at, seen_at=now,
-                    decision=decision.kind if decision.outcome in ("alert", "quiet") else decision.outcome)
-                evidence += 1
-                if decision.updates_position and match.label in STANCES_HELD:
-                    held[holder] = store.save_position(connection, claim_id, holder, stance=match.label,
-                                                       evidence_id=evidence_id, now=now, previous=held.get(holder),
-                                                       alerted=decision.outcome != "quiet")
-                    store.mark_claim_stance(connection, claim_id, match.label, now)
-                    picture = decisions.ClaimPicture(picture.corroborated or match.label == "corroborates",
-                                                     picture.denied or match.label == "denies")
-                if decision.outcome in ("alert", "silenced"):
-                    alert_id = self._enqueue(connection, book, spec, now,
-                                             Recorded(item, match, holder, decision, evidence_id, story_id))
-                    store.link_alert(connection, evidence_id, alert_id)
-                    alerts += decision.alerts
-                self._log.info("evidence.recorded", item_id=item.id, claim_id=claim_id, stance=match.label,
-                               speaker=match.speaker, holder=holder, clear_speaker=match.clear_speaker,
-                               story_id=story_id, decision=decision.kind, outcome=decision.outcome,
-                               score=round(match.score, 3))
-        return LedgerRun(1, evidence, alerts)
+            assert spec is not None
+            alert_id = self._enqueue(connection, book, spec, now,
+                                     Recorded(item, match, holder, decision, evidence_id, story_id))
+            store.link_alert(connection, evidence_id, alert_id)
+        self._log.info("evidence.recorded", item_id=item.id, claim_id=claim_id, stance=match.label,
+                       speaker=match.speaker, holder=holder, clear_speaker=match.clear_speaker, story_id=story_id,
+                       decision=decision.kind, outcome=decision.outcome, score=round(match.score, 3))
+        return int(decision.alerts)
 
     def _enqueue(self, connection: Connection, book: RuleBook, spec: ClaimSpec, now: datetime,
                  recorded: Recorded) -> str:
@@ -202,15 +187,16 @@ class Ledger:
         names = {actor.id: actor.name for actor in book.actors}
         detail = {
             "claim_id": spec.id, "statement": spec.statement, "severity": spec.severity, "kind": decision.kind,
-            "headline": decisions.title(decision.kind, match.label),
-            "stance": match.label, "previous_stance": _opposite(match.label) if decision.kind == "reversal" else None,
+            "headline": title(decision.kind, match.label),
+            "stance": match.label,
+            "previous_stance": _opposite(match.label) if decision.kind == Kind.reversal else None,
             "speaker": match.speaker, "speaker_name": names.get(match.speaker, match.speaker),
             "holder": holder, "holder_name": names.get(holder, holder.removeprefix("source:")),
             "quote": match.quote.text if match.quote else "", "title": item.title, "url": item.url,
             "feed": item.feed, "published_at": item.published_at.isoformat() if item.published_at else None,
             "seen_at": now.isoformat(), "why": why(match), "reason": decision.reason, "story_id": recorded.story_id,
         }
-        state = "pending" if decision.alerts else "silenced"
+        state = AlertState.pending if decision.alerts else AlertState.silenced
         enqueue(connection, NewAlert(
             id=alert_id, kind=decision.kind, priority=decision.priority, created_at=now, state=state,
             claim_id=spec.id, stance=match.label, holder=holder, evidence_id=recorded.evidence_id,
@@ -231,12 +217,6 @@ def _counts(book: RuleBook, match: Match, item: store.PendingItem) -> bool:
     if spec.sources.ignore and tags & set(spec.sources.ignore):
         return False
     return not spec.sources.trust or bool(tags & set(spec.sources.trust))
-
-
-def _holder(match: Match, feed: str) -> str:
-    if match.speaker == UNATTRIBUTED:
-        return f"source:{feed}"
-    return match.speaker_affiliation or match.speaker
 
 
 def _opposite(stance: str) -> str:

@@ -11,12 +11,12 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from monitor.matching.model import Label
 from monitor.rulebook.durations import Duration
 
 Identifier = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z0-9][a-z0-9_.-]*$",
                                               max_length=100)]
 Phrase = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
-Label = Literal["corroborates", "denies", "discusses", "unrelated"]
 ID_HELP = "lower-case letters, digits, '-', '_' or '.', e.g. uk-defence-secretary"
 
 
