@@ -30,6 +30,7 @@ from monitor.rulebook.loader import RuleBook
 from monitor.rulebook.reload import ActiveRules
 from monitor.rulebook.schema import ClaimSpec
 from storage import ledger as store
+from storage.corrections import dismissed_claims
 from storage.outbox import AlertState, NewAlert, enqueue
 from storage.silences import silences_in_force
 
@@ -123,9 +124,11 @@ class Recorder:
         states = store.lock_claims(connection, claim_ids, now)
         story_id, covered = self._story(connection, item, claim_ids, now)
         silences = silences_in_force(connection, claim_ids, now)
+        dismissed = dismissed_claims(connection, item.id)
         contexts = {claim_id: ClaimContext(self._policy(book, claim_id), states[claim_id],
                                            store.positions(connection, claim_id),
-                                           [s for s in silences if s.claim_id == claim_id], claim_id in covered)
+                                           [s for s in silences if s.claim_id == claim_id], claim_id in covered,
+                                           claim_id in dismissed)
                     for claim_id in claim_ids}
         outcome = decide_item(item, matches, contexts, now)
         alerts = 0

@@ -9,7 +9,9 @@ from typing import Annotated, Any
 import typer
 from sqlalchemy import Engine
 
+from monitor.alerts.corrections import examples_yaml
 from monitor.cli.common import ConfigOption, JsonOption, iso, load_config_or_exit, load_rules_or_exit, short, with_store
+from monitor.cli.evidence import read_evidence
 from monitor.daemon import utc_now
 from monitor.rulebook.durations import parse_duration
 from monitor.rulebook.loader import RuleBook
@@ -112,6 +114,30 @@ def _entry_json(entry: TimelineEntry) -> dict[str, Any]:
 
 def _names(book: RuleBook) -> dict[str, str]:
     return {actor.id: actor.name for actor in book.actors}
+
+
+@claims_app.command("examples")
+def claims_examples(claim_id: Annotated[str, typer.Argument(help="the claim's id")],
+                    from_corrections: Annotated[bool, typer.Option(
+                        "--from-corrections", help="the items analysts corrected or dismissed")] = False,
+                    config: ConfigOption = None) -> None:
+    """Print YAML `examples:` entries to paste into the claim file, so each corrected mistake becomes a test
+    of `claimwatch rules test`."""
+    if not from_corrections:
+        typer.echo("claimwatch: say where the examples come from: --from-corrections", err=True)
+        raise typer.Exit(2)
+    settings = load_config_or_exit(config)
+    book = load_rules_or_exit(settings.rules_dir)
+    if book.claim(claim_id) is None:
+        typer.echo(f"claimwatch: no claim {claim_id!r}; claims: {', '.join(c.id for c in book.claims)}", err=True)
+        raise typer.Exit(2)
+    rows = with_store(settings, lambda engine: read_evidence(engine, claim_id, corrected_only=True))
+    text = examples_yaml(rows)
+    if not text:
+        typer.echo(f"{claim_id}: no corrected evidence yet", err=True)
+        return
+    typer.echo(f"# {claim_id}: items analysts corrected; paste under `examples:` in its claim file")
+    typer.echo(text, nl=False)
 
 
 @silence_app.command("add")
