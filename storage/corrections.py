@@ -81,10 +81,14 @@ _EVIDENCE_COLUMNS = (EVIDENCE.c.id, EVIDENCE.c.item_id, EVIDENCE.c.claim_id, EVI
                      ITEMS.c.content, EVIDENCE.c.quote, EVIDENCE.c.why)
 
 
-def claim_evidence(connection: Connection, claim_id: str, *, corrected_only: bool = False) -> list[EvidenceRow]:
-    """The claim's evidence in the order it was recorded, each with its latest correction."""
+def claim_evidence(connection: Connection, claim_id: str, *, corrected_only: bool = False,
+                   before: datetime | None = None) -> list[EvidenceRow]:
+    """The claim's evidence (seen before `before`, when given) in the order it was recorded, each with its
+    latest correction."""
     query = (select(*_EVIDENCE_COLUMNS).join(ITEMS, ITEMS.c.id == EVIDENCE.c.item_id)
              .where(EVIDENCE.c.claim_id == claim_id).order_by(EVIDENCE.c.id))
+    if before is not None:
+        query = query.where(EVIDENCE.c.seen_at < before)
     if corrected_only:
         query = query.where(exists().where(CORRECTIONS.c.evidence_id == EVIDENCE.c.id))
     rows = connection.execute(query).all()

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, Engine, RowMapping, exists, func, insert, or_, select, tuple_, update
+from sqlalchemy import Connection, Engine, RowMapping, case, exists, func, insert, or_, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from storage.models import CLAIM_STATES, EVIDENCE, FEEDS, ITEMS, POSITIONS, STORIES
@@ -133,9 +133,10 @@ def add_story(connection: Connection, *, url: str | None, fingerprint: str, titl
 
 
 def join_story(connection: Connection, story_id: int, now: datetime) -> None:
-    """Count one more copy of the story."""
-    connection.execute(update(STORIES).where(STORIES.c.id == story_id)
-                       .values(copies=STORIES.c.copies + 1, last_seen_at=now))
+    """Count one more copy of the story, seen at `now` (a backfill's copies may be older than the last one)."""
+    connection.execute(update(STORIES).where(STORIES.c.id == story_id).values(
+        copies=STORIES.c.copies + 1,
+        last_seen_at=case((STORIES.c.last_seen_at < now, now), else_=STORIES.c.last_seen_at)))
 
 
 def set_item_story(connection: Connection, item_id: int, story_id: int) -> None:

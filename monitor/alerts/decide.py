@@ -38,7 +38,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from monitor.config import AlertSettings
 from monitor.matching.model import UNATTRIBUTED, Match
+from monitor.rulebook.loader import RuleBook
 from storage.ledger import ClaimStateRow, PendingItem, PositionRow
 from storage.silences import SilenceRow
 
@@ -265,6 +267,28 @@ def _first_rule(fact: Fact, held: PositionRow | None, state: ClaimStateRow, poli
     else:
         decision = Decision(Kind.repeat, Outcome.alert, "the same stance again, past the claim's realert window")
     return decision
+
+
+def counting(book: RuleBook, matches: Sequence[Match], item: PendingItem) -> list[Match]:
+    """The matches that count for their claims: active claims that take evidence from the item's feed (their
+    sources: trust / ignore by feed tag)."""
+    tags = set(item.feed_tags)
+    kept = []
+    for match in matches:
+        spec = book.claim(match.claim_id)
+        if spec is None or spec.status != "active" or (spec.sources.ignore and tags & set(spec.sources.ignore)):
+            continue
+        if not spec.sources.trust or tags & set(spec.sources.trust):
+            kept.append(match)
+    return kept
+
+
+def policy_for(book: RuleBook, claim_id: str, settings: AlertSettings) -> Policy:
+    """The claim's alerting rules, from its file and the configuration."""
+    spec = book.claim(claim_id)
+    assert spec is not None  # matches come from the book's own matcher
+    return Policy(timedelta(seconds=spec.realert), timedelta(seconds=settings.max_age_seconds),
+                  spec.alert_on_discusses)
 
 
 def next_position(previous: PositionRow | None, holder: str, stance: str, now: datetime,

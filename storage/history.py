@@ -1,0 +1,102 @@
+"""Named queries that read back what is already stored, for a replay of edited rules and for backfills: items
+in id order from a cursor, the evidence recorded for them, and what the ledger held before a moment."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, func, select
+
+from storage.ledger import PendingItem
+from storage.models import CORRECTIONS, EVIDENCE, FEEDS, ITEMS
+
+
+@dataclass(frozen=True)
+class StoredItem:
+    """An item already matched into the ledger, and the story it was folded into (None when it matched nothing)."""
+
+    item: PendingItem
+    story_id: int | None
+
+
+@dataclass(frozen=True)
+class RecordedMatch:
+    """What the ledger recorded for one (item, claim, speaker) match."""
+
+    evidence_id: int
+    item_id: int
+    claim_id: str
+    stance: str
+    speaker: str
+    holder: str
+    decision: str
+    alert_id: str | None
+    why: str
+
+
+def stored_items(connection: Connection, *, since: datetime, after_id: int, limit: int,
+                 upto_id: int | None = None) -> list[StoredItem]:
+    """Items first seen since `since` with ids above `after_id` (and at most `upto_id`), already matched into
+    the ledger and not pruned, oldest id first, at most `limit`."""
+    query = (select(ITEMS.c.id, ITEMS.c.revision, FEEDS.c.name, FEEDS.c.tags, ITEMS.c.url, ITEMS.c.title,
+                    ITEMS.c.summary, ITEMS.c.content, ITEMS.c.published_at, ITEMS.c.first_seen_at, ITEMS.c.story_id)
+             .join(FEEDS, FEEDS.c.id == ITEMS.c.feed_id)
+             .where(ITEMS.c.id > after_id, ITEMS.c.ledger_at.is_not(None), ITEMS.c.pruned_at.is_(None),
+                    ITEMS.c.first_seen_at >= since)
+             .order_by(ITEMS.c.id).limit(limit))
+    if upto_id is not None:
+        query = query.where(ITEMS.c.id <= upto_id)
+    return [StoredItem(PendingItem(id=row[0], revision=row[1], feed=row[2], feed_tags=tuple(row[3] or ()), url=row[4],
+                                   title=row[5], text="\n\n".join(filter(None, (row[6], row[7]))),
+                                   published_at=row[8], first_seen_at=row[9]), row[10])
+            for row in connection.execute(query)]
+
+
+def count_stored_items(connection: Connection, *, since: datetime, after_id: int = 0,
+                       upto_id: int | None = None) -> int:
+    """How many items `stored_items` would go through."""
+    query = select(func.count()).select_from(ITEMS).where(
+        ITEMS.c.id > after_id, ITEMS.c.ledger_at.is_not(None), ITEMS.c.pruned_at.is_(None),
+        ITEMS.c.first_seen_at >= since)
+    if upto_id is not None:
+        query = query.where(ITEMS.c.id <= upto_id)
+    return int(connection.execute(query).scalar_one())
+
+
+def newest_item_id(connection: Connection) -> int:
+    """The highest item id stored (0 when there is none)."""
+    return int(connection.execute(select(func.coalesce(func.max(ITEMS.c.id), 0))).scalar_one())
+
+
+def recorded_matches(connection: Connection, item_ids: Collection[int],
+                     claim_ids: Collection[str] | None = None) -> list[RecordedMatch]:
+    """The evidence recorded for these items (of these claims), in the order it was recorded."""
+    query = (select(EVIDENCE.c.id, EVIDENCE.c.item_id, EVIDENCE.c.claim_id, EVIDENCE.c.stance, EVIDENCE.c.speaker,
+                    EVIDENCE.c.holder, EVIDENCE.c.decision, EVIDENCE.c.alert_id, EVIDENCE.c.why)
+             .where(EVIDENCE.c.item_id.in_(list(item_ids))).order_by(EVIDENCE.c.id))
+    if claim_ids is not None:
+        query = query.where(EVIDENCE.c.claim_id.in_(list(claim_ids)))
+    return [RecordedMatch(*row) for row in connection.execute(query)]
+
+
+def items_with_evidence(connection: Connection, claim_id: str, item_ids: Collection[int]) -> set[int]:
+    """Those of the items that already have evidence for the claim."""
+    return set(connection.execute(select(EVIDENCE.c.item_id).where(
+        EVIDENCE.c.claim_id == claim_id, EVIDENCE.c.item_id.in_(list(item_ids))).distinct()).scalars())
+
+
+def dismissed_pairs(connection: Connection, item_ids: Collection[int]) -> set[tuple[int, str]]:
+    """(item, claim) pairs an analyst dismissed, among these items."""
+    return {(row[0], row[1]) for row in connection.execute(
+        select(CORRECTIONS.c.item_id, CORRECTIONS.c.claim_id).where(
+            CORRECTIONS.c.item_id.in_(list(item_ids)), CORRECTIONS.c.action == "dismiss").distinct())}
+
+
+def stories_covered_before(connection: Connection, before: datetime,
+                           claim_ids: Collection[str]) -> set[tuple[int, str]]:
+    """(story, claim) pairs that had evidence recorded before `before`."""
+    return {(row[0], row[1]) for row in connection.execute(
+        select(EVIDENCE.c.story_id, EVIDENCE.c.claim_id).where(
+            EVIDENCE.c.seen_at < before, EVIDENCE.c.claim_id.in_(list(claim_ids))).distinct())}
