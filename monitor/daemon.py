@@ -28,6 +28,7 @@ from watchfiles import watch
 
 from monitor import systemd
 from monitor.alerts import notices
+from monitor.alerts.backfill import Backfiller, start_backfills
 from monitor.alerts.ledger import Recorder
 from monitor.alerts.notify import ROUND_LIMIT, Notifier
 from monitor.alerts.routing import operator_route
@@ -40,6 +41,7 @@ from monitor.pipeline import Ingest
 from monitor.poller import Poller
 from monitor.rulebook.loader import RuleBook
 from monitor.rulebook.reload import ActiveRules, ReloadOutcome, RulesKeeper
+from storage.backfills import backfill_lease_owners, release_backfill_leases
 from storage.engine import make_engine, upgrade
 from storage.feeds import lease_owners, release_leases, sync_catalog
 from storage.health import ping, read_health
@@ -50,6 +52,7 @@ from storage.rules_state import forget_rules_state, record_rules_load
 
 Clock = Callable[[], datetime]
 BACKLOG_SECONDS = 30
+BACKFILL_SECONDS = 5
 MAX_FLUSH_ROUNDS = 100
 STOP_POLL_SECONDS = 0.5
 
@@ -98,6 +101,9 @@ class Rules:
                           problems=[str(problem) for problem in outcome.problems])
         if not outcome.accepted and outcome.problems:
             self._tell_operators([str(problem) for problem in outcome.problems])
+        if outcome.changed and current is not None:
+            for backfill_id in start_backfills(self._engine, current.book, self._config, self._clock()):
+                self._log.info("backfill.queued", backfill_id=backfill_id)
         return outcome
 
     def _tell_operators(self, problems: list[str]) -> None:
@@ -118,6 +124,11 @@ class Rules:
         """The rules in force (None before any valid load); read once per item."""
         return self.keeper.current
 
+    def book(self) -> RuleBook | None:
+        """The rule book in force (None before any valid load)."""
+        current = self.keeper.current
+        return current.book if current else None
+
     def forget(self) -> None:
         """Remove this daemon's status row (on a clean stop)."""
         forget_rules_state(self._engine, self._owner)
@@ -132,6 +143,10 @@ def release_dead_leases(engine: Engine, log: FilteringBoundLogger) -> None:
     if dead:
         release_leases(engine, *dead)
         log.info("leases.released", owners=dead, reason="their processes are gone")
+    dead_backfillers = [owner for owner in backfill_lease_owners(engine) if _dead_here(owner, host)]
+    if dead_backfillers:
+        release_backfill_leases(engine, *dead_backfillers)
+        log.info("backfill_leases.released", owners=dead_backfillers, reason="their processes are gone")
     dead_senders = [owner for owner in delivery_lease_owners(engine) if _dead_here(owner, host)]
     if dead_senders:
         release_delivery_leases(engine, *dead_senders)
@@ -187,6 +202,7 @@ def run_once(config: Config, log: FilteringBoundLogger, clock: Clock = utc_now) 
         with poller_for(config, engine, log, clock, owner=owner, ledger=ledger) as poller:
             polled = poller.run_once()
         ledger.backlog()
+        Backfiller(engine, config, rules.book, clock, log, owner=owner).run_due()
         sent = 0
         for _ in range(MAX_FLUSH_ROUNDS):
             report = notifier.deliver_due(flush=True)
@@ -235,6 +251,8 @@ def run_forever(config: Config, log: FilteringBoundLogger, clock: Clock = utc_no
 
             every(config.polling.tick_seconds, poller.tick, "poll")
             every(BACKLOG_SECONDS, ledger.backlog, "ledger_backlog")
+            backfiller = Backfiller(engine, config, rules.book, clock, log, owner=owner)
+            every(BACKFILL_SECONDS, functools.partial(backfiller.run_due, stop), "backfill")
             every(config.polling.tick_seconds, notifier.deliver_due, "notify")
             every(config.retention.housekeeping_hours * 3600,
                   functools.partial(housekeeping, engine, config, clock, log), "housekeeping", timedelta(minutes=1))

@@ -9,13 +9,26 @@ from typing import Annotated, Any
 import typer
 from sqlalchemy import Engine
 
+from monitor.alerts.backfill import Backfiller, BackfillRun, run_by_hand
 from monitor.alerts.corrections import examples_yaml
-from monitor.cli.common import ConfigOption, JsonOption, iso, load_config_or_exit, load_rules_or_exit, short, with_store
+from monitor.cli.common import (
+    ConfigOption,
+    JsonOption,
+    duration_or_exit,
+    iso,
+    load_config_or_exit,
+    load_rules_or_exit,
+    progress,
+    short,
+    with_store,
+)
 from monitor.cli.evidence import read_evidence
-from monitor.daemon import utc_now
+from monitor.daemon import make_owner, utc_now
+from monitor.logs import make_logger
 from monitor.rulebook.durations import parse_duration
 from monitor.rulebook.loader import RuleBook
 from storage.claims import TimelineEntry, claim_positions, claim_summaries, claim_timeline
+from storage.history import count_stored_items
 from storage.silences import add_silence, list_silences, remove_silence
 
 claims_app = typer.Typer(help="Each tracked claim's picture (who corroborates, who denies) and timeline.",
@@ -114,6 +127,39 @@ def _entry_json(entry: TimelineEntry) -> dict[str, Any]:
 
 def _names(book: RuleBook) -> dict[str, str]:
     return {actor.id: actor.name for actor in book.actors}
+
+
+@claims_app.command("backfill")
+def claims_backfill(claim_id: Annotated[str, typer.Argument(help="the claim's id")],
+                    since: Annotated[str, typer.Option("--since", help="items first seen this far back: 7d, 30d")]
+                    = "30d",
+                    config: ConfigOption = None) -> None:
+    """Match the claim over the items already stored, here and now (a progress bar on a terminal): its
+    evidence is recorded as `backfill`, builds its picture, and alerts nothing one by one; one summary
+    message goes to the claim's channels unless turned off."""
+    settings = load_config_or_exit(config)
+    window = duration_or_exit("--since", since)
+    book = load_rules_or_exit(settings.rules_dir)
+    spec = book.claim(claim_id)
+    if spec is None or spec.status != "active":
+        typer.echo(f"claimwatch: no active claim {claim_id!r}; active: "
+                   f"{', '.join(c.id for c in book.claims if c.status == 'active')}", err=True)
+        raise typer.Exit(2)
+    now = utc_now()
+    owner = make_owner()
+
+    def work(engine: Engine) -> BackfillRun:
+        log = make_logger(level="warning")
+        backfiller = Backfiller(engine, settings, lambda: book, utc_now, log, owner=owner)
+        with engine.connect() as connection:
+            total = count_stored_items(connection, since=now - window)
+        with progress(total, f"backfilling {claim_id}") as advance:
+            return run_by_hand(engine, backfiller, spec, settings, since=now - window, now=now, owner=owner,
+                               progress=advance)
+
+    run = with_store(settings, work)
+    typer.echo(f"{claim_id}: {run.items} items matched again, {run.evidence} pieces of evidence recorded "
+               f"({run.state})")
 
 
 @claims_app.command("examples")

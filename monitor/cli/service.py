@@ -18,6 +18,7 @@ from monitor.demo import run_demo
 from monitor.logs import make_logger
 from monitor.matching.evaluate import PairsFileError, evaluate_csv
 from monitor.metrics import Metrics
+from storage.backfills import list_backfills
 from storage.feeds import list_feeds
 from storage.health import read_health
 from storage.rules_state import rules_statuses
@@ -75,7 +76,8 @@ def status(config: ConfigOption = None,
     unhealthy: a rules edit was rejected, no feed is healthy, or alerts are dead in the outbox."""
     settings = load_config_or_exit(config)
     now = daemon.utc_now()
-    health, daemons = with_store(settings, lambda engine: (read_health(engine, now), rules_statuses(engine)))
+    health, daemons, backfills = with_store(settings, lambda engine: (
+        read_health(engine, now), rules_statuses(engine), list_backfills(engine, unfinished_only=True)))
     rejected = [running for running in daemons if not running.ok]
     feeds = health.feeds
     dead = health.alerts.get("dead", 0)
@@ -96,6 +98,9 @@ def status(config: ConfigOption = None,
         "daemons": [{"owner": d.owner, "rules_ok": d.ok, "rules_fingerprint": d.fingerprint,
                      "rules_loaded_at": iso(d.loaded_at), "checked_at": iso(d.checked_at),
                      "active_claims": d.claims, "rule_problems": d.problems} for d in daemons],
+        "backfills": [{"id": b.id, "claim_id": b.claim_id, "state": b.state, "reason": b.reason,
+                       "items_done": b.items_done, "items_total": b.items_total, "evidence": b.evidence,
+                       "owner": b.lease_owner, "updated_at": iso(b.updated_at)} for b in backfills],
     }
     if as_json:
         typer.echo(json.dumps(report, indent=2))
@@ -113,6 +118,10 @@ def status(config: ConfigOption = None,
                        f"since {short(running.loaded_at)}")
             for problem in running.problems:
                 typer.echo(f"  {problem}")
+        for backfill in backfills:
+            who = f" by {backfill.lease_owner}" if backfill.lease_owner else ""
+            typer.echo(f"backfill {backfill.id} of {backfill.claim_id} ({backfill.reason}): {backfill.state}{who}, "
+                       f"{backfill.items_done} of {backfill.items_total} items, {backfill.evidence} evidence")
     if not healthy:
         raise typer.Exit(1)
 

@@ -95,6 +95,9 @@ class ClaimSpec(_Strict):
     realert: Duration = Field(86_400, description=(
         "the same speaker repeating the same stance alerts again only after this long: 90s, 15m, 2h, 1d"))
     alert_on_discusses: bool = Field(False, description="alert on items that only discuss the claim")
+    backfill_summary: bool = Field(True, description=(
+        "when the claim is added or its matching fields change, the stored items are matched against it; "
+        "false: send no summary message of that backfill"))
     cues: CuesSpec = Field(default_factory=CuesSpec)
     examples: list[ExampleSpec] = Field(default_factory=list)
 
