@@ -151,3 +151,30 @@ class Newsroom:
         """Rows in a table."""
         with self.engine.connect() as connection:
             return int(connection.execute(select(func.count()).select_from(table)).scalar_one())
+
+
+COPY = "china-lethal-aid-russia-copy"
+
+
+def add_copy(rules: Path, claim: str = CLAIM, copy: str = COPY) -> None:
+    """A second claim file, the same claim under another id (as an analyst trying an edit would make)."""
+    text = (rules / "claims" / f"{claim}.yaml").read_text(encoding="utf-8")
+    assert f"id: {claim}\n" in text
+    (rules / "claims" / f"{copy}.yaml").write_text(text.replace(f"id: {claim}\n", f"id: {copy}\n"), encoding="utf-8")
+
+
+# Ukraine's military intelligence on Chinese rifle scopes: no keyphrase of the shipped claim names them.
+SCOPES = {"feed": "wire", "guid": "hur-scopes", "link": "https://wire.example/world/hur-rifle-scopes",
+          "title": "Ukraine's military intelligence: Chinese rifle scopes reach Russian troops",
+          "description": "China is supplying rifle scopes to Russia for its troops in Ukraine, Ukraine's military "
+                         "intelligence chief Kyrylo Budanov said on Thursday, citing captured equipment."}
+
+
+def edited_rules(rules: Path, target: Path, keyphrase: str) -> Path:
+    """A copy of the rules folder whose seed claim also names `keyphrase`."""
+    shutil.copytree(rules, target)
+    claim = target / "claims" / f"{CLAIM}.yaml"
+    text = claim.read_text(encoding="utf-8")
+    assert "military equipment]" in text
+    claim.write_text(text.replace("military equipment]", f"military equipment, {keyphrase}]"), encoding="utf-8")
+    return target

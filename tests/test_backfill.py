@@ -19,16 +19,7 @@ from storage.claims import claim_positions
 from storage.models import ALERTS, DELIVERIES, EVIDENCE
 from tests.feedserver import FeedServer
 from tests.helpers import FakeClock
-from tests.newsroom import CLAIM, SCENARIO, Newsroom
-
-COPY = "china-lethal-aid-russia-copy"
-
-
-def add_copy(rules: Path, claim: str = CLAIM, copy: str = COPY) -> None:
-    """A second claim file, the same claim under another id (as an analyst trying an edit would make)."""
-    text = (rules / "claims" / f"{claim}.yaml").read_text(encoding="utf-8")
-    assert f"id: {claim}\n" in text
-    (rules / "claims" / f"{copy}.yaml").write_text(text.replace(f"id: {claim}\n", f"id: {copy}\n"), encoding="utf-8")
+from tests.newsroom import CLAIM, COPY, SCENARIO, Newsroom, add_copy
 
 
 def _seeded(tmp_path: Path, database_url: str, engine: Engine, feed_server: FeedServer, **alerts: object) -> Newsroom:

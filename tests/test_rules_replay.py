@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from datetime import timedelta
 from pathlib import Path
 
@@ -12,23 +11,7 @@ from monitor.alerts.rules_replay import ChangeKind, replay
 from monitor.rulebook.loader import load_rulebook
 from storage.models import ALERTS, EVIDENCE, POSITIONS
 from tests.feedserver import FeedServer
-from tests.newsroom import CLAIM, SCENARIO, Newsroom
-
-# Ukraine's military intelligence on Chinese rifle scopes: no keyphrase of the shipped claim names them.
-SCOPES = {"feed": "wire", "guid": "hur-scopes", "link": "https://wire.example/world/hur-rifle-scopes",
-          "title": "Ukraine's military intelligence: Chinese rifle scopes reach Russian troops",
-          "description": "China is supplying rifle scopes to Russia for its troops in Ukraine, Ukraine's military "
-                         "intelligence chief Kyrylo Budanov said on Thursday, citing captured equipment."}
-
-
-def edited_rules(rules: Path, target: Path, keyphrase: str) -> Path:
-    """A copy of the rules folder whose seed claim also names `keyphrase`."""
-    shutil.copytree(rules, target)
-    claim = target / "claims" / f"{CLAIM}.yaml"
-    text = claim.read_text(encoding="utf-8")
-    assert "military equipment]" in text
-    claim.write_text(text.replace("military equipment]", f"military equipment, {keyphrase}]"), encoding="utf-8")
-    return target
+from tests.newsroom import CLAIM, SCENARIO, SCOPES, Newsroom, edited_rules
 
 
 def _seeded(tmp_path: Path, database_url: str, engine: Engine, feed_server: FeedServer) -> Newsroom:
