@@ -55,7 +55,8 @@ class BackfillRow:
 
 @dataclass(frozen=True)
 class NewBackfill:
-    """A backfill to start: the claim, why, and its scope (items first seen since `since`, ids up to `upto`)."""
+    """A backfill to start: the claim, why, and its scope (items first seen since `since`, ids up to `upto`;
+    the walk starts after `cursor_item_id`)."""
 
     claim_id: str
     reason: str
@@ -63,6 +64,7 @@ class NewBackfill:
     upto_item_id: int
     items_total: int
     summary: bool
+    cursor_item_id: int = 0
 
 
 def _row(mapping: RowMapping) -> BackfillRow:
@@ -96,7 +98,8 @@ def add_backfill(connection: Connection, backfill: NewBackfill, now: datetime) -
                                lease_until=None))
     return int(connection.execute(insert(BACKFILLS).values(
         claim_id=backfill.claim_id, reason=backfill.reason, since=backfill.since, upto_item_id=backfill.upto_item_id,
-        cursor_item_id=0, state=BackfillState.waiting, items_total=backfill.items_total, items_done=0, evidence=0,
+        cursor_item_id=backfill.cursor_item_id, state=BackfillState.waiting, items_total=backfill.items_total,
+        items_done=0, evidence=0,
         summary=backfill.summary, created_at=now, updated_at=now).returning(BACKFILLS.c.id)).scalar_one())
 
 

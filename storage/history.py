@@ -36,22 +36,40 @@ class RecordedMatch:
     why: str
 
 
+@dataclass(frozen=True)
+class Page:
+    """One page of `stored_items`: the items that qualify, and the last id looked at (the next cursor; None
+    when there was nothing after the cursor)."""
+
+    items: list[StoredItem]
+    last_id: int | None
+
+
 def stored_items(connection: Connection, *, since: datetime, after_id: int, limit: int,
-                 upto_id: int | None = None) -> list[StoredItem]:
-    """Items first seen since `since` with ids above `after_id` (and at most `upto_id`), already matched into
-    the ledger and not pruned, oldest id first, at most `limit`."""
+                 upto_id: int | None = None) -> Page:
+    """The next `limit` item ids after `after_id` (up to `upto_id`), keeping those first seen since `since`,
+    already matched into the ledger and not pruned. The page walks the primary key alone (the other tests
+    are applied to its rows), so each page costs the same however far the cursor has gone."""
     query = (select(ITEMS.c.id, ITEMS.c.revision, FEEDS.c.name, FEEDS.c.tags, ITEMS.c.url, ITEMS.c.title,
-                    ITEMS.c.summary, ITEMS.c.content, ITEMS.c.published_at, ITEMS.c.first_seen_at, ITEMS.c.story_id)
-             .join(FEEDS, FEEDS.c.id == ITEMS.c.feed_id)
-             .where(ITEMS.c.id > after_id, ITEMS.c.ledger_at.is_not(None), ITEMS.c.pruned_at.is_(None),
-                    ITEMS.c.first_seen_at >= since)
+                    ITEMS.c.summary, ITEMS.c.content, ITEMS.c.published_at, ITEMS.c.first_seen_at, ITEMS.c.story_id,
+                    ITEMS.c.ledger_at, ITEMS.c.pruned_at)
+             .join(FEEDS, FEEDS.c.id == ITEMS.c.feed_id).where(ITEMS.c.id > after_id)
              .order_by(ITEMS.c.id).limit(limit))
     if upto_id is not None:
         query = query.where(ITEMS.c.id <= upto_id)
-    return [StoredItem(PendingItem(id=row[0], revision=row[1], feed=row[2], feed_tags=tuple(row[3] or ()), url=row[4],
-                                   title=row[5], text="\n\n".join(filter(None, (row[6], row[7]))),
-                                   published_at=row[8], first_seen_at=row[9]), row[10])
-            for row in connection.execute(query)]
+    rows = connection.execute(query).all()
+    items = [StoredItem(PendingItem(id=row[0], revision=row[1], feed=row[2], feed_tags=tuple(row[3] or ()),
+                                    url=row[4], title=row[5], text="\n\n".join(filter(None, (row[6], row[7]))),
+                                    published_at=row[8], first_seen_at=row[9]), row[10])
+             for row in rows if row[11] is not None and row[12] is None and row[9] >= since]
+    return Page(items, rows[-1][0] if rows else None)
+
+
+def cursor_before(connection: Connection, since: datetime) -> int:
+    """A cursor just before the first item first seen since `since` (items are stored in time order, so a
+    walk from there skips the older ones without reading them)."""
+    first = connection.execute(select(func.min(ITEMS.c.id)).where(ITEMS.c.first_seen_at >= since)).scalar()
+    return int(first) - 1 if first is not None else newest_item_id(connection)
 
 
 def count_stored_items(connection: Connection, *, since: datetime, after_id: int = 0,

@@ -42,7 +42,7 @@ from storage.backfills import (
     release_backfill,
 )
 from storage.corrections import claim_evidence, replace_picture
-from storage.history import count_stored_items, items_with_evidence, newest_item_id, stored_items
+from storage.history import count_stored_items, cursor_before, items_with_evidence, newest_item_id, stored_items
 from storage.ledger import lock_claims
 from storage.outbox import NewAlert, enqueue
 
@@ -80,7 +80,8 @@ def begin(connection: Connection, spec: ClaimSpec, config: Config, reason: str, 
     upto = newest_item_id(connection)
     total = count_stored_items(connection, since=since, upto_id=upto)
     summary = spec.backfill_summary and config.alerts.backfill_summary
-    return add_backfill(connection, NewBackfill(spec.id, reason, since, upto, total, summary), now)
+    return add_backfill(connection, NewBackfill(spec.id, reason, since, upto, total, summary,
+                                                cursor_before(connection, since)), now)
 
 
 @dataclass(frozen=True)
@@ -142,9 +143,10 @@ class Backfiller:
             step = self._batch_step(backfill, book, matcher, cursor)
             if step is None:
                 return self._lost(backfill, items, evidence)
-            done, found, cursor = step
-            if done == 0:
+            done, found, moved = step
+            if moved == cursor:
                 break
+            cursor = moved
             items, evidence = items + done, evidence + found
             if progress is not None:
                 progress(done)
@@ -155,10 +157,11 @@ class Backfiller:
         """Match and record one batch after `cursor`: (items, evidence, new cursor), or None when the lease
         was lost."""
         with self._engine.connect() as connection:
-            batch = stored_items(connection, since=backfill.since, after_id=cursor, upto_id=backfill.upto_item_id,
-                                 limit=self._batch)
-        if not batch:
+            page = stored_items(connection, since=backfill.since, after_id=cursor, upto_id=backfill.upto_item_id,
+                                limit=self._batch)
+        if page.last_id is None:
             return 0, 0, cursor
+        batch = page.items
         matched = []
         for stored in batch:
             item = stored.item
@@ -174,11 +177,11 @@ class Backfiller:
                 if stored.item.id not in have:
                     evidence += self._writer.record(connection, book, stored.item, found, stored.item.first_seen_at,
                                                     story_id=stored.story_id, backfill=True).evidence
-            if not advance_backfill(connection, backfill.id, self._owner, cursor=batch[-1].item.id, items=len(batch),
+            if not advance_backfill(connection, backfill.id, self._owner, cursor=page.last_id, items=len(batch),
                                     evidence=evidence, now=self._clock(), lease=LEASE):
                 connection.rollback()
                 return None
-        return len(batch), evidence, batch[-1].item.id
+        return len(batch), evidence, page.last_id
 
     def _finish(self, backfill: BackfillRow, spec: ClaimSpec, book: RuleBook, items: int,
                 evidence: int) -> BackfillRun:

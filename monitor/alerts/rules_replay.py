@@ -10,9 +10,10 @@ nothing before. Silences are left out on both sides: an alert held back by a sil
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import Connection, Engine
@@ -30,6 +31,7 @@ from storage.history import (
     RecordedMatch,
     StoredItem,
     count_stored_items,
+    cursor_before,
     dismissed_pairs,
     recorded_matches,
     stored_items,
@@ -91,19 +93,25 @@ class ReplayReport:
 
 @dataclass
 class Simulation:
-    """The claim ledger in memory: each claim's state and positions, and which stories cover which claims."""
+    """The claim ledger in memory: each claim's state and positions, which stories cover which claims, and
+    the stories started in memory (negative ids) for items that matched nothing when they were recorded,
+    each claim's kept while they are inside the story window."""
 
     book: RuleBook
     settings: AlertSettings
     states: dict[str, ClaimStateRow]
     positions: dict[str, dict[str, PositionRow]]
     covered: set[tuple[int, str]]
-    stories: list[StoryRow] = field(default_factory=list)
+    started: int = 0
+    by_key: dict[str, list[StoryRow]] = field(default_factory=dict)
+    by_claim: dict[str, deque[tuple[datetime, StoryRow]]] = field(default_factory=dict)
 
     def step(self, stored: StoredItem, matches: Sequence[Match], dismissed: set[str]) -> ItemDecision:
         """Decide the item's matches as the daemon would and carry the ledger forward."""
         item = stored.item
         claim_ids = sorted({m.claim_id for m in matches})
+        if not claim_ids:
+            return ItemDecision((), {}, {})
         story_id = stored.story_id if stored.story_id is not None else self._fold(stored, claim_ids)
         contexts = {claim_id: ClaimContext(policy_for(self.book, claim_id, self.settings), self.states[claim_id],
                                            self.positions[claim_id], (), (story_id, claim_id) in self.covered,
@@ -116,16 +124,25 @@ class Simulation:
         return outcome
 
     def _fold(self, stored: StoredItem, claim_ids: Sequence[str]) -> int:
-        """The item's story among those started in memory (negative ids), or a new one."""
+        """The item's story among those started in memory, or a new one."""
         item = stored.item
         key = story_key(item.url, item.title, item.text)
-        candidates = [s for s in self.stories if s.url == key.url or s.fingerprint == key.fingerprint
-                      or any((s.id, claim_id) in self.covered for claim_id in claim_ids)]
-        story = find_story(key, candidates)
-        if story is not None:
-            return story.id
-        story = StoryRow(-len(self.stories) - 1, key.url, key.fingerprint, key.title, key.lead)
-        self.stories.append(story)
+        window = item.first_seen_at - timedelta(seconds=self.settings.story_window_seconds)
+        candidates = {s.id: s for k in (key.url, key.fingerprint) if k for s in self.by_key.get(k, ())}
+        for claim_id in claim_ids:
+            recent = self.by_claim.setdefault(claim_id, deque())
+            while recent and recent[0][0] < window:
+                recent.popleft()
+            candidates.update((s.id, s) for _, s in recent)
+        story = find_story(key, list(candidates.values()))
+        if story is None:
+            self.started += 1
+            story = StoryRow(-self.started, key.url, key.fingerprint, key.title, key.lead)
+            for k in (key.url, key.fingerprint):
+                if k:
+                    self.by_key.setdefault(k, []).append(story)
+        for claim_id in claim_ids:
+            self.by_claim[claim_id].append((item.first_seen_at, story))
         return story.id
 
 
@@ -139,8 +156,9 @@ def replay(engine: Engine, book: RuleBook, settings: AlertSettings, *, since: da
     items = 0
     with engine.connect() as connection:
         simulation = _start(connection, book, settings, claims, since)
-        after = 0
-        while batch := stored_items(connection, since=since, after_id=after, limit=BATCH):
+        after = cursor_before(connection, since)
+        while (page := stored_items(connection, since=since, after_id=after, limit=BATCH)).last_id is not None:
+            batch = page.items
             ids = [stored.item.id for stored in batch]
             recorded = _by_item(recorded_matches(connection, ids, claims))
             dismissed = dismissed_pairs(connection, ids)
@@ -150,7 +168,7 @@ def replay(engine: Engine, book: RuleBook, settings: AlertSettings, *, since: da
                 outcome = simulation.step(stored, matches, {c for i, c in dismissed if i == item.id})
                 changes.extend(compare(stored, recorded.get(item.id, []), outcome.decided, matcher))
             items += len(batch)
-            after = ids[-1]
+            after = page.last_id
             if progress is not None:
                 progress(len(batch))
     return ReplayReport(since, items, claims, tuple(changes))
