@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, and_, func, select
 
 from storage.ledger import PendingItem
 from storage.models import CORRECTIONS, EVIDENCE, FEEDS, ITEMS
@@ -46,7 +46,7 @@ class Page:
 
 
 def stored_items(connection: Connection, *, since: datetime, after_id: int, limit: int,
-                 upto_id: int | None = None) -> Page:
+                 upto_id: int | None = None, only: Collection[int] | None = None) -> Page:
     """The next `limit` item ids after `after_id` (up to `upto_id`), keeping those first seen since `since`,
     already matched into the ledger and not pruned. The page walks the primary key alone (the other tests
     are applied to its rows), so each page costs the same however far the cursor has gone."""
@@ -57,12 +57,45 @@ def stored_items(connection: Connection, *, since: datetime, after_id: int, limi
              .order_by(ITEMS.c.id).limit(limit))
     if upto_id is not None:
         query = query.where(ITEMS.c.id <= upto_id)
+    if only is not None:
+        query = query.where(ITEMS.c.id.in_(list(only)))
     rows = connection.execute(query).all()
     items = [StoredItem(PendingItem(id=row[0], revision=row[1], feed=row[2], feed_tags=tuple(row[3] or ()),
                                     url=row[4], title=row[5], text="\n\n".join(filter(None, (row[6], row[7]))),
                                     published_at=row[8], first_seen_at=row[9]), row[10])
              for row in rows if row[11] is not None and row[12] is None and row[9] >= since]
     return Page(items, rows[-1][0] if rows else None)
+
+
+@dataclass(frozen=True)
+class TextPage:
+    """One page of `stored_texts`: (id, title, text) of the items that qualify, and the last id looked at."""
+
+    texts: list[tuple[int, str, str]]
+    last_id: int | None
+
+
+def stored_texts(connection: Connection, *, since: datetime, after_id: int, limit: int,
+                 upto_id: int | None = None) -> TextPage:
+    """As `stored_items`, only each item's id, title and text: what matching needs, read without the cost
+    of the other columns (a backfill reads the rest with `items_by_id` for the few that match)."""
+    eligible = and_(ITEMS.c.ledger_at.is_not(None), ITEMS.c.pruned_at.is_(None), ITEMS.c.first_seen_at >= since)
+    query = (select(ITEMS.c.id, ITEMS.c.title, ITEMS.c.summary, ITEMS.c.content, eligible)
+             .where(ITEMS.c.id > after_id).order_by(ITEMS.c.id).limit(limit))
+    if upto_id is not None:
+        query = query.where(ITEMS.c.id <= upto_id)
+    rows = connection.execute(query).all()
+    texts = [(row[0], row[1], "\n\n".join(filter(None, (row[2], row[3])))) for row in rows if row[4]]
+    return TextPage(texts, rows[-1][0] if rows else None)
+
+
+def items_by_id(connection: Connection, item_ids: Collection[int]) -> list[StoredItem]:
+    """These items in full, with their feeds and stories, in id order."""
+    if not item_ids:
+        return []
+    ids = sorted(item_ids)
+    return stored_items(connection, since=datetime.min.replace(tzinfo=UTC), after_id=ids[0] - 1,
+                        upto_id=ids[-1], limit=ids[-1] - ids[0] + 1, only=ids).items
 
 
 def cursor_before(connection: Connection, since: datetime) -> int:

@@ -42,7 +42,14 @@ from storage.backfills import (
     release_backfill,
 )
 from storage.corrections import claim_evidence, replace_picture
-from storage.history import count_stored_items, cursor_before, items_with_evidence, newest_item_id, stored_items
+from storage.history import (
+    count_stored_items,
+    cursor_before,
+    items_by_id,
+    items_with_evidence,
+    newest_item_id,
+    stored_texts,
+)
 from storage.ledger import lock_claims
 from storage.outbox import NewAlert, enqueue
 
@@ -157,18 +164,14 @@ class Backfiller:
         """Match and record one batch after `cursor`: (items, evidence, new cursor), or None when the lease
         was lost."""
         with self._engine.connect() as connection:
-            page = stored_items(connection, since=backfill.since, after_id=cursor, upto_id=backfill.upto_item_id,
+            page = stored_texts(connection, since=backfill.since, after_id=cursor, upto_id=backfill.upto_item_id,
                                 limit=self._batch)
-        if page.last_id is None:
-            return 0, 0, cursor
-        batch = page.items
-        matched = []
-        for stored in batch:
-            item = stored.item
-            found = [m for m in matcher.match(item.title, item.text) if m.claim_id == backfill.claim_id]
-            found = counting(book, found, item)
-            if found:
-                matched.append((stored, found))
+            if page.last_id is None:
+                return 0, 0, cursor
+            hits = {item_id: found for item_id, title, text in page.texts
+                    if (found := [m for m in matcher.match(title, text) if m.claim_id == backfill.claim_id])}
+            full = items_by_id(connection, hits)
+        matched = [(s, found) for s in full if (found := counting(book, hits[s.item.id], s.item))]
         evidence = 0
         with self._engine.begin() as connection:
             have = items_with_evidence(connection, backfill.claim_id, [s.item.id for s, _ in matched]) \
@@ -177,11 +180,11 @@ class Backfiller:
                 if stored.item.id not in have:
                     evidence += self._writer.record(connection, book, stored.item, found, stored.item.first_seen_at,
                                                     story_id=stored.story_id, backfill=True).evidence
-            if not advance_backfill(connection, backfill.id, self._owner, cursor=page.last_id, items=len(batch),
+            if not advance_backfill(connection, backfill.id, self._owner, cursor=page.last_id, items=len(page.texts),
                                     evidence=evidence, now=self._clock(), lease=LEASE):
                 connection.rollback()
                 return None
-        return len(batch), evidence, page.last_id
+        return len(page.texts), evidence, page.last_id
 
     def _finish(self, backfill: BackfillRow, spec: ClaimSpec, book: RuleBook, items: int,
                 evidence: int) -> BackfillRun:
