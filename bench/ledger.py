@@ -1,4 +1,4 @@
-"""Ledger benchmark: the cost of recording matches (stories, evidence, positions, decisions, outbox rows)
+"""Recorder benchmark: the cost of recording matches (stories, evidence, positions, decisions, outbox rows)
 next to the cost of matching alone, on the same items in the same run.
 
     .venv/bin/python bench/ledger.py                 # 5,000 items into a fresh SQLite file
@@ -6,7 +6,7 @@ next to the cost of matching alone, on the same items in the same run.
 
 Items are the seed story's sentences and reactions recombined with unrelated news: about a third match
 the seed claim, many of them copies of one another (syndication), with several speakers. The items are
-stored first with no ledger stage (as the poller's store stage leaves them), then `Ledger.backlog()`
+stored first with no ledger stage (as the poller's store stage leaves them), then `Recorder.backlog()`
 records them all; the baseline is `Matcher.match` over the same titles and texts. It prints items per
 second for both and their ratio. It is not a test: it never fails.
 """
@@ -21,12 +21,12 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from monitor.alerts.ledger import Ledger
+from monitor.alerts.ledger import Recorder
 from monitor.config import ChannelSettings, Config
 from monitor.daemon import Rules, make_owner
 from monitor.logs import make_logger
 from storage.engine import make_engine, upgrade
-from storage.feeds import CatalogEntry, PollResult, lease_due_feeds, sync_catalog
+from storage.feeds import CatalogEntry, PollResult, PollStatus, lease_due_feeds, sync_catalog
 from storage.items import ItemRecord, store_poll
 
 ROOT = Path(__file__).parent.parent
@@ -91,7 +91,7 @@ def main() -> None:
         upgrade(engine)
         sync_catalog(engine, [CatalogEntry("bench", "http://127.0.0.1:9/feed")], now)
         [feed] = lease_due_feeds(engine, now=now, owner="bench", lease=timedelta(minutes=5), limit=1)
-        stored = store_poll(engine, feed, PollResult(status="ok", next_poll_at=now), records, now)
+        stored = store_poll(engine, feed, PollResult(status=PollStatus.ok, next_poll_at=now), records, now)
         assert len(stored.new_ids) == len(records)
         log = make_logger(open("/dev/null", "w"), json=True, level="warning")  # noqa: SIM115
         rules_in_force = Rules(config, engine, log, make_owner(), lambda: now)
@@ -104,7 +104,7 @@ def main() -> None:
             current.matcher.match(record.title, record.summary)
         match_seconds = time.perf_counter() - started
 
-        ledger = Ledger(engine, config, rules_in_force.current, lambda: now, log)
+        ledger = Recorder(engine, config, rules_in_force.current, lambda: now, log)
         started = time.perf_counter()
         run = ledger.backlog()
         ledger_seconds = time.perf_counter() - started

@@ -117,6 +117,10 @@ class AlertSettings(BaseModel):
     digest_channels: list[str] = Field(
         default_factory=lambda: ["digest"], description="channel tags that get a daily summary of every claim")
     digest_hour: int = Field(8, ge=0, le=23, description="UTC hour the daily digest goes out")
+    backfill_summary: bool = Field(
+        True, description="a backfill (a claim added or edited) sends one summary message to the claim's channels")
+    backfill_batch: int = Field(500, ge=1, le=10_000, description=(
+        "items a backfill matches per transaction (its cursor moves after each)"))
 
 
 class WebSettings(BaseModel):

@@ -29,7 +29,8 @@ from watchfiles import watch
 
 from monitor import __version__, systemd
 from monitor.alerts import notices
-from monitor.alerts.ledger import Ledger
+from monitor.alerts.backfill import Backfiller, start_backfills
+from monitor.alerts.ledger import Recorder
 from monitor.alerts.notify import ROUND_LIMIT, Notifier
 from monitor.alerts.routing import operator_route
 from monitor.config import Config
@@ -56,6 +57,7 @@ from storage.rules_state import forget_rules_state, record_rules_load
 Clock = Callable[[], datetime]
 BACKLOG_SECONDS = 30
 RELOAD_RETRY_SECONDS = 5
+BACKFILL_SECONDS = 5
 MAX_FLUSH_ROUNDS = 100
 STOP_POLL_SECONDS = 0.5
 
@@ -122,6 +124,10 @@ class Rules:
                           problems=[str(problem) for problem in outcome.problems])
         if not outcome.accepted and outcome.problems:
             self._tell_operators([str(problem) for problem in outcome.problems])
+        if outcome.accepted and current is not None:
+            # Claims added or whose matching fields changed (by their stored fingerprints) are backfilled.
+            for backfill_id in start_backfills(self._engine, current.book, self._config, self._clock()):
+                self._log.info("backfill.queued", backfill_id=backfill_id)
 
     def _tell_operators(self, problems: list[str]) -> None:
         targets = operator_route(self._config.channels, self._config.alerts)
@@ -141,6 +147,11 @@ class Rules:
         """The rules in force (None before any valid load); read once per item."""
         return self.keeper.current
 
+    def book(self) -> RuleBook | None:
+        """The rule book in force (None before any valid load)."""
+        current = self.keeper.current
+        return current.book if current else None
+
     def forget(self) -> None:
         """Remove this daemon's status row (on a clean stop)."""
         forget_rules_state(self._engine, self._owner)
@@ -148,7 +159,7 @@ class Rules:
 
 @contextmanager
 def poller_for(config: Config, engine: Engine, log: FilteringBoundLogger, clock: Clock = utc_now, *,
-               owner: str | None = None, ledger: Ledger | None = None,
+               owner: str | None = None, ledger: Recorder | None = None,
                liveness: Liveness | None = None) -> Iterator[Poller]:
     """A Poller with its fetcher and parser processes, all closed on exit."""
     polling = config.polling
@@ -193,10 +204,11 @@ def run_once(config: Config, log: FilteringBoundLogger, clock: Clock = utc_now) 
     try:
         with heartbeat_for(config, engine, owner=owner, liveness=liveness, log=log, clock=clock).running():
             rules.reload("start")
-            ledger = Ledger(engine, config, rules.current, clock, log)
+            ledger = Recorder(engine, config, rules.current, clock, log)
             with poller_for(config, engine, log, clock, owner=owner, ledger=ledger, liveness=liveness) as poller:
                 polled = poller.run_once()
             ledger.backlog()
+            Backfiller(engine, config, rules.book, clock, log, owner=owner).run_due()
             sent = 0
             for _ in range(MAX_FLUSH_ROUNDS):
                 report = notifier.deliver_due(flush=True)
@@ -212,7 +224,7 @@ def run_once(config: Config, log: FilteringBoundLogger, clock: Clock = utc_now) 
 
 
 def run_forever(config: Config, log: FilteringBoundLogger, clock: Clock = utc_now, *,
-                stop: threading.Event | None = None, sd: systemd.Notifier | None = None,
+                stop: threading.Event | None = None, sd: systemd.ServiceManager | None = None,
                 metrics: tuple[Metrics, str, int] | None = None) -> None:
     """Poll, record and deliver on schedule until SIGTERM/SIGINT (or `stop` is set), then drain and return.
 
@@ -222,7 +234,7 @@ def run_forever(config: Config, log: FilteringBoundLogger, clock: Clock = utc_no
     a reload, STOPPING=1 on a stop. With `metrics` (registry, host, port) it serves /metrics and /healthz.
     """
     stop = stop or threading.Event()
-    sd = sd or systemd.Notifier()
+    sd = sd or systemd.ServiceManager()
     reload_requested = threading.Event()
     _handle_signals(log, sd, stop, reload_requested)
     engine = open_store(config)
@@ -235,7 +247,7 @@ def run_forever(config: Config, log: FilteringBoundLogger, clock: Clock = utc_no
         rules.reload("start")
         threading.Thread(target=_watch_rules, args=(config.rules_dir, reload_requested, stop, log),
                          name="rules-watch", daemon=True).start()
-        ledger = Ledger(engine, config, rules.current, clock, log)
+        ledger = Recorder(engine, config, rules.current, clock, log)
         status = functools.partial(status_line, engine, rules, clock)
         with heartbeat.running(), \
                 poller_for(config, engine, log, clock, owner=owner, ledger=ledger, liveness=liveness) as poller, \
@@ -248,6 +260,8 @@ def run_forever(config: Config, log: FilteringBoundLogger, clock: Clock = utc_no
 
             every(config.polling.tick_seconds, poller.tick, "poll")
             every(BACKLOG_SECONDS, ledger.backlog, "ledger_backlog")
+            backfiller = Backfiller(engine, config, rules.book, clock, log, owner=owner)
+            every(BACKFILL_SECONDS, functools.partial(backfiller.run_due, stop), "backfill")
             every(config.polling.tick_seconds, notifier.deliver_due, "notify")
             every(config.retention.housekeeping_hours * 3600,
                   functools.partial(housekeeping, engine, config, clock, log), "housekeeping", timedelta(minutes=1))
@@ -267,7 +281,7 @@ def run_forever(config: Config, log: FilteringBoundLogger, clock: Clock = utc_no
         engine.dispose()
 
 
-def _serve_reloads(rules: Rules, sd: systemd.Notifier, status: Callable[[], str], stop: threading.Event,
+def _serve_reloads(rules: Rules, sd: systemd.ServiceManager, status: Callable[[], str], stop: threading.Event,
                    reload_requested: threading.Event) -> None:
     """Reload when asked (or when a reload failed on the database and is due again), until `stop`."""
     while not stop.is_set():
@@ -289,7 +303,7 @@ def _scheduler_logger() -> logging.Logger:
     return logger
 
 
-def _handle_signals(log: FilteringBoundLogger, sd: systemd.Notifier, stop: threading.Event,
+def _handle_signals(log: FilteringBoundLogger, sd: systemd.ServiceManager, stop: threading.Event,
                     reload_requested: threading.Event) -> None:
     """SIGTERM and SIGINT stop (after STOPPING=1), SIGHUP asks for a reload; only the main thread can
     install handlers (tests run the daemon in a thread and stop it with the event)."""
@@ -343,7 +357,7 @@ def status_line(engine: Engine, rules: Rules, clock: Clock) -> str:
             f"{health.alerts.get('dead', 0)} dead{rules_state}")
 
 
-def _watchdog(sd: systemd.Notifier, scheduler: BackgroundScheduler, engine: Engine, *, liveness: Liveness,
+def _watchdog(sd: systemd.ServiceManager, scheduler: BackgroundScheduler, engine: Engine, *, liveness: Liveness,
               status: Callable[[], str], log: FilteringBoundLogger) -> Callable[[], None]:
     """The watchdog job: ping systemd only while the scheduler runs, the database answers and this
     daemon's writes succeed (a daemon that cannot store its polls is not doing its job)."""

@@ -7,8 +7,10 @@
         ├── ConfigError           claimwatch.toml or CLAIMWATCH_* is wrong
         ├── RuleFileError         an analyst's YAML file is wrong (file, line, column, all at once)
         ├── PermanentFetchError   4xx, body over the cap, redirect loop, not a feed
-        └── ParseError            a body feedparser or the JSON Feed reader could not turn into items,
-                                  or whose parse ran out of time
+        ├── ParseError            a body feedparser or the JSON Feed reader could not turn into items,
+        │                         or whose parse ran out of time
+        └── CorrectionError       an analyst's correction names evidence, an actor or a stance that does
+                                  not exist
 
 Both fetch errors also derive from FetchError, so a caller that only wants "the fetch failed" can say so.
 
@@ -36,6 +38,10 @@ class TransientError(ClaimwatchError):
 
 class PermanentError(ClaimwatchError):
     """Retrying unchanged will fail again; a person has to fix something."""
+
+
+class CorrectionError(PermanentError):
+    """A correction cannot apply as given; the message says which argument to fix."""
 
 
 class ConfigError(PermanentError):

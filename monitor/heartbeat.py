@@ -21,6 +21,7 @@ from structlog.typing import FilteringBoundLogger
 
 from monitor.config import NodeSettings
 from monitor.liveness import Liveness, Write, database_error
+from storage.backfills import backfill_lease_owners
 from storage.feeds import lease_owners
 from storage.nodes import NodeInfo, beat, leave, list_nodes, reap, reap_stale
 from storage.outbox import delivery_lease_owners
@@ -93,7 +94,8 @@ def release_dead_here(engine: Engine, log: FilteringBoundLogger) -> None:
     (killed, crashed), so a restart polls their feeds at once. Those of other hosts are freed by the
     heartbeat check of any daemon (Heartbeat.beat) once their heartbeat is stale."""
     host = socket.gethostname()
-    owners = {*lease_owners(engine), *delivery_lease_owners(engine), *(node.id for node in list_nodes(engine))}
+    owners = {*lease_owners(engine), *delivery_lease_owners(engine), *backfill_lease_owners(engine),
+              *(node.id for node in list_nodes(engine))}
     dead = sorted(owner for owner in owners if _dead_here(owner, host))
     if dead:
         reap(engine, dead)

@@ -20,13 +20,13 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from structlog.typing import FilteringBoundLogger
 
-from monitor.alerts.ledger import Ledger
+from monitor.alerts.ledger import Recorder
 from monitor.errors import FetchError, ParseError, TransientFetchError
 from monitor.feeds import schedule
 from monitor.feeds.fetch import Fetched, Fetcher
 from monitor.feeds.parser_pool import ParserPool
 from monitor.feeds.urls import hide_credentials
-from storage.feeds import LeasedFeed, PollResult
+from storage.feeds import LeasedFeed, PollResult, PollStatus
 from storage.items import ItemRecord, StoreOutcome, store_poll
 from storage.poll_batch import PollBatch
 
@@ -42,7 +42,7 @@ class Ingest:
     clock: Callable[[], datetime]
     rng: random.Random
     log: FilteringBoundLogger
-    ledger: Ledger | None = None
+    ledger: Recorder | None = None
     batch: PollBatch | None = None
 
 
@@ -57,16 +57,16 @@ def refresh_feed(ingest: Ingest, feed: LeasedFeed) -> StoreOutcome:
             parsed = ingest.parsers.parse(fetched.body, fetched.headers or {}, fetched.url)
             items = parsed.items
             hint = max(filter(None, (parsed.ttl_seconds, fetched.cache_seconds)), default=None)
-            result = _success(ingest, feed, fetched, "ok", hint)
+            result = _success(ingest, feed, fetched, PollStatus.ok, hint)
         elif fetched.status == 304:
-            result = _success(ingest, feed, fetched, "not_modified", fetched.cache_seconds)
+            result = _success(ingest, feed, fetched, PollStatus.not_modified, fetched.cache_seconds)
         else:
-            result = PollResult(status="gone", next_poll_at=ingest.clock(), http_status=410,
+            result = PollResult(status=PollStatus.gone, next_poll_at=ingest.clock(), http_status=410,
                                 error="HTTP 410 Gone: the feed is retired", retired=True,
                                 url=fetched.moved_to)
     except (FetchError, ParseError) as exc:
         result = _failure(ingest, feed, exc, fetched)
-    if result.status == "not_modified" and ingest.batch is not None:
+    if result.status == PollStatus.not_modified and ingest.batch is not None:
         ingest.batch.add(feed, result, ingest.clock())
         outcome = StoreOutcome([], [], 0)
     else:
@@ -87,12 +87,12 @@ def _record(ingest: Ingest, feed: LeasedFeed, outcome: StoreOutcome) -> None:
         ingest.log.warning("ledger.failed", feed_id=feed.id, error=error, retry="the backlog pass records them")
 
 
-def _success(ingest: Ingest, feed: LeasedFeed, fetched: Fetched, status: str,
+def _success(ingest: Ingest, feed: LeasedFeed, fetched: Fetched, status: PollStatus,
              hint: float | None) -> PollResult:
     now = ingest.clock()
     return PollResult(status=status, success=True, http_status=fetched.status, url=fetched.moved_to,
-                      etag=fetched.etag if status == "ok" else None,
-                      last_modified=fetched.last_modified if status == "ok" else None,
+                      etag=fetched.etag if status == PollStatus.ok else None,
+                      last_modified=fetched.last_modified if status == PollStatus.ok else None,
                       next_poll_at=schedule.after_success(now, ingest.cadence, feed.interval_seconds, hint))
 
 
@@ -104,7 +104,7 @@ def _failure(ingest: Ingest, feed: LeasedFeed, exc: FetchError | ParseError,
     status = exc.status if isinstance(exc, FetchError) else (fetched.status if fetched else None)
     next_poll = schedule.after_failure(ingest.clock(), ingest.cadence, feed.consecutive_errors + 1,
                                        ingest.rng, retry_after)
-    return PollResult(status="error", http_status=status, error=str(exc), next_poll_at=next_poll,
+    return PollResult(status=PollStatus.error, http_status=status, error=str(exc), next_poll_at=next_poll,
                       url=fetched.moved_to if fetched else None)
 
 
@@ -115,9 +115,9 @@ def _log(log: FilteringBoundLogger, feed: LeasedFeed, result: PollResult, outcom
               "next_poll_at": result.next_poll_at.isoformat()}
     if outcome.lease_lost:
         log.warning("feed.lease_lost", **fields)
-    elif result.status == "error":
+    elif result.status == PollStatus.error:
         log.warning("feed.failed", error=result.error, consecutive_errors=feed.consecutive_errors + 1, **fields)
-    elif result.status == "gone":
+    elif result.status == PollStatus.gone:
         log.warning("feed.retired", **fields)
     else:
         log.info("feed.polled", new=len(outcome.new_ids), updated=len(outcome.updated_ids),

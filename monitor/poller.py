@@ -24,7 +24,7 @@ from monitor.feeds import schedule
 from monitor.feeds.urls import host_of
 from monitor.liveness import Liveness, Write, database_error
 from monitor.pipeline import Ingest, refresh_feed
-from storage.feeds import LeasedFeed, PollResult, lease_due_feeds, release_feeds, release_leases
+from storage.feeds import LeasedFeed, PollResult, PollStatus, lease_due_feeds, release_feeds, release_leases
 from storage.items import store_poll
 
 
@@ -135,7 +135,7 @@ class Poller:
         ingest = self._ingest
         now = ingest.clock()
         retry_at = schedule.after_failure(now, ingest.cadence, feed.consecutive_errors + 1, ingest.rng)
-        result = PollResult(status="error", error=f"could not store the poll: {error}", next_poll_at=retry_at)
+        result = PollResult(status=PollStatus.error, error=f"could not store the poll: {error}", next_poll_at=retry_at)
         try:
             store_poll(ingest.engine, feed, result, [], now)
         except SQLAlchemyError:

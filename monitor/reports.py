@@ -13,6 +13,7 @@ from monitor.rulebook.loader import RuleBook
 from monitor.rulebook.schema import ClaimSpec
 from monitor.service_health import node_condition, unhealthy_reasons
 from storage.alert_views import AlertListing
+from storage.backfills import BackfillRow
 from storage.claim_views import LastEvidence
 from storage.claims import ClaimSummary, TimelineEntry
 from storage.feeds import FeedListing
@@ -99,9 +100,9 @@ def silence_json(row: SilenceRow) -> Report:
 
 
 def status_report(health: Health, daemons: Sequence[RulesStatus], nodes: Sequence[NodeRow], now: datetime,
-                  settings: NodeSettings) -> Report:
+                  settings: NodeSettings, *, backfills: Sequence[BackfillRow] = ()) -> Report:
     """`status`: feeds by state, items, the ledger, the outbox, every node with its heartbeat and each running
-    daemon's rules, and whether that is healthy (`problems` says why not)."""
+    daemon's rules, the backfills under way, and whether that is healthy (`problems` says why not)."""
     reasons = unhealthy_reasons(health, daemons, nodes, now, settings)
     return {
         "healthy": not reasons,
@@ -118,6 +119,9 @@ def status_report(health: Health, daemons: Sequence[RulesStatus], nodes: Sequenc
         "last_alert_sent_at": iso(health.last_alert_sent_at),
         "nodes": [node_json(node, now, settings) for node in nodes],
         "daemons": [daemon_json(d) for d in daemons],
+        "backfills": [{"id": b.id, "claim_id": b.claim_id, "state": b.state, "reason": b.reason,
+                       "items_done": b.items_done, "items_total": b.items_total, "evidence": b.evidence,
+                       "owner": b.lease_owner, "updated_at": iso(b.updated_at)} for b in backfills],
     }
 
 

@@ -11,7 +11,7 @@ import socket
 from collections.abc import Mapping
 
 
-class Notifier:
+class ServiceManager:
     """Sends READY=1, WATCHDOG=1, STATUS=..., RELOADING=1 and STOPPING=1 to the service manager."""
 
     def __init__(self, environ: Mapping[str, str] | None = None) -> None:

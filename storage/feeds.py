@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from sqlalchemy import Connection, Engine, RowMapping, Update, bindparam, func, or_, select, update
 from sqlmodel import Session
@@ -45,11 +46,20 @@ class LeasedFeed:
     lease_owner: str
 
 
+class PollStatus(StrEnum):
+    """How one poll went: new content, unchanged (304), retired (410), or failed."""
+
+    ok = "ok"
+    not_modified = "not_modified"
+    gone = "gone"
+    error = "error"
+
+
 @dataclass(frozen=True)
 class PollResult:
     """What one poll changes on its feed row; None leaves a field as it is."""
 
-    status: str
+    status: PollStatus
     next_poll_at: datetime
     http_status: int | None = None
     error: str | None = None

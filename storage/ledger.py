@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, Engine, RowMapping, exists, func, insert, or_, select, tuple_, update
+from sqlalchemy import Connection, Engine, RowMapping, case, exists, func, insert, or_, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from storage.models import CLAIM_STATES, EVIDENCE, FEEDS, ITEMS, POSITIONS, STORIES
@@ -133,9 +133,10 @@ def add_story(connection: Connection, *, url: str | None, fingerprint: str, titl
 
 
 def join_story(connection: Connection, story_id: int, now: datetime) -> None:
-    """Count one more copy of the story."""
-    connection.execute(update(STORIES).where(STORIES.c.id == story_id)
-                       .values(copies=STORIES.c.copies + 1, last_seen_at=now))
+    """Count one more copy of the story, seen at `now` (a backfill's copies may be older than the last one)."""
+    connection.execute(update(STORIES).where(STORIES.c.id == story_id).values(
+        copies=STORIES.c.copies + 1,
+        last_seen_at=case((STORIES.c.last_seen_at < now, now), else_=STORIES.c.last_seen_at)))
 
 
 def set_item_story(connection: Connection, item_id: int, story_id: int) -> None:
@@ -170,23 +171,14 @@ def link_alert(connection: Connection, evidence_id: int, alert_id: str) -> None:
     connection.execute(update(EVIDENCE).where(EVIDENCE.c.id == evidence_id).values(alert_id=alert_id))
 
 
-def save_position(connection: Connection, claim_id: str, holder: str, *, stance: str, evidence_id: int,
-                  now: datetime, previous: PositionRow | None, alerted: bool) -> PositionRow:
-    """Set the holder's stance (its `since` moves only when the stance changes); returns the new position.
-
-    `alerted` marks the position as announced now (an alert, or one held back by a silence or by age):
-    the claim's realert window runs from there."""
-    since = previous.since if previous is not None and previous.stance == stance else now
-    last_alerted = now if alerted else (previous.last_alerted_at if previous else None)
-    count = (previous.evidence_count if previous else 0) + 1
-    values = {"stance": stance, "since": since, "last_seen_at": now, "last_evidence_id": evidence_id,
-              "last_alerted_at": last_alerted, "evidence_count": count}
-    if previous is None:
-        connection.execute(insert(POSITIONS).values(claim_id=claim_id, holder=holder, **values))
-    else:
-        connection.execute(update(POSITIONS).where(POSITIONS.c.claim_id == claim_id, POSITIONS.c.holder == holder)
-                           .values(**values))
-    return PositionRow(holder, stance, since, now, last_alerted, count)
+def save_position(connection: Connection, claim_id: str, position: PositionRow, evidence_id: int) -> None:
+    """Store the holder's position (see `monitor.alerts.decide.next_position`), `evidence_id` its latest evidence."""
+    values = {"stance": position.stance, "since": position.since, "last_seen_at": position.last_seen_at,
+              "last_evidence_id": evidence_id, "last_alerted_at": position.last_alerted_at,
+              "evidence_count": position.evidence_count}
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    connection.execute(dialect.insert(POSITIONS).values(claim_id=claim_id, holder=position.holder, **values)
+                       .on_conflict_do_update(index_elements=["claim_id", "holder"], set_=values))
 
 
 def count_pending(engine: Engine) -> int:

@@ -262,3 +262,69 @@ POSITIONS: Table = Position.__table__  # type: ignore[attr-defined]
 ALERTS: Table = Alert.__table__  # type: ignore[attr-defined]
 DELIVERIES: Table = Delivery.__table__  # type: ignore[attr-defined]
 SILENCES: Table = Silence.__table__  # type: ignore[attr-defined]
+
+
+class EvidenceCorrection(SQLModel, table=True):
+    """An analyst's correction of one piece of evidence: dismissed, or restated with another stance or speaker.
+    The evidence row and any alert it caused stay as they were; the claim's picture follows the correction."""
+
+    __tablename__ = "evidence_corrections"
+
+    id: int | None = Field(default=None, sa_column=Column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True))
+    evidence_id: int = Field(sa_type=BigInteger, foreign_key="evidence.id", ondelete="CASCADE")
+    item_id: int = Field(sa_type=BigInteger, description="the evidence's item: a dismissed item never alerts again")
+    claim_id: str = Field(max_length=100)
+    action: str = Field(max_length=16, description="dismiss or correct")
+    stance: str | None = Field(default=None, max_length=16, description="the corrected stance")
+    speaker: str | None = Field(default=None, max_length=100, description="the corrected speaker (an actor id)")
+    holder: str | None = Field(default=None, max_length=200, description="whose position it is, once corrected")
+    reason: str = Field(sa_type=Text)
+    corrected_by: str = Field(max_length=100)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+    __table_args__ = (Index("ix_evidence_corrections_evidence", "evidence_id"),
+                      Index("ix_evidence_corrections_item_claim", "item_id", "claim_id"))
+
+
+class ClaimRules(SQLModel, table=True):
+    """A claim's matching fields as the daemons last saw them: a new claim, or a changed fingerprint, starts
+    a backfill."""
+
+    __tablename__ = "claim_rules"
+
+    claim_id: str = Field(primary_key=True, max_length=100)
+    fingerprint: str = Field(max_length=64, description="of statement, subjects, objects, keyphrases, exclusions")
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Backfill(SQLModel, table=True):
+    """One claim matched over the items already stored, in id order up to `upto_item_id`; `cursor_item_id`
+    is the last item done, so a restarted daemon resumes there, and the lease keeps two daemons apart."""
+
+    __tablename__ = "backfills"
+
+    id: int | None = Field(default=None, sa_column=Column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True))
+    claim_id: str = Field(max_length=100)
+    reason: str = Field(max_length=32, description="added, edited or by hand")
+    since: datetime = Field(sa_type=UTCDateTime, description="items first seen before this are left out")
+    upto_item_id: int = Field(sa_type=BigInteger, description="the newest item when it started; later ones are live")
+    cursor_item_id: int = Field(sa_type=BigInteger, description="the last item matched")
+    state: str = Field(max_length=16, description="waiting, running, done or cancelled")
+    items_total: int = 0
+    items_done: int = 0
+    evidence: int = 0
+    summary: bool = Field(default=True, description="send one summary message to the claim's channels when done")
+    lease_owner: str | None = Field(default=None, max_length=100)
+    lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+    __table_args__ = (Index("ix_backfills_state", "state", "id"), Index("ix_backfills_claim", "claim_id"))
+
+
+CORRECTIONS: Table = EvidenceCorrection.__table__  # type: ignore[attr-defined]
+CLAIM_RULES: Table = ClaimRules.__table__  # type: ignore[attr-defined]
+BACKFILLS: Table = Backfill.__table__  # type: ignore[attr-defined]

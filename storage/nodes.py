@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 
-from storage.models import DELIVERIES, FEEDS, NODES, RULES_STATE
+from storage.models import BACKFILLS, DELIVERIES, FEEDS, NODES, RULES_STATE
 
 
 @dataclass(frozen=True)
@@ -80,6 +80,8 @@ def _free(connection: Connection, owners: list[str]) -> None:
         return
     connection.execute(update(FEEDS).where(FEEDS.c.lease_owner.in_(owners)).values(lease_owner=None, lease_until=None))
     connection.execute(update(DELIVERIES).where(DELIVERIES.c.lease_owner.in_(owners))
+                       .values(lease_owner=None, lease_until=None))
+    connection.execute(update(BACKFILLS).where(BACKFILLS.c.lease_owner.in_(owners))
                        .values(lease_owner=None, lease_until=None))
     connection.execute(delete(RULES_STATE).where(RULES_STATE.c.owner.in_(owners)))
     connection.execute(delete(NODES).where(NODES.c.id.in_(owners)))

@@ -6,11 +6,30 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from sqlalchemy import ColumnElement, Connection, Engine, FromClause, exists, insert, or_, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 
 from storage.models import ALERTS, DELIVERIES
+
+
+class AlertState(StrEnum):
+    """An alert's state: pending until its deliveries settle as sent or dead; silenced and recorded are never sent."""
+
+    pending = "pending"
+    sent = "sent"
+    dead = "dead"
+    silenced = "silenced"
+    recorded = "recorded"
+
+
+class DeliveryState(StrEnum):
+    """One delivery's state: pending (due, or backing off), sent, or dead (given up)."""
+
+    pending = "pending"
+    sent = "sent"
+    dead = "dead"
 
 
 @dataclass(frozen=True)
@@ -21,7 +40,7 @@ class NewAlert:
     kind: str
     priority: int
     created_at: datetime
-    state: str = "pending"
+    state: AlertState = AlertState.pending
     claim_id: str | None = None
     stance: str | None = None
     holder: str | None = None
@@ -38,11 +57,11 @@ def enqueue(connection: Connection, alert: NewAlert, channels: Sequence[str], du
         id=alert.id, claim_id=alert.claim_id, kind=alert.kind, priority=alert.priority, stance=alert.stance,
         holder=alert.holder, evidence_id=alert.evidence_id, severity=alert.severity, detail=dict(alert.detail),
         state=alert.state, silence_id=alert.silence_id, created_at=alert.created_at))
-    if alert.state != "pending" or not channels:
+    if alert.state != AlertState.pending or not channels:
         return
     group = alert.claim_id or alert.kind
     connection.execute(insert(DELIVERIES), [
-        {"alert_id": alert.id, "channel": channel, "group_key": group, "state": "pending", "attempts": 0,
+        {"alert_id": alert.id, "channel": channel, "group_key": group, "state": DeliveryState.pending, "attempts": 0,
          "next_attempt_at": due_at, "created_at": alert.created_at} for channel in dict.fromkeys(channels)])
 
 
@@ -66,7 +85,7 @@ class DeliveryOutcome:
 
     id: int
     alert_id: str
-    state: str
+    state: DeliveryState
     attempts: int
     next_attempt_at: datetime | None = None
     error: str | None = None

@@ -12,7 +12,7 @@ from xml.sax.saxutils import escape
 
 from sqlalchemy import Engine
 
-from monitor.alerts.ledger import Ledger
+from monitor.alerts.ledger import Recorder
 from monitor.config import Config, PollingSettings
 from monitor.daemon import Rules, make_owner, poller_for
 from monitor.logs import make_logger
@@ -79,7 +79,7 @@ def ingest_stack(config: Config, engine: Engine, clock: FakeClock | None = None)
     rules = Rules(config, engine, log, owner, clock)
     rules.reload("test")
     with poller_for(config, engine, log, clock, owner=owner,
-                    ledger=Ledger(engine, config, rules.current, clock, log)) as poller:
+                    ledger=Recorder(engine, config, rules.current, clock, log)) as poller:
         yield poller
 
 

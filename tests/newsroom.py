@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select
 
-from monitor.alerts.ledger import Ledger
+from monitor.alerts.ledger import Recorder
 from monitor.config import AlertSettings, ChannelSettings, Config
 from monitor.daemon import Rules, make_owner, poller_for
 from monitor.logs import make_logger
@@ -123,14 +123,14 @@ class Newsroom:
         with poller_for(self.config, self.engine, log, self.clock, ledger=None) as poller:
             poller.run_once()
 
-    def ledger(self) -> Ledger:
+    def ledger(self) -> Recorder:
         """A ledger on the rules folder, as a (re)started daemon builds it."""
         log = make_logger(json=True, level="error")
         rules = Rules(self.config, self.engine, log, make_owner(), self.clock)
         rules.reload("test")
-        return Ledger(self.engine, self.config, rules.current, self.clock, log)
+        return Recorder(self.engine, self.config, rules.current, self.clock, log)
 
-    def scripted_ledger(self, script: Mapping[str, Sequence[Match]]) -> Ledger:
+    def scripted_ledger(self, script: Mapping[str, Sequence[Match]]) -> Recorder:
         """A ledger on the rules folder whose matcher returns the matches scripted for each title."""
         log = make_logger(json=True, level="error")
         rules = Rules(self.config, self.engine, log, make_owner(), self.clock)
@@ -138,7 +138,7 @@ class Newsroom:
         active = rules.current()
         assert active is not None
         scripted = ActiveRules(active.book, Scripted(script), active.loaded_at)  # type: ignore[arg-type]
-        return Ledger(self.engine, self.config, lambda: scripted, self.clock, log)
+        return Recorder(self.engine, self.config, lambda: scripted, self.clock, log)
 
     def alerts(self) -> list[tuple[str, str, str]]:
         """Every alert row in creation order."""
@@ -151,3 +151,30 @@ class Newsroom:
         """Rows in a table."""
         with self.engine.connect() as connection:
             return int(connection.execute(select(func.count()).select_from(table)).scalar_one())
+
+
+COPY = "china-lethal-aid-russia-copy"
+
+
+def add_copy(rules: Path, claim: str = CLAIM, copy: str = COPY) -> None:
+    """A second claim file, the same claim under another id (as an analyst trying an edit would make)."""
+    text = (rules / "claims" / f"{claim}.yaml").read_text(encoding="utf-8")
+    assert f"id: {claim}\n" in text
+    (rules / "claims" / f"{copy}.yaml").write_text(text.replace(f"id: {claim}\n", f"id: {copy}\n"), encoding="utf-8")
+
+
+# Ukraine's military intelligence on Chinese rifle scopes: no keyphrase of the shipped claim names them.
+SCOPES = {"feed": "wire", "guid": "hur-scopes", "link": "https://wire.example/world/hur-rifle-scopes",
+          "title": "Ukraine's military intelligence: Chinese rifle scopes reach Russian troops",
+          "description": "China is supplying rifle scopes to Russia for its troops in Ukraine, Ukraine's military "
+                         "intelligence chief Kyrylo Budanov said on Thursday, citing captured equipment."}
+
+
+def edited_rules(rules: Path, target: Path, keyphrase: str) -> Path:
+    """A copy of the rules folder whose seed claim also names `keyphrase`."""
+    shutil.copytree(rules, target)
+    claim = target / "claims" / f"{CLAIM}.yaml"
+    text = claim.read_text(encoding="utf-8")
+    assert "military equipment]" in text
+    claim.write_text(text.replace("military equipment]", f"military equipment, {keyphrase}]"), encoding="utf-8")
+    return target

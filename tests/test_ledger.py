@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, func, select
 
-from monitor.alerts.ledger import Ledger
+from monitor.alerts.ledger import Recorder
 from monitor.daemon import Rules, make_owner
 from monitor.logs import make_logger
 from monitor.matching.matcher import Matcher
@@ -99,7 +99,7 @@ def test_concurrent_ledgers_record_each_item_once(tmp_path: Path, database_url: 
     ledgers = [newsroom.ledger() for _ in range(4)]
     start = threading.Barrier(len(ledgers))
 
-    def race(ledger: Ledger) -> None:
+    def race(ledger: Recorder) -> None:
         start.wait()
         ledger.backlog()
 
@@ -163,7 +163,7 @@ def test_an_item_the_matcher_fails_on_does_not_block_the_others(
     assert rules is not None
     failing = ActiveRules(rules.book, _Failing(rules.matcher), rules.loaded_at)  # type: ignore[arg-type]
     logs = io.StringIO()
-    ledger = Ledger(engine, newsroom.config, lambda: failing, newsroom.clock, make_logger(logs, json=True))
+    ledger = Recorder(engine, newsroom.config, lambda: failing, newsroom.clock, make_logger(logs, json=True))
     assert ledger.backlog().alerts == 1
     assert '"event": "ledger.match_failed"' in logs.getvalue()
     assert pending_items(engine) == []

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine, func, inspect, select, text
 
 from storage.engine import is_current, make_engine, upgrade
-from storage.feeds import CatalogEntry, PollResult, lease_due_feeds, list_feeds, sync_catalog
+from storage.feeds import CatalogEntry, PollResult, PollStatus, lease_due_feeds, list_feeds, sync_catalog
 from storage.items import ItemRecord, store_poll
 from storage.models import FEEDS, ITEMS
 
@@ -74,7 +74,7 @@ def test_store_poll_inserts_updates_and_moves_schedule(engine: Engine) -> None:
     """New items are inserted, changed ones updated in place, repeats ignored, and the feed rescheduled."""
     sync_catalog(engine, [CatalogEntry("a", "http://a/")], NOW)
     [feed] = lease_due_feeds(engine, now=NOW, owner="me", lease=LEASE, limit=1)
-    ok = PollResult(status="ok", success=True, next_poll_at=NOW + timedelta(minutes=15), etag='"1"')
+    ok = PollResult(status=PollStatus.ok, success=True, next_poll_at=NOW + timedelta(minutes=15), etag='"1"')
     first = store_poll(engine, feed, ok, [_record("x"), _record("y"), _record("x")], NOW)
     assert (len(first.new_ids), first.updated_ids, first.unchanged) == (2, [], 0)
     [feed] = lease_due_feeds(engine, now=NOW + timedelta(minutes=20), owner="me", lease=LEASE, limit=1)
@@ -94,7 +94,7 @@ def test_store_poll_after_losing_the_lease_writes_nothing(engine: Engine) -> Non
     sync_catalog(engine, [CatalogEntry("a", "http://a/")], NOW)
     [stale] = lease_due_feeds(engine, now=NOW, owner="slow", lease=LEASE, limit=1)
     [fresh] = lease_due_feeds(engine, now=NOW + timedelta(minutes=6), owner="fast", lease=LEASE, limit=1)
-    ok = PollResult(status="ok", success=True, next_poll_at=NOW + timedelta(hours=1))
+    ok = PollResult(status=PollStatus.ok, success=True, next_poll_at=NOW + timedelta(hours=1))
     outcome = store_poll(engine, stale, ok, [_record("x")], NOW)
     assert outcome.lease_lost and outcome.new_ids == []
     assert store_poll(engine, fresh, ok, [_record("x")], NOW).new_ids != []

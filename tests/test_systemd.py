@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from monitor.systemd import Notifier
+from monitor.systemd import ServiceManager
 from tests.daemons import NotifySocket
 from tests.feedserver import FeedServer, Reply
 from tests.helpers import news_items, rss
@@ -23,10 +23,11 @@ ACTORS = Path(__file__).parent.parent / "rules" / "actors.yaml"
 
 def test_notifier_is_silent_outside_systemd() -> None:
     """Without NOTIFY_SOCKET nothing is sent and no watchdog is asked for."""
-    outside = Notifier({})
+    outside = ServiceManager({})
     assert not outside.enabled and outside.send(READY=1) is False and outside.watchdog_seconds is None
-    assert Notifier({"NOTIFY_SOCKET": "/x", "WATCHDOG_USEC": "10000000"}).watchdog_seconds == 5.0
-    assert Notifier({"NOTIFY_SOCKET": "/x", "WATCHDOG_USEC": "10000000", "WATCHDOG_PID": "1"}).watchdog_seconds is None
+    assert ServiceManager({"NOTIFY_SOCKET": "/x", "WATCHDOG_USEC": "10000000"}).watchdog_seconds == 5.0
+    foreign = ServiceManager({"NOTIFY_SOCKET": "/x", "WATCHDOG_USEC": "10000000", "WATCHDOG_PID": "1"})
+    assert foreign.watchdog_seconds is None
 
 
 def test_daemon_speaks_the_notify_protocol(tmp_path: Path, feed_server: FeedServer,

@@ -27,7 +27,15 @@ from monitor.alerts.routing import channels_tagged, operator_route
 from monitor.alerts.send import ChannelSender, Sender
 from monitor.config import AlertSettings, ChannelSettings, Config
 from storage.alert_views import AlertContext, claim_changes, message_context
-from storage.outbox import DeliveryOutcome, LeasedDelivery, NewAlert, enqueue_once, lease_deliveries, record_outcomes
+from storage.outbox import (
+    DeliveryOutcome,
+    DeliveryState,
+    LeasedDelivery,
+    NewAlert,
+    enqueue_once,
+    lease_deliveries,
+    record_outcomes,
+)
 
 Clock = Callable[[], datetime]
 ROUND_LIMIT = 500
@@ -193,11 +201,11 @@ class Notifier:
         for delivery in group.deliveries:
             attempts = delivery.attempts + 1
             if result.ok:
-                outcomes.append(DeliveryOutcome(delivery.id, delivery.alert_id, "sent", attempts))
+                outcomes.append(DeliveryOutcome(delivery.id, delivery.alert_id, DeliveryState.sent, attempts))
                 continue
             again = retry_at(delivery, attempts, now, self._settings, self._rng) if result.retryable else None
-            outcomes.append(DeliveryOutcome(delivery.id, delivery.alert_id, "pending" if again else "dead",
-                                            attempts, again, result.error))
+            state = DeliveryState.pending if again else DeliveryState.dead
+            outcomes.append(DeliveryOutcome(delivery.id, delivery.alert_id, state, attempts, again, result.error))
         written = set(record_outcomes(self._engine, self._owner, now, outcomes))
         contexts = {c.id: c for c in group.contexts}
         for delivery, outcome in zip(group.deliveries, outcomes, strict=True):
@@ -207,10 +215,10 @@ class Notifier:
             context = contexts.get(delivery.alert_id)
             keys = {"alert_id": delivery.alert_id, "claim_id": context.claim_id if context else None,
                     "channel": group.channel, "attempts": outcome.attempts}
-            if outcome.state == "sent":
+            if outcome.state == DeliveryState.sent:
                 report.sent += 1
                 self._log.info("alert.sent", **keys)
-            elif outcome.state == "pending":
+            elif outcome.state == DeliveryState.pending:
                 report.failed += 1
                 self._log.warning("alert.send_failed", **keys, error=outcome.error, retryable=result.retryable,
                                   next_attempt_at=outcome.next_attempt_at.isoformat()

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz
 from rapidfuzz.utils import default_process
 
+from storage.ledger import StoryRow
+
 LEAD_WORDS = 60
 MIN_LEAD_WORDS = 12
 MIN_TITLE_WORDS = 5
@@ -31,17 +33,6 @@ class StoryKey:
     lead: str
 
 
-@dataclass(frozen=True)
-class KnownStory:
-    """A story already in the ledger, as folding sees it."""
-
-    id: int
-    url: str | None
-    fingerprint: str
-    title: str
-    lead: str
-
-
 def story_key(url: str | None, title: str, text: str) -> StoryKey:
     """The folding key of an item; the headline stands in for the lead of a headline-only item."""
     norm_title = default_process(title)
@@ -49,7 +40,7 @@ def story_key(url: str | None, title: str, text: str) -> StoryKey:
     return StoryKey(url or None, hashlib.sha256(lead.encode()).hexdigest(), norm_title, lead)
 
 
-def same_story(key: StoryKey, story: KnownStory) -> bool:
+def same_story(key: StoryKey, story: StoryRow) -> bool:
     """Whether the item is a copy of the story."""
     if key.url and key.url == story.url:
         return True
@@ -62,7 +53,7 @@ def same_story(key: StoryKey, story: KnownStory) -> bool:
             and fuzz.token_sort_ratio(key.title, story.title) >= TITLE_SIMILARITY)
 
 
-def fold(key: StoryKey, stories: Sequence[KnownStory]) -> KnownStory | None:
+def find_story(key: StoryKey, stories: Sequence[StoryRow]) -> StoryRow | None:
     """The earliest known story the item is a copy of, or None when it is a story of its own."""
     return next((story for story in sorted(stories, key=lambda s: s.id) if same_story(key, story)), None)
 

@@ -9,12 +9,26 @@ from typing import Annotated
 import typer
 from sqlalchemy import Engine
 
-from monitor.cli.common import ConfigOption, JsonOption, load_config_or_exit, load_rules_or_exit, short, with_store
-from monitor.daemon import utc_now
+from monitor.alerts.backfill import Backfiller, BackfillRun, run_by_hand
+from monitor.alerts.corrections import examples_yaml
+from monitor.cli.common import (
+    ConfigOption,
+    JsonOption,
+    duration_or_exit,
+    load_config_or_exit,
+    load_rules_or_exit,
+    progress,
+    short,
+    with_store,
+)
+from monitor.cli.evidence import read_evidence
+from monitor.daemon import make_owner, utc_now
+from monitor.logs import make_logger
 from monitor.reports import actor_names, claim_report, claim_row, silence_json
 from monitor.rulebook.durations import parse_duration
 from storage.claim_views import all_positions, last_evidence
 from storage.claims import claim_positions, claim_summaries, claim_timeline
+from storage.history import count_stored_items
 from storage.silences import add_silence, list_silences, remove_silence
 
 claims_app = typer.Typer(help="Each tracked claim's picture (who corroborates, who denies) and timeline.",
@@ -89,6 +103,63 @@ def claims_show(claim_id: Annotated[str, typer.Argument(help="the claim's id")],
             typer.echo(f"      {entry.url}")
         if entry.quote:
             typer.echo(f"      \"{entry.quote[:200]}\"")
+
+
+@claims_app.command("backfill")
+def claims_backfill(claim_id: Annotated[str, typer.Argument(help="the claim's id")],
+                    since: Annotated[str, typer.Option("--since", help="items first seen this far back: 7d, 30d")]
+                    = "30d",
+                    config: ConfigOption = None) -> None:
+    """Match the claim over the items already stored, here and now (a progress bar on a terminal): its
+    evidence is recorded as `backfill`, builds its picture, and alerts nothing one by one; one summary
+    message goes to the claim's channels unless turned off."""
+    settings = load_config_or_exit(config)
+    window = duration_or_exit("--since", since)
+    book = load_rules_or_exit(settings.rules_dir)
+    spec = book.claim(claim_id)
+    if spec is None or spec.status != "active":
+        typer.echo(f"claimwatch: no active claim {claim_id!r}; active: "
+                   f"{', '.join(c.id for c in book.claims if c.status == 'active')}", err=True)
+        raise typer.Exit(2)
+    now = utc_now()
+    owner = make_owner()
+
+    def work(engine: Engine) -> BackfillRun:
+        log = make_logger(level="warning")
+        backfiller = Backfiller(engine, settings, lambda: book, utc_now, log, owner=owner)
+        with engine.connect() as connection:
+            total = count_stored_items(connection, since=now - window)
+        with progress(total, f"backfilling {claim_id}") as advance:
+            return run_by_hand(engine, backfiller, spec, settings, since=now - window, now=now, owner=owner,
+                               progress=advance)
+
+    run = with_store(settings, work)
+    typer.echo(f"{claim_id}: {run.items} items matched again, {run.evidence} pieces of evidence recorded "
+               f"({run.state})")
+
+
+@claims_app.command("examples")
+def claims_examples(claim_id: Annotated[str, typer.Argument(help="the claim's id")],
+                    from_corrections: Annotated[bool, typer.Option(
+                        "--from-corrections", help="the items analysts corrected or dismissed")] = False,
+                    config: ConfigOption = None) -> None:
+    """Print YAML `examples:` entries to paste into the claim file, so each corrected mistake becomes a test
+    of `claimwatch rules test`."""
+    if not from_corrections:
+        typer.echo("claimwatch: say where the examples come from: --from-corrections", err=True)
+        raise typer.Exit(2)
+    settings = load_config_or_exit(config)
+    book = load_rules_or_exit(settings.rules_dir)
+    if book.claim(claim_id) is None:
+        typer.echo(f"claimwatch: no claim {claim_id!r}; claims: {', '.join(c.id for c in book.claims)}", err=True)
+        raise typer.Exit(2)
+    rows = with_store(settings, lambda engine: read_evidence(engine, claim_id, corrected_only=True))
+    text = examples_yaml(rows)
+    if not text:
+        typer.echo(f"{claim_id}: no corrected evidence yet", err=True)
+        return
+    typer.echo(f"# {claim_id}: items analysts corrected; paste under `examples:` in its claim file")
+    typer.echo(text, nl=False)
 
 
 @silence_app.command("add")

@@ -6,8 +6,10 @@ Exit codes: 0 done; 1 the command ran and found problems (invalid rules, ...); 2
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated, TypeVar
 
@@ -18,6 +20,7 @@ from sqlalchemy.exc import DBAPIError
 
 from monitor.config import Config, load_config
 from monitor.errors import ConfigError, RuleFileError
+from monitor.rulebook.durations import parse_duration
 from monitor.rulebook.loader import RuleBook, load_rulebook
 from storage.engine import make_engine, upgrade
 
@@ -79,3 +82,22 @@ def load_rules_or_exit(folder: Path) -> RuleBook:
 def short(value: datetime | None) -> str:
     """A compact UTC timestamp for tables, or '-'."""
     return value.strftime("%Y-%m-%d %H:%M:%S") if value else "-"
+
+
+@contextmanager
+def progress(total: int, label: str) -> Iterator[Callable[[int], None]]:
+    """A progress bar on stderr when it is a terminal (nothing otherwise); yields `advance(n)`."""
+    if not sys.stderr.isatty() or total <= 0:
+        yield lambda _n: None
+        return
+    with typer.progressbar(length=total, label=label, file=sys.stderr) as bar:
+        yield bar.update
+
+
+def duration_or_exit(option: str, text: str) -> timedelta:
+    """A duration option (90s, 15m, 6h, 7d), or exit 2 saying how to write it."""
+    try:
+        return timedelta(seconds=float(parse_duration(text)))
+    except ValueError as exc:
+        typer.echo(f"claimwatch: {option}: {exc}", err=True)
+        raise typer.Exit(2) from None

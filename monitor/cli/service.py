@@ -24,6 +24,7 @@ from monitor.metrics import Metrics
 from monitor.reports import feed_json, status_report
 from monitor.service_health import node_condition
 from monitor.web.serve import serve_beside
+from storage.backfills import list_backfills
 from storage.feeds import list_feeds
 from storage.health import read_health
 from storage.nodes import list_nodes
@@ -94,9 +95,10 @@ def status(config: ConfigOption = None,
     settings = load_config_or_exit(config)
     now = daemon.utc_now()
     overdue_before = now - timedelta(seconds=settings.nodes.overdue_seconds)
-    health, daemons, nodes = with_store(settings, lambda engine: (
-        read_health(engine, now, overdue_before), rules_statuses(engine), list_nodes(engine)))
-    report = status_report(health, daemons, nodes, now, settings.nodes)
+    health, daemons, nodes, backfills = with_store(settings, lambda engine: (
+        read_health(engine, now, overdue_before), rules_statuses(engine), list_nodes(engine),
+        list_backfills(engine, unfinished_only=True)))
+    report = status_report(health, daemons, nodes, now, settings.nodes, backfills=backfills)
     feeds, outbox, reasons = health.feeds, report["outbox"], report["problems"]
     if as_json:
         typer.echo(json.dumps(report, indent=2))
@@ -121,6 +123,10 @@ def status(config: ConfigOption = None,
                        f"since {short(running.loaded_at)}")
             for problem in running.problems:
                 typer.echo(f"  {problem}")
+        for backfill in backfills:
+            who = f" by {backfill.lease_owner}" if backfill.lease_owner else ""
+            typer.echo(f"backfill {backfill.id} of {backfill.claim_id} ({backfill.reason}): {backfill.state}{who}, "
+                       f"{backfill.items_done} of {backfill.items_total} items, {backfill.evidence} evidence")
     if reasons:
         raise typer.Exit(1)
 

@@ -11,12 +11,12 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from monitor.matching.model import Label
 from monitor.rulebook.durations import Duration
 
 Identifier = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z0-9][a-z0-9_.-]*$",
                                               max_length=100)]
 Phrase = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
-Label = Literal["corroborates", "denies", "discusses", "unrelated"]
 ID_HELP = "lower-case letters, digits, '-', '_' or '.', e.g. uk-defence-secretary"
 
 
@@ -97,6 +97,9 @@ class ClaimSpec(_Strict):
     realert: Duration = Field(86_400, description=(
         "the same speaker repeating the same stance alerts again only after this long: 90s, 15m, 2h, 1d"))
     alert_on_discusses: bool = Field(False, description="alert on items that only discuss the claim")
+    backfill_summary: bool = Field(True, description=(
+        "when the claim is added or its matching fields change, the stored items are matched against it; "
+        "false: send no summary message of that backfill"))
     cues: CuesSpec = Field(default_factory=CuesSpec)
     examples: list[ExampleSpec] = Field(default_factory=list)
 

@@ -13,6 +13,7 @@ from starlette.routing import BaseRoute, Route
 
 from monitor.reports import daemon_json, iso, status_report
 from monitor.web.context import WebContext
+from storage.backfills import list_backfills
 from storage.health import read_health
 from storage.nodes import list_nodes
 from storage.rules_state import rules_statuses
@@ -47,6 +48,7 @@ async def status_api(context: WebContext, _request: Request) -> Response:
         now = context.clock()
         overdue_before = now - timedelta(seconds=context.nodes.overdue_seconds)
         return status_report(read_health(context.engine, now, overdue_before), rules_statuses(context.engine),
-                             list_nodes(context.engine), now, context.nodes)
+                             list_nodes(context.engine), now, context.nodes,
+                             backfills=list_backfills(context.engine, unfinished_only=True))
 
     return context.json(await run_in_threadpool(read))
