@@ -57,7 +57,7 @@ class Desk:
             f'rules_dir = "{self.rules}"\ndatabase_url = "{self.url}"\n'
             f"[alerts]\ngrouping_seconds = 0\nbackfill_batch = {batch}\n"
             f"[polling]\ndefault_interval_seconds = {interval}\nmin_interval_seconds = 1\nparser_processes = 1\n"
-            "read_timeout_seconds = 5\nfetch_deadline_seconds = 20\n"
+            "read_timeout_seconds = 5\nfetch_deadline_seconds = 20\nallowed_networks = [\"127.0.0.0/8\"]\n"
             f'[[channels]]\nname = "webhook"\nurl = "{hook.json_url()}"\ntags = ["default", "analysts"]\n')
         self.engine: Engine = make_engine(self.url)
 
