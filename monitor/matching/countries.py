@@ -18,6 +18,7 @@ import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from monitor.matching.countries_lang import ABROAD
 from monitor.matching.normalize import fold
 
 
@@ -170,7 +171,10 @@ def _parse(table: str) -> tuple[Country, ...]:
     countries = []
     for line in table.strip().splitlines():
         names, demonyms, capitals, seats = line.split("|")
-        countries.append(Country(_items(names), _items(demonyms), _items(capitals), _items(seats)))
+        abroad_names, abroad_demonyms, abroad_seats = ABROAD.get(_items(names)[0], ((), (), ()))
+        # The names and capitals other languages use name the country as its seats of government do.
+        countries.append(Country(_items(names), _items(demonyms) + abroad_demonyms, _items(capitals),
+                                 _items(seats) + abroad_names + abroad_seats))
     return tuple(countries)
 
 

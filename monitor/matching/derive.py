@@ -284,6 +284,8 @@ def compile_claim(claim: Claim, actors: Mapping[str, Actor] | ActorTable) -> Cla
         keyphrases = tuple(dict.fromkeys(fold(k).strip() for k in claim.keyphrases if fold(k).strip()))
     else:
         keyphrases = _derived_keyphrases(statement, covered)
+    abroad = (fold(k).strip() for _, phrases in claim.keyphrases_by_language for k in phrases)
+    keyphrases = tuple(dict.fromkeys((*keyphrases, *(k for k in abroad if k))))
     return ClaimProfile(
         claim=claim,
         statement=statement,

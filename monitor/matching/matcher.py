@@ -137,9 +137,10 @@ class Matcher:
         """A matcher for one bare statement (what `claimwatch evaluate` builds)."""
         return cls(RuleSet((Claim(claim_id, statement),)), models, lenient=True)
 
-    def match(self, title: str, text: str = "") -> list[Match]:
-        """Every (claim, speaker) match of one item, most confident first."""
-        doc = normalize(title, text)
+    def match(self, title: str, text: str = "", language: str | None = None) -> list[Match]:
+        """Every (claim, speaker) match of one item, most confident first (`language`: what the item or its
+        feed declares; detected from the text otherwise)."""
+        doc = normalize(title, text, language)
         scan = self.index.scan(doc)
         speakers = ItemSpeakers(doc, scan, self.ruleset.actors)  # shared by the claims, resolved on demand
         matches: list[Match] = []
@@ -331,7 +332,7 @@ class Matcher:
         return unit_features(folded, tokens, positions, coverage, anchor_coverage,
                              claim_negated=profile.negated, claim_future=self._future[profile.id],
                              claim_reported=self._reported[profile.id],
-                             is_title=sentence.is_title, extra_cues=self._cues[profile.id])
+                             is_title=sentence.is_title, extra_cues=self._cues[profile.id], language=doc.language)
 
     def _unit_weight(self, unit: Unit) -> float:
         return self.models.title_weight if unit.sentence.is_title else 1.0

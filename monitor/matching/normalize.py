@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import re
-import unicodedata
 from bisect import bisect_left
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -18,18 +17,13 @@ from itertools import accumulate
 from operator import itemgetter
 from typing import NamedTuple, overload
 
-from monitor.matching.text import STOPWORDS, stem, wordset
+from monitor.matching import folding
+from monitor.matching.folding import fold_with_origin, plain
+from monitor.matching.language import Language, detect
+from monitor.matching.lexicon import english_words
+from monitor.matching.text import HAN, STOPWORDS, stem, wordset
 
-# Characters mapped before casefolding; everything else goes through NFKC + casefold.
-_PLAIN = str.maketrans({
-    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "\u00b4": "'", "`": "'",
-    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u00ab": '"', "\u00bb": '"',
-    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-", "\u2212": "-",
-    "\u00a0": " ", "\u2009": " ", "\u202f": " ", "\u200b": "",
-})
-
-_PLAIN_MAP = {chr(code): str(target or "") for code, target in _PLAIN.items()}
-_PLAIN_CHARS = re.compile("[" + "".join(map(re.escape, _PLAIN_MAP)) + "]")
+fold = folding.fold  # phrases (aliases, keyphrases) fold as items do
 
 # Abbreviations whose final dot does not end a sentence (folded, without the dot).
 _ABBREVIATIONS = wordset("""
@@ -39,13 +33,14 @@ apr jun jul aug sep sept oct nov dec u.s u.k u.n e.u u.s.a d.c a.m p.m e.g i.e a
 # A sentence ends at terminal punctuation (with closing quotes and brackets) before whitespace and a capital
 # or digit, or at the end of the text; a blank line ends one too. The pattern opens with one character class
 # so the regex engine skips ahead to candidate characters instead of trying every position.
+# Chinese ends a sentence at "。", "!" or "?" with no space after.
 _SENTENCE_END = re.compile(
-    r"""[.!?\n](?:(?<=[.!?])[.!?]*["')\]]*(?:(?=\s+["'(\[]?[A-Z0-9\u0400-\u9fff])|\s*$)|(?<=\n)\s*\n)""")
-# One non-ASCII character, as a capturing split: ASCII stretches and single characters alternate.
-_NON_ASCII = re.compile(r"([^\x00-\x7f])")
+    r"""[.!?\n\u3002](?:(?<=[.!?\u3002])[.!?\u3002]*["')\]]*(?:(?=\s+["'(\[]?[A-Z0-9\u0400-\u9fff])|\s*$"""
+    r"""|(?<=[!?\u3002])(?=["'(\[]?[\u3400-\u9fff]))|(?<=\n)\s*\n)""")
 # Words, as a capturing split: separators and words alternate, so offsets are running lengths. Possessive
 # quantifiers (a word never gives characters back) spare the regex engine its backtracking bookkeeping.
-_TOKEN_SPLIT = re.compile(r"(\w++(?:['.-]\w++)*+)", re.UNICODE)
+# Han characters are words of their own: Chinese has no spaces, and a phrase is matched as its characters.
+_TOKEN_SPLIT = re.compile(rf"({HAN}|[^\W{HAN[1:-1]}]++(?:['.-][^\W{HAN[1:-1]}]++)*+)", re.UNICODE)
 _TOKEN_SPLIT_ASCII = re.compile(r"(\w++(?:['.-]\w++)*+)", re.ASCII)
 # Where a sentence turns to another speaker or stance: "..., but ...", "; ", "while", "whereas", "however". A
 # turn without a subject of its own ("... but has not verified them", "while visiting Beijing") continues the
@@ -129,6 +124,15 @@ def _tokenize(folded: str) -> TokenList:
     return TokenList(offsets[0:-1:2], offsets[1::2], texts, tuple(map(stem, texts)))
 
 
+def _in_english(tokens: TokenList, language: Language) -> TokenList:
+    """The tokens with the cue words of another language read as the English ones (`lexicon.py`); their
+    stems stay the item's own, so the claim's keyphrases in that language still match."""
+    if language == Language.EN:
+        return tokens
+    texts = english_words(language, tokens.texts, tokens.stems)
+    return TokenList(tokens.starts, tokens.ends, texts, tokens.stems)
+
+
 @dataclass(frozen=True)
 class Compounds:
     """Where a word hides inside longer words of an item: as a part of a hyphenated word, stemmed
@@ -193,6 +197,7 @@ class Doc:
     origin: tuple[int, ...] | None
     tokens: TokenList
     title_end: int
+    language: Language = Language.EN
 
     @functools.cached_property
     def quotes(self) -> tuple[tuple[int, int], ...]:
@@ -325,58 +330,6 @@ def item_text(title: str, text: str) -> str:
     return title or text
 
 
-def fold(text: str) -> str:
-    """The matching form of a phrase (alias, keyphrase): the same folding `normalize` applies to items."""
-    return _fold_with_origin(text)[0]
-
-
-@functools.lru_cache(maxsize=1 << 12)
-def _fold_char(char: str) -> str:
-    """The folded form of one non-ASCII character (memoised: a pure function of its argument)."""
-    folded = unicodedata.normalize("NFKC", char.translate(_PLAIN)).casefold()
-    if folded.isascii():
-        return folded
-    decomposed = unicodedata.normalize("NFKD", folded)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).translate(_PLAIN) or folded
-
-
-def _plain(text: str) -> str:
-    """`text.translate(_PLAIN)`, with the regex engine finding the few characters to replace."""
-    return _PLAIN_CHARS.sub(_plain_char, text)
-
-
-def _plain_char(found: re.Match[str]) -> str:
-    return _PLAIN_MAP[found.group()]
-
-
-def _fold_with_origin(text: str) -> tuple[str, tuple[int, ...] | None]:
-    if text.isascii():
-        return text.lower(), None
-    # ASCII stretches are lowered in one call; only the other characters are folded one by one.
-    pieces = _NON_ASCII.split(text)
-    parts: list[str] = []
-    identity = True
-    for position, piece in enumerate(pieces):
-        if position % 2 == 0:
-            parts.append(piece.lower())
-            continue
-        folded = _fold_char(piece)
-        parts.append(folded)
-        identity = identity and len(folded) == 1
-    folded_text = "".join(parts)
-    if identity:
-        return folded_text, None
-    origin: list[int] = []
-    offset = 0
-    for position, (piece, folded) in enumerate(zip(pieces, parts, strict=True)):
-        if position % 2 == 0:
-            origin.extend(range(offset, offset + len(piece)))
-        else:
-            origin.extend([offset] * len(folded))
-        offset += len(piece)
-    return folded_text, tuple(origin)
-
-
 def _sentence_bounds(folded: str, original_upper: str, start: int, end: int) -> list[tuple[int, int]]:
     bounds: list[tuple[int, int]] = []
     cursor = start
@@ -409,15 +362,18 @@ def _merge_quoted(bounds: list[tuple[int, int, bool]], quotes: tuple[tuple[int, 
     return merged
 
 
-def normalize(title: str, text: str = "") -> Doc:
-    """Normalise an item (title and body, either may be empty) into a `Doc`."""
+def normalize(title: str, text: str = "", language: str | None = None) -> Doc:
+    """Normalise an item (title and body, either may be empty) into a `Doc`; `language` is what the item
+    or its feed declares (detected from the text when it names no supported language)."""
     original = item_text(title, text)
-    folded, origin = _fold_with_origin(original)
+    folded, origin = fold_with_origin(original)
     title_end_original = len(title.strip()) if title.strip() else 0
     title_end = title_end_original
     if origin is not None:
         title_end = bisect_left(origin, title_end_original)
-    return Doc(original, folded, origin, _tokenize(folded), title_end)
+    tokens = _tokenize(folded)
+    found = detect(original, tokens.texts, language)
+    return Doc(original, folded, origin, _in_english(tokens, found), title_end, found)
 
 
 def _sentences(doc: Doc) -> tuple[Sentence, ...]:
@@ -426,7 +382,7 @@ def _sentences(doc: Doc) -> tuple[Sentence, ...]:
     # Sentence boundaries need the case of the next word: use a case-preserving copy of the folded text.
     cased = original if origin is None else "".join(original[o] if original[o].isascii() else folded[i]
                                                      for i, o in enumerate(origin))
-    cased = _plain(cased)
+    cased = plain(cased)
     bounds: list[tuple[int, int, bool]] = []
     if title_end:
         bounds.append((0, title_end, True))

@@ -41,6 +41,7 @@ from itertools import compress
 
 from monitor.matching.derive import actor_terms, affiliation_chain
 from monitor.matching.index import Hit, Scan
+from monitor.matching.language import Language
 from monitor.matching.model import UNATTRIBUTED, Actor
 from monitor.matching.normalize import Doc, Sentence
 from monitor.matching.text import wordset
@@ -56,8 +57,10 @@ responds
 _INVERTIBLE = frozenset(["said", "says", "told", "added", "wrote", "tweeted", "stated", "according"])
 _PRONOUNS = frozenset(["he", "she", "they"])
 _FROM_CUES = frozenset(["comment", "response", "reply", "word", "statement"])
+# "according to" in one word of another language: "selon", "laut", "según", "据" (`lexicon.py`).
+_ACCORDING_TO = "according_to"
 # Every word that can open an attribution: a sentence with none of them has none.
-_TRIGGERS = SPEECH_VERBS | _FROM_CUES | {"according"}
+_TRIGGERS = SPEECH_VERBS | _FROM_CUES | {"according", _ACCORDING_TO}
 # Words that govern a following name as an object or setting, never as the speaker.
 _PREPOSITIONS = wordset("""
 to into in on at for from of with by over against about toward towards across between among amid onto upon
@@ -185,10 +188,16 @@ def _attributions(doc: Doc, sentence: Sentence, hits: Sequence[Hit]
     if _TRIGGERS.isdisjoint(words):
         return found, pronoun_at  # most sentences: no speech verb, no "according to", no "comment from"
     starts = doc.tokens.starts
+    inverts = doc.language != Language.EN
     # Only the trigger words can attribute; the others are skipped without a look.
     for index in compress(range(len(words)), map(_TRIGGERS.__contains__, words)):
         word = words[index]
         following = words[index + 1] if index + 1 < len(words) else ""
+        if word == _ACCORDING_TO:
+            hit = _name_after(hits, base, index - 1, 8)
+            if hit is not None:
+                found.append((hit, index, "according to"))
+            continue
         if (word == "according" and following == "to") or (word in _FROM_CUES and following == "from"):
             hit = _name_after(hits, base, index + 1, 8 if word == "according" else 3)
             if hit is not None:
@@ -204,6 +213,12 @@ def _attributions(doc: Doc, sentence: Sentence, hits: Sequence[Hit]
                 if hit is not None:
                     found.append((hit, index, f"{word} by"))
             continue
+        if inverts and index > 0 and _after_quote(doc, starts[base + index]):
+            # Russian, German, Spanish...: ", заявил Песков", ", sagte Peskow": the name after the verb speaks.
+            hit = _name_after(hits, base, index, 4)
+            if hit is not None:
+                found.append((hit, index, word))
+                continue
         hit = _name_before(hits, base, index)
         if hit is not None and _is_subject(doc, words, base, hit, index) and not _inside_quote_only(
                 doc, hit, starts[base + index]):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import functools
 import re
 
+import Stemmer
+
 
 def wordset(text: str) -> frozenset[str]:
     """A constant word table from whitespace-separated words (keeps long lists readable)."""
@@ -35,7 +37,13 @@ _IRREGULAR = {
 }
 _SUFFIXES = ("ational", "ization", "ments", "ment", "ingly", "iness", "ness", "ings", "ing", "edly", "ies",
              "ied", "ers", "er", "ed", "es", "s")
-_WORD = re.compile(r"\w+(?:['.-]\w+)*", re.UNICODE)
+# One Han character, as a character class: Chinese words are read character by character.
+HAN = "[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"
+_WORD = re.compile(rf"{HAN}|[^\W{HAN[1:-1]}]+(?:['.-][^\W{HAN[1:-1]}]+)*", re.UNICODE)
+# Snowball stemmers for the scripts whose words inflect beyond English rules: Cyrillic (the Russian stemmer,
+# which also takes most Ukrainian endings) and Arabic. Other words take the English rules below.
+_CYRILLIC_STEMMER = Stemmer.Stemmer("russian")
+_ARABIC_STEMMER = Stemmer.Stemmer("arabic")
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -45,6 +53,11 @@ def stem(word: str) -> str:
     Memoised: a pure function of its argument, so the cache changes nothing but speed.
     """
     word = word.strip("'.-")
+    if not word.isascii() and word[:1].isalpha():
+        if "\u0400" <= word[0] <= "\u04ff":
+            return str(_CYRILLIC_STEMMER.stemWord(word))
+        if "\u0600" <= word[0] <= "\u06ff":
+            return str(_ARABIC_STEMMER.stemWord(word))
     if word.endswith("'s"):
         word = word[:-2]
     irregular = _IRREGULAR.get(word)

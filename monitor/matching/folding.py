@@ -1,0 +1,79 @@
+"""Folding: the matching form of text. NFKC, casefolded, curly quotes and dashes made plain, diacritics
+dropped (Cyrillic letters keep theirs: "й" is not "и", "ї" is not "і"; "ё" reads as "е"), with a map from
+each folded character back to its original offset.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+
+# Characters mapped before casefolding; everything else goes through NFKC + casefold.
+_PLAIN = str.maketrans({
+    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "\u00b4": "'", "`": "'",
+    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u00ab": '"', "\u00bb": '"',
+    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-", "\u2212": "-",
+    "\u00a0": " ", "\u2009": " ", "\u202f": " ", "\u200b": "",
+})
+
+_PLAIN_MAP = {chr(code): str(target or "") for code, target in _PLAIN.items()}
+_PLAIN_CHARS = re.compile("[" + "".join(map(re.escape, _PLAIN_MAP)) + "]")
+
+# One non-ASCII character, as a capturing split: ASCII stretches and single characters alternate.
+_NON_ASCII = re.compile(r"([^\x00-\x7f])")
+
+
+def fold(text: str) -> str:
+    """The matching form of a phrase (alias, keyphrase): the same folding `normalize` applies to items."""
+    return fold_with_origin(text)[0]
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _fold_char(char: str) -> str:
+    """The folded form of one non-ASCII character (memoised: a pure function of its argument)."""
+    folded = unicodedata.normalize("NFKC", char.translate(_PLAIN)).casefold()
+    if folded.isascii():
+        return folded
+    if len(folded) == 1 and "\u0400" <= folded <= "\u04ff":
+        return "\u0435" if folded == "\u0451" else folded  # Cyrillic keeps its letters; "ё" reads as "е"
+    decomposed = unicodedata.normalize("NFKD", folded)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).translate(_PLAIN) or folded
+
+
+def plain(text: str) -> str:
+    """`text.translate(_PLAIN)`, with the regex engine finding the few characters to replace."""
+    return _PLAIN_CHARS.sub(_plain_char, text)
+
+
+def _plain_char(found: re.Match[str]) -> str:
+    return _PLAIN_MAP[found.group()]
+
+
+def fold_with_origin(text: str) -> tuple[str, tuple[int, ...] | None]:
+    """The folded text and, unless it is one character per character, each folded character's origin."""
+    if text.isascii():
+        return text.lower(), None
+    # ASCII stretches are lowered in one call; only the other characters are folded one by one.
+    pieces = _NON_ASCII.split(text)
+    parts: list[str] = []
+    identity = True
+    for position, piece in enumerate(pieces):
+        if position % 2 == 0:
+            parts.append(piece.lower())
+            continue
+        folded = _fold_char(piece)
+        parts.append(folded)
+        identity = identity and len(folded) == 1
+    folded_text = "".join(parts)
+    if identity:
+        return folded_text, None
+    origin: list[int] = []
+    offset = 0
+    for position, (piece, folded) in enumerate(zip(pieces, parts, strict=True)):
+        if position % 2 == 0:
+            origin.extend(range(offset, offset + len(piece)))
+        else:
+            origin.extend([offset] * len(folded))
+        offset += len(piece)
+    return folded_text, tuple(origin)

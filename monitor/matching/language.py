@@ -1,0 +1,104 @@
+"""The language of an item: what the feed or the item declares, else the script, else a detector.
+
+English items take the cheap path: a text in Latin script whose words include none of the other supported
+languages' common function words is English without asking the detector. Cyrillic, Han and Arabic script
+decide by themselves (Ukrainian and Russian are told apart by Ukrainian-only letters, else by the detector);
+only Latin-script text that looks French, German or Spanish, and Cyrillic without telling letters, goes to
+py3langid (its model ships inside the package; it is loaded on first use and nothing is downloaded).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Sequence
+from enum import StrEnum
+from typing import Protocol
+
+from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+from monitor.matching.text import wordset
+
+
+class Language(StrEnum):
+    """The languages whose cues the matcher knows (ISO 639-1)."""
+
+    EN = "en"
+    RU = "ru"
+    UK = "uk"
+    ZH = "zh"
+    FR = "fr"
+    DE = "de"
+    ES = "es"
+    AR = "ar"
+
+
+SUPPORTED = frozenset(Language)
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+_ARABIC = re.compile(r"[\u0600-\u06ff\u0750-\u077f]")
+_LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
+_UKRAINIAN = re.compile(r"[іїєґІЇЄҐ]")
+_RUSSIAN = re.compile(r"[ыэъёЫЭЪЁ]")
+# Common function words of the Latin-script languages besides English (folded: no accents). An item with
+# none of them is English; one with them goes to the detector.
+_LATIN_FOREIGN = wordset("""
+le les des et est une selon pas du au aux qui avec pour sur dans ont sont cette ces leur
+der und nicht ist sagte laut mit von dem den ein eine auf sich nach wird wurde keine sei habe
+el los las y segun del una por con para su sus dijo afirmo fue ha esta unos este
+""")
+
+
+class _Identifier(Protocol):
+    def classify(self, text: str) -> tuple[str, float]: ...
+
+
+@functools.cache
+def _identifier() -> _Identifier:
+    """py3langid restricted to the supported languages (loaded once per process, on first use)."""
+    identifier = LanguageIdentifier.from_model_file(MODEL_FILE)
+    identifier.set_languages(sorted(SUPPORTED))
+    return identifier  # type: ignore[no-any-return]
+
+
+def declared(value: str | None) -> Language | None:
+    """A declared language tag ("ru", "zh-CN", "en_GB", "fr-fr") as a supported language, if it is one."""
+    if not value:
+        return None
+    code = value.strip().lower().replace("_", "-").split("-", maxsplit=1)[0]
+    return Language(code) if code in SUPPORTED else None
+
+
+def detect(text: str, words: Sequence[str] = (), declared_as: str | None = None) -> Language:
+    """The item's language: `declared_as` when it names a supported language, else from the text.
+
+    `words` are the item's folded words when the caller has them (the English check reads them).
+    """
+    given = declared(declared_as)
+    if given is not None:
+        return given
+    if text.isascii():
+        return _latin(text, words)
+    counts = {script: len(pattern.findall(text)) for script, pattern in
+              (("han", _HAN), ("cyrillic", _CYRILLIC), ("arabic", _ARABIC), ("latin", _LATIN))}
+    script = max(counts, key=lambda s: counts[s])
+    if counts[script] == 0 or script == "latin":
+        return _latin(text, words)
+    return {"han": Language.ZH, "arabic": Language.AR}.get(script) or _cyrillic(text)
+
+
+def _cyrillic(text: str) -> Language:
+    ukrainian, russian = bool(_UKRAINIAN.search(text)), bool(_RUSSIAN.search(text))
+    if ukrainian != russian:
+        return Language.UK if ukrainian else Language.RU
+    found = _identifier().classify(text)[0]
+    return Language.UK if found == "uk" else Language.RU
+
+
+def _latin(text: str, words: Sequence[str]) -> Language:
+    tokens = words or text.lower().split()
+    foreign = sum(1 for w in tokens if w in _LATIN_FOREIGN)
+    if not foreign:
+        return Language.EN
+    found = _identifier().classify(text)[0]
+    return Language(found) if found in (Language.FR, Language.DE, Language.ES) else Language.EN
