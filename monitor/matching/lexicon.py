@@ -142,7 +142,8 @@ never: أبدا, قط
 PHRASES: Mapping[Language, Mapping[str, tuple[str, ...]]] = {
     Language.RU: {
         "absence": (r"нет\s+(?:никаких\s+)?(?:доказательств|данных|свидетельств)",
-                    r"не\s+соответству\w+\s+действительности", r"не\s+имеет\s+(?:ничего\s+)?общего\s+с\s+действительностью"),
+                    r"не\s+соответству\w+\s+действительности",
+                    r"не\s+имеет\s+(?:ничего\s+)?общего\s+с\s+действительностью"),
         "no-comment": (r"отказал\w*\s+(?:от\s+)?коммент", r"не\s+ответил\w*\s+на\s+запрос",
                        r"воздержал\w*\s+от\s+коммент"),
         "hedge-phrase": (r"не\s+удалось\s+(?:независимо\s+)?проверить",),
@@ -159,12 +160,14 @@ PHRASES: Mapping[Language, Mapping[str, tuple[str, ...]]] = {
     },
     Language.FR: {
         "absence": (r"\baucune\s+preuve\b", r"\bpas\s+de\s+preuves?\b", r"\bsans\s+fondement\b"),
-        "no-comment": (r"\b(?:a\s+)?refuse\s+de\s+commenter\b", r"\bn'a\s+pas\s+(?:encore\s+)?(?:souhaite\s+)?(?:commente|repondu)\b"),
+        "no-comment": (r"\b(?:a\s+)?refuse\s+de\s+commenter\b",
+                       r"\bn'a\s+pas\s+(?:encore\s+)?(?:souhaite\s+)?(?:commente|repondu)\b"),
         "hedge-phrase": (r"\bn'a\s+pas\s+pu\s+(?:etre\s+)?verifi",),
     },
     Language.DE: {
         "absence": (r"\bkeine(?:rlei)?\s+beweise\b", r"\bkeine\s+belege\b", r"\bentbehrt\s+jeder\s+grundlage\b"),
-        "no-comment": (r"\bwollte\s+sich\s+(?:zunachst\s+)?nicht\s+(?:dazu\s+)?au(?:ss|ß)ern\b", r"\bkein\s+kommentar\b",
+        "no-comment": (r"\bwollte\s+sich\s+(?:zunachst\s+)?nicht\s+(?:dazu\s+)?au(?:ss|ß)ern\b",
+                       r"\bkein\s+kommentar\b",
                        r"\blie(?:ss|ß)\s+(?:eine\s+)?anfrage\s+unbeantwortet\b"),
         "hedge-phrase": (r"\bnicht\s+unabhangig\s+(?:uberpruf|bestatig)",),
     },

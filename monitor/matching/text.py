@@ -44,6 +44,7 @@ _WORD = re.compile(rf"{HAN}|[^\W{HAN[1:-1]}]+(?:['.-][^\W{HAN[1:-1]}]+)*", re.UN
 # which also takes most Ukrainian endings) and Arabic. Other words take the English rules below.
 _CYRILLIC_STEMMER = Stemmer.Stemmer("russian")
 _ARABIC_STEMMER = Stemmer.Stemmer("arabic")
+_CYRILLIC_ENDINGS = frozenset("аеиоуыэюяіїєйь")
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -53,11 +54,8 @@ def stem(word: str) -> str:
     Memoised: a pure function of its argument, so the cache changes nothing but speed.
     """
     word = word.strip("'.-")
-    if not word.isascii() and word[:1].isalpha():
-        if "\u0400" <= word[0] <= "\u04ff":
-            return str(_CYRILLIC_STEMMER.stemWord(word))
-        if "\u0600" <= word[0] <= "\u06ff":
-            return str(_ARABIC_STEMMER.stemWord(word))
+    if not word.isascii() and word[:1].isalpha() and "\u0400" <= word[0] <= "\u06ff":
+        return _script_stem(word)
     if word.endswith("'s"):
         word = word[:-2]
     irregular = _IRREGULAR.get(word)
@@ -80,6 +78,27 @@ def stem(word: str) -> str:
     if len(word) > 4 and word.endswith("y"):
         word = word[:-1] + "i"
     return word
+
+
+def _script_stem(word: str) -> str:
+    """The stem of a Cyrillic or Arabic word (other scripts: the word).
+
+    Cyrillic: the Russian Snowball stem, then its final vowels, "й" and "ь" while three letters stay, which
+    also takes the Ukrainian endings ("Росії", "Росія": "рос"; "Китай", "Китая": "кит"). Arabic: a leading
+    conjunction and preposition ("و", "ف", "ب", "ل", "ك"; "لل" is left to Snowball) while four letters stay,
+    then the Arabic Snowball stem ("لروسيا", "وروسيا": "روسي").
+    """
+    if word[0] <= "\u04ff":
+        found = str(_CYRILLIC_STEMMER.stemWord(word))
+        while len(found) > 3 and found[-1] in _CYRILLIC_ENDINGS:
+            found = found[:-1]
+        return found
+    if not "\u0600" <= word[0] <= "\u06ff":
+        return word
+    for prefixes in ("وف", "بلك"):
+        if word[0] in prefixes and len(word) > 4 and not word.startswith("لل"):
+            word = word[1:]
+    return str(_ARABIC_STEMMER.stemWord(word))
 
 
 def words(folded: str) -> list[str]:
