@@ -24,7 +24,7 @@ Ukraine | Украина, Україна, украинская сторона, �
 United States | США, Соединенные Штаты, Сполучені Штати, 美国, 美方, États-Unis, Vereinigte Staaten, Estados Unidos,
   EEUU, الولايات المتحدة | американский, американские, американський, américain, américaine, américains,
   amerikanisch, amerikanische, amerikanischen, estadounidense, estadounidenses, الأمريكي, الأمريكية | Вашингтон,
-  华盛顿, 白宫, Белый дом, Білий дім, Maison Blanche, Weißes Haus, Casa Blanca, البيت الأبيض
+  华盛顿, 白宫, Белый дом, Білий дім, Maison Blanche, Weißes Haus, Casa Blanca, البيت الأبيض, واشنطن
 United Kingdom | Великобритания, Британия, Велика Британія, 英国, 英方, Royaume-Uni, Großbritannien, Reino Unido,
   بريطانيا | британский, британские, британський, britannique, britanniques, britisch, britische, britischen,
   británico, británica, البريطاني, البريطانية | Лондон, 伦敦, Londres, لندن

@@ -284,8 +284,14 @@ def compile_claim(claim: Claim, actors: Mapping[str, Actor] | ActorTable) -> Cla
         keyphrases = tuple(dict.fromkeys(fold(k).strip() for k in claim.keyphrases if fold(k).strip()))
     else:
         keyphrases = _derived_keyphrases(statement, covered)
-    abroad = (fold(k).strip() for _, phrases in claim.keyphrases_by_language for k in phrases)
-    keyphrases = tuple(dict.fromkeys((*keyphrases, *(k for k in abroad if k))))
+    # The keyphrases of other languages, less those one already listed matches ("дроны" and Ukrainian "дрони"
+    # are one stem): each is one piece of evidence however many languages list it.
+    known = {term_key(k) for k in keyphrases}
+    for _, phrases in claim.keyphrases_by_language:
+        for phrase in (fold(k).strip() for k in phrases):
+            if phrase and term_key(phrase) not in known:
+                known.add(term_key(phrase))
+                keyphrases = (*keyphrases, phrase)
     return ClaimProfile(
         claim=claim,
         statement=statement,

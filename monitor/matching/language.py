@@ -43,10 +43,12 @@ _RUSSIAN = re.compile(r"[ыэъёЫЭЪЁ]")
 # Common function words of the Latin-script languages besides English (folded: no accents). An item with
 # none of them is English; one with them goes to the detector.
 _LATIN_FOREIGN = wordset("""
-le les des et est une selon pas du au aux qui avec pour sur dans ont sont cette ces leur
-der und nicht ist sagte laut mit von dem den ein eine auf sich nach wird wurde keine sei habe
-el los las y segun del una por con para su sus dijo afirmo fue ha esta unos este
+le les des et est une selon pas du au aux qui avec pour sur dans ont sont cette ces leur la toute tous lui
+der und nicht ist sagte laut mit von dem den ein eine auf sich nach wird wurde keine sei habe das vor gab
+el los las y segun del una por con para su sus dijo afirmo fue ha esta unos este lo al sobre como pero
 """)
+# Letters French, German and Spanish write and English does not: text with one goes to the detector too.
+_ACCENTED = re.compile("[àâçéèêëîïôùûüÿœäöüßñáíóú¿¡ÀÂÇÉÈÊÎÔÙÛÄÖÜÑÁÍÓÚ]")
 
 
 class _Identifier(Protocol):
@@ -97,8 +99,7 @@ def _cyrillic(text: str) -> Language:
 
 def _latin(text: str, words: Sequence[str]) -> Language:
     tokens = words or text.lower().split()
-    foreign = sum(1 for w in tokens if w in _LATIN_FOREIGN)
-    if not foreign:
+    if _LATIN_FOREIGN.isdisjoint(tokens) and (text.isascii() or not _ACCENTED.search(text)):
         return Language.EN
     found = _identifier().classify(text)[0]
     return Language(found) if found in (Language.FR, Language.DE, Language.ES) else Language.EN

@@ -36,7 +36,8 @@ groundless: безосновательными, безосновательные
 false: ложь, ложными, фейк, фейком, выдумка, выдумкой, домыслы, клевета, абсурд, абсурдными
 reportedly: якобы, предположительно, по неподтвержденным данным
 allegedly: вероятно, возможно, по-видимому
-accused: обвинил, обвинила, обвинили, обвиняет, обвинения
+accused: обвинил, обвинила, обвинили, обвиняет, обвинения, обвиняют, обвиняемый
+warned: предупредил, предупредила, предупредили, предупреждает
 may: может, могут, мог бы
 confirmed: подтвердил, подтвердила, подтвердили, подтверждает, признал, признала
 evidence: доказательства, доказательство, свидетельствуют
@@ -52,7 +53,9 @@ denied: спростував, спростувала, спростували, з
 groundless: безпідставними, безпідставні, необґрунтованими
 false: брехня, фейк, вигадка, вигадкою, неправдою
 reportedly: нібито, імовірно, ймовірно
-accused: звинуватив, звинуватила, звинувачує
+accused: звинуватив, звинуватила, звинувачує, звинувачують, звинувачення
+warned: попередив, попередила, попередили, попереджає
+may: може, можуть
 confirmed: підтвердив, підтвердила, підтвердили, визнав, визнала
 evidence: докази, доказів, свідчать
 not: не, ні
@@ -68,7 +71,8 @@ denied: 否认, 驳斥, 拒绝承认, 反驳
 groundless: 毫无根据, 无端, 子虚乌有, 捏造, 纯属
 false: 不实, 虚假, 谎言, 造谣, 抹黑
 reportedly: 据悉, 据称, 传闻
-accused: 指责, 指控, 污蔑
+accused: 指责, 指控, 污蔑, 被指, 被控
+warned: 警告
 may: 可能, 或将
 confirmed: 证实, 确认, 承认
 evidence: 证据
@@ -84,7 +88,8 @@ groundless: infondées, infondé, sans fondement, dénuées de fondement
 false: faux, fausses, mensonge, mensonges, absurdes, absurde, fabriquées
 reportedly: aurait, auraient, présumé, présumée, présumées
 allegedly: prétendument
-accused: accuse, a accusé, accusations
+accused: accuse, a accusé, accusations, accusée, accusé
+warned: met en garde, a mis en garde, a averti, avertit
 may: pourrait, pourraient
 confirmed: a confirmé, confirme, a reconnu
 evidence: preuve, preuves
@@ -99,7 +104,9 @@ denied: bestritt, bestreitet, dementierte, dementiert, wies zurück, weist zurü
 groundless: haltlos, haltlose, unbegründet, unbegründete
 false: falsch, falsche, lüge, lügen, erfunden
 reportedly: angeblich, mutmaßlich, soll, sollen
-accused: warf vor, beschuldigte, vorwürfe
+accused: warf vor, beschuldigte, vorwürfe, vorgeworfen, beschuldigt
+warned: warnte, warnt, gewarnt
+called: nannte, bezeichnete
 may: könnte, könnten
 confirmed: bestätigte, bestätigt, räumte ein
 evidence: beweise, belege, beweis
@@ -114,7 +121,8 @@ denied: negó, niega, desmintió, desmiente, rechazó, rechaza
 groundless: infundadas, infundado, sin fundamento, carentes de fundamento
 false: falso, falsas, falsos, mentira, mentiras, bulo, absurdas
 reportedly: presuntamente, supuestamente, al parecer
-accused: acusó, acusa, acusaciones
+accused: acusó, acusa, acusaciones, acusada, acusado
+warned: advirtió, advierte, alertó
 may: podría, podrían
 confirmed: confirmó, confirma, reconoció
 evidence: pruebas, prueba, evidencia
@@ -127,9 +135,11 @@ said: قال, قالت, صرح, أكد, أكدت, أعلن, أعلنت, أضاف
 according_to: وفقا, وفق, بحسب, حسب, نقلا عن
 denied: نفى, نفت, ينفي, تنفي, رفض, رفضت, دحض
 groundless: لا أساس لها, عارية عن الصحة, باطلة
-false: كاذبة, كذب, مزاعم, ملفقة, افتراء
+false: كاذبة, كذب, ملفقة, افتراء
 reportedly: يزعم, مزعوم, مزعومة, يعتقد
 accused: اتهم, اتهمت, اتهامات
+warned: حذر, حذرت
+allegations: مزاعم, ادعاءات
 may: قد, ربما
 confirmed: أكد صحة, اعترف, اعترفت
 evidence: دليل, أدلة
@@ -167,7 +177,7 @@ PHRASES: Mapping[Language, Mapping[str, tuple[str, ...]]] = {
     Language.DE: {
         "absence": (r"\bkeine(?:rlei)?\s+beweise\b", r"\bkeine\s+belege\b", r"\bentbehrt\s+jeder\s+grundlage\b"),
         "no-comment": (r"\bwollte\s+sich\s+(?:zunachst\s+)?nicht\s+(?:dazu\s+)?au(?:ss|ß)ern\b",
-                       r"\bkein\s+kommentar\b",
+                       r"\bkeine[nr]?\s+kommentar\b",
                        r"\blie(?:ss|ß)\s+(?:eine\s+)?anfrage\s+unbeantwortet\b"),
         "hedge-phrase": (r"\bnicht\s+unabhangig\s+(?:uberpruf|bestatig)",),
     },
@@ -178,7 +188,7 @@ PHRASES: Mapping[Language, Mapping[str, tuple[str, ...]]] = {
     },
     Language.AR: {
         "absence": (r"لا\s+(?:يوجد\s+)?(?:اي\s+)?دليل", r"لا\s+اساس\s+لها"),
-        "no-comment": (r"رفض\S*\s+التعليق", r"لم\s+يرد"),
+        "no-comment": (r"رفض\S*\s+(?:\S+\s+){0,5}التعليق", r"لم\s+يرد"),
         "hedge-phrase": (r"لم\s+يتسن\S*\s+التحقق",),
     },
 }

@@ -189,6 +189,7 @@ def _attributions(doc: Doc, sentence: Sentence, hits: Sequence[Hit]
         return found, pronoun_at  # most sentences: no speech verb, no "according to", no "comment from"
     starts = doc.tokens.starts
     inverts = doc.language != Language.EN
+    verb_first = doc.language == Language.AR  # Arabic puts the verb before its subject: "قال شابس إن ..."
     # Only the trigger words can attribute; the others are skipped without a look.
     for index in compress(range(len(words)), map(_TRIGGERS.__contains__, words)):
         word = words[index]
@@ -213,7 +214,8 @@ def _attributions(doc: Doc, sentence: Sentence, hits: Sequence[Hit]
                 if hit is not None:
                     found.append((hit, index, f"{word} by"))
             continue
-        if inverts and index > 0 and _after_quote(doc, starts[base + index]):
+        if inverts and ((index > 0 and _after_quote(doc, starts[base + index])) or (
+                verb_first and _name_before(hits, base, index) is None)):
             # Russian, German, Spanish...: ", заявил Песков", ", sagte Peskow": the name after the verb speaks.
             hit = _name_after(hits, base, index, 4)
             if hit is not None:

@@ -45,6 +45,7 @@ _WORD = re.compile(rf"{HAN}|[^\W{HAN[1:-1]}]+(?:['.-][^\W{HAN[1:-1]}]+)*", re.UN
 _CYRILLIC_STEMMER = Stemmer.Stemmer("russian")
 _ARABIC_STEMMER = Stemmer.Stemmer("arabic")
 _CYRILLIC_ENDINGS = frozenset("аеиоуыэюяіїєйь")
+_ELIDED = frozenset("dlnjmtc")
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -56,6 +57,8 @@ def stem(word: str) -> str:
     word = word.strip("'.-")
     if not word.isascii() and word[:1].isalpha() and "\u0400" <= word[0] <= "\u06ff":
         return _script_stem(word)
+    if len(word) > 4 and word[1] == "'" and word[0] in _ELIDED:
+        word = word[2:]  # French elision: "d'armes", "l'armee"
     if word.endswith("'s"):
         word = word[:-2]
     irregular = _IRREGULAR.get(word)
@@ -84,7 +87,8 @@ def _script_stem(word: str) -> str:
     """The stem of a Cyrillic or Arabic word (other scripts: the word).
 
     Cyrillic: the Russian Snowball stem, then its final vowels, "й" and "ь" while three letters stay, which
-    also takes the Ukrainian endings ("Росії", "Росія": "рос"; "Китай", "Китая": "кит"). Arabic: a leading
+    also takes the Ukrainian endings ("Росії", "Росія": "рос"; "Китай", "Китая": "кит"), and a final "-ов",
+    "-ев", "-ів" of a longer stem ("Буданов", "Буданова": "будан"). Arabic: a leading
     conjunction and preposition ("و", "ف", "ب", "ل", "ك"; "لل" is left to Snowball) while four letters stay,
     then the Arabic Snowball stem ("لروسيا", "وروسيا": "روسي").
     """
@@ -92,6 +96,8 @@ def _script_stem(word: str) -> str:
         found = str(_CYRILLIC_STEMMER.stemWord(word))
         while len(found) > 3 and found[-1] in _CYRILLIC_ENDINGS:
             found = found[:-1]
+        if len(found) > 5 and found.endswith(("ов", "ев", "ів", "їв")):
+            found = found[:-2]  # surnames and genitive plurals: "Буданов", "Буданова"; "дронів"
         return found
     if not "\u0600" <= word[0] <= "\u06ff":
         return word
