@@ -30,7 +30,8 @@ WORDS = {
           "والطاقة والأمن وتراجعت الأسواق بشكل حاد",
 }
 RETELL = {
-    "ru": "{statement}, заявил {speaker}.", "uk": "{statement}, заявив {speaker}.", "zh": "{speaker}表示，{statement}。",
+    "ru": "{statement}, заявил {speaker}.", "uk": "{statement}, заявив {speaker}.",
+    "zh": "{speaker}表示，{statement}。",
     "fr": "{statement}, a déclaré {speaker}.", "de": "{statement}, sagte {speaker}.",
     "es": "{statement}, afirmó {speaker}.", "ar": "قال {speaker} إن {statement}.",
 }

@@ -96,7 +96,8 @@ class Ledger:
         """The item's matches that count for their claims. An item the matcher fails on is logged and
         treated as matching nothing, so it cannot block the items behind it on every pass."""
         try:
-            return [m for m in rules.matcher.match(item.title, item.text) if _counts(rules.book, m, item)]
+            found = rules.matcher.match(item.title, item.text, item.language)
+            return [m for m in found if _counts(rules.book, m, item)]
         except Exception as exc:  # one bad item must not stop the ledger; it is logged
             self._log.error("ledger.match_failed", item_id=item.id, error=f"{type(exc).__name__}: {exc}",
                             retry="no: the item is recorded without evidence")

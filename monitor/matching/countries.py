@@ -30,6 +30,8 @@ class Country:
     demonyms: tuple[str, ...]
     capitals: tuple[str, ...]
     seats: tuple[str, ...] = ()
+    abroad: tuple[str, ...] = ()  # its names and capitals in other languages (`countries_lang.py`)
+    abroad_demonyms: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -172,9 +174,8 @@ def _parse(table: str) -> tuple[Country, ...]:
     for line in table.strip().splitlines():
         names, demonyms, capitals, seats = line.split("|")
         abroad_names, abroad_demonyms, abroad_seats = ABROAD.get(_items(names)[0], ((), (), ()))
-        # The names and capitals other languages use name the country as its seats of government do.
-        countries.append(Country(_items(names), _items(demonyms) + abroad_demonyms, _items(capitals),
-                                 _items(seats) + abroad_names + abroad_seats))
+        countries.append(Country(_items(names), _items(demonyms), _items(capitals), _items(seats),
+                                 abroad_names + abroad_seats, abroad_demonyms))
     return tuple(countries)
 
 
