@@ -112,6 +112,8 @@ def measure(n_claims: int, n_items: int, n_body_items: int, naive_items: int) ->
     build = time.process_time() - started
     memory = tracemalloc.get_traced_memory()[0]
     tracemalloc.stop()
+    for title, body in mixed_items[:20]:
+        matcher.match(title, body)  # loads the language detector once, as a daemon does at its first such item
     rate, share = _rate(matcher, items, 50)
     body_rate, body_share = _rate(matcher, body_items, 20)
     mixed_rate, mixed_share = _rate(matcher, mixed_items, 50)

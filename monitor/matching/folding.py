@@ -20,8 +20,11 @@ _PLAIN = str.maketrans({
 _PLAIN_MAP = {chr(code): str(target or "") for code, target in _PLAIN.items()}
 _PLAIN_CHARS = re.compile("[" + "".join(map(re.escape, _PLAIN_MAP)) + "]")
 
-# One non-ASCII character, as a capturing split: ASCII stretches and single characters alternate.
-_NON_ASCII = re.compile(r"([^\x00-\x7f])")
+# Stretches of non-ASCII characters, as a capturing split: ASCII and non-ASCII stretches alternate.
+_NON_ASCII_RUN = re.compile(r"([^\x00-\x7f]+)")
+# Each character's folded form as a `str.translate` table: the capitals of ASCII, and each other character
+# once it has been seen (a memo of a pure function, like `_fold_char`'s cache; it only grows by new characters).
+_TRANSLATE: dict[int, str] = {ord(c): c.lower() for c in map(chr, range(65, 91))}
 
 
 def fold(text: str) -> str:
@@ -54,26 +57,41 @@ def fold_with_origin(text: str) -> tuple[str, tuple[int, ...] | None]:
     """The folded text and, unless it is one character per character, each folded character's origin."""
     if text.isascii():
         return text.lower(), None
-    # ASCII stretches are lowered in one call; only the other characters are folded one by one.
-    pieces = _NON_ASCII.split(text)
+    # Most text folds one character to one character: then one `str.translate` over a table of the text's
+    # distinct characters does it all.
+    table = _TRANSLATE
+    identity = True
+    for char in set(text):
+        if char > "\x7f":
+            folded = table.get(ord(char))
+            if folded is None:
+                folded = table[ord(char)] = _fold_char(char)
+            identity = identity and len(folded) == 1
+    if identity:
+        return text.translate(table), None
+    # ASCII stretches are lowered in one call; the other stretches are folded character by character.
+    pieces = _NON_ASCII_RUN.split(text)
     parts: list[str] = []
+    runs: list[list[str]] = []
     identity = True
     for position, piece in enumerate(pieces):
         if position % 2 == 0:
             parts.append(piece.lower())
             continue
-        folded = _fold_char(piece)
-        parts.append(folded)
-        identity = identity and len(folded) == 1
+        chars = list(map(_fold_char, piece))
+        runs.append(chars)
+        parts.append("".join(chars))
+        identity = identity and len(parts[-1]) == len(piece) and max(map(len, chars)) == 1
     folded_text = "".join(parts)
     if identity:
         return folded_text, None
     origin: list[int] = []
     offset = 0
-    for position, (piece, folded) in enumerate(zip(pieces, parts, strict=True)):
+    for position, piece in enumerate(pieces):
         if position % 2 == 0:
             origin.extend(range(offset, offset + len(piece)))
         else:
-            origin.extend([offset] * len(folded))
+            for index, folded in enumerate(runs[position // 2]):
+                origin.extend([offset + index] * len(folded))
         offset += len(piece)
     return folded_text, tuple(origin)

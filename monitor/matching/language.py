@@ -37,6 +37,7 @@ SUPPORTED = frozenset(Language)
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _ARABIC = re.compile(r"[\u0600-\u06ff\u0750-\u077f]")
+_OTHER_SCRIPT = re.compile(r"[\u0400-\u04ff\u0600-\u06ff\u0750-\u077f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
 _UKRAINIAN = re.compile(r"[іїєґІЇЄҐ]")
 _RUSSIAN = re.compile(r"[ыэъёЫЭЪЁ]")
@@ -49,6 +50,10 @@ el los las y segun del una por con para su sus dijo afirmo fue ha esta unos este
 """)
 # Letters French, German and Spanish write and English does not: text with one goes to the detector too.
 _ACCENTED = re.compile("[àâçéèêëîïôùûüÿœäöüßñáíóú¿¡ÀÂÇÉÈÊÎÔÙÛÄÖÜÑÁÍÓÚ]")
+
+
+# The detector reads the item's first characters only: enough to tell a language, and its cost stays flat.
+_SAMPLE = 600
 
 
 class _Identifier(Protocol):
@@ -79,7 +84,7 @@ def detect(text: str, words: Sequence[str] = (), declared_as: str | None = None)
     given = declared(declared_as)
     if given is not None:
         return given
-    if text.isascii():
+    if text.isascii() or not _OTHER_SCRIPT.search(text):
         return _latin(text, words)
     counts = {script: len(pattern.findall(text)) for script, pattern in
               (("han", _HAN), ("cyrillic", _CYRILLIC), ("arabic", _ARABIC), ("latin", _LATIN))}
@@ -93,7 +98,7 @@ def _cyrillic(text: str) -> Language:
     ukrainian, russian = bool(_UKRAINIAN.search(text)), bool(_RUSSIAN.search(text))
     if ukrainian != russian:
         return Language.UK if ukrainian else Language.RU
-    found = _identifier().classify(text)[0]
+    found = _identifier().classify(text[:_SAMPLE])[0]
     return Language.UK if found == "uk" else Language.RU
 
 
@@ -101,5 +106,5 @@ def _latin(text: str, words: Sequence[str]) -> Language:
     tokens = words or text.lower().split()
     if _LATIN_FOREIGN.isdisjoint(tokens) and (text.isascii() or not _ACCENTED.search(text)):
         return Language.EN
-    found = _identifier().classify(text)[0]
+    found = _identifier().classify(text[:_SAMPLE])[0]
     return Language(found) if found in (Language.FR, Language.DE, Language.ES) else Language.EN

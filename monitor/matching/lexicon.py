@@ -225,17 +225,27 @@ def english_words(language: Language, texts: Sequence[str], stems: Sequence[str]
     table = entries(language)
     if not table:
         return tuple(texts)
-    longest = max(map(len, table))
+    firsts = _first_stems(language)
     out = list(texts)
-    index = 0
-    while index < len(stems):
-        for size in range(min(longest, len(stems) - index), 0, -1):
+    skip_to = 0
+    # Only the words a cue form starts with are looked at; the others are passed over by the set test.
+    for index in [i for i, s in enumerate(stems) if s in firsts]:
+        if index < skip_to:
+            continue
+        for size in range(min(firsts[stems[index]], len(stems) - index), 0, -1):
             english = table.get(tuple(stems[index:index + size]))
             if english is not None:
                 if english != "-":
                     out[index] = english
-                index += size
+                skip_to = index + size
                 break
-        else:
-            index += 1
     return tuple(out)
+
+
+@functools.cache
+def _first_stems(language: Language) -> Mapping[str, int]:
+    """The first stem of each cue form of a language, with the most words a form starting with it has."""
+    firsts: dict[str, int] = {}
+    for key in entries(language):
+        firsts[key[0]] = max(firsts.get(key[0], 0), len(key))
+    return firsts
