@@ -30,6 +30,10 @@ the relevant body sentences, averaged, except that a body sentence denying the c
 article body gets the fitted verdict over its passages and cues instead (`verdict.py`).
 `explain` returns an Explanation whether or not the item matches.
 
+Items in other languages (`language.py`: declared, else detected) are read with the same models: their cue
+words are read as the English ones (`lexicon.py`), Chinese character by character, Cyrillic and Arabic words
+by their stems; a claim's `keyphrases_by_language` count in such items only, never in English ones.
+
 Matchers built with `lenient=True` (`Matcher.for_statement`, used by `claimwatch evaluate`) make every
 claim a candidate and let the fitted relatedness model decide.
 """

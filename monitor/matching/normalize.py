@@ -3,7 +3,9 @@
 The item's original text is `title + "\\n\\n" + text` (either part may be empty; see `item_text`). Every
 offset in a `Doc` (sentences, tokens, quotes) and so every `Span` the matcher returns points into that
 original string. Matching works on `Doc.folded`: NFKC, casefolded, curly quotes and dashes made plain and
-diacritics dropped, with `Doc.origin` mapping each folded character back to its original offset.
+diacritics dropped, with `Doc.origin` mapping each folded character back to its original offset
+(`folding.py`). `Doc.language` is the item's language; in another language than English the tokens' texts
+are the English cue words they read as (`lexicon.py`), their stems the item's own.
 """
 
 from __future__ import annotations

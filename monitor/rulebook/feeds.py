@@ -28,8 +28,8 @@ class FeedSpec(BaseModel):
     tags: list[Annotated[str, Field(min_length=1)]] = Field(default_factory=list, description=(
         "labels claims use to trust or ignore sources"))
     language: LanguageCode | None = Field(None, description=(
-        "the language the feed publishes in (en, ru, uk, zh, fr, de, es, ar); items are read in it, and "
-        "`rules check` warns about claims with no keyphrases in it"))
+        "the language the feed publishes in (en, ru, uk, zh, fr, de, es, ar); `rules check` warns about "
+        "claims that follow the feed with no keyphrases in it"))
 
     @field_validator("url")
     @classmethod
