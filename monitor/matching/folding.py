@@ -57,8 +57,11 @@ def fold_with_origin(text: str) -> tuple[str, tuple[int, ...] | None]:
     """The folded text and, unless it is one character per character, each folded character's origin."""
     if text.isascii():
         return text.lower(), None
-    # Most text folds one character to one character: then one `str.translate` over a table of the text's
-    # distinct characters does it all.
+    pieces = _NON_ASCII_RUN.split(text)
+    if sum(map(len, pieces[1::2])) * 4 < len(text):
+        return _fold_runs(pieces)
+    # Text mostly in another script: if it folds one character to one character, one `str.translate` over a
+    # table of its distinct characters does it all.
     table = _TRANSLATE
     identity = True
     for char in set(text):
@@ -69,8 +72,12 @@ def fold_with_origin(text: str) -> tuple[str, tuple[int, ...] | None]:
             identity = identity and len(folded) == 1
     if identity:
         return text.translate(table), None
-    # ASCII stretches are lowered in one call; the other stretches are folded character by character.
-    pieces = _NON_ASCII_RUN.split(text)
+    return _fold_runs(pieces)
+
+
+def _fold_runs(pieces: list[str]) -> tuple[str, tuple[int, ...] | None]:
+    """Fold a text split into ASCII and non-ASCII stretches: the ASCII ones lowered in one call each, the
+    others folded character by character."""
     parts: list[str] = []
     runs: list[list[str]] = []
     identity = True

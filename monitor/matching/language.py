@@ -84,14 +84,15 @@ def detect(text: str, words: Sequence[str] = (), declared_as: str | None = None)
     given = declared(declared_as)
     if given is not None:
         return given
-    if text.isascii() or not _OTHER_SCRIPT.search(text):
-        return _latin(text, words)
-    counts = {script: len(pattern.findall(text)) for script, pattern in
+    sample = text[:_SAMPLE]  # the headline and the lead tell the language; reading them only costs less
+    if sample.isascii() or not _OTHER_SCRIPT.search(sample):
+        return _latin(sample, words)
+    counts = {script: len(pattern.findall(sample)) for script, pattern in
               (("han", _HAN), ("cyrillic", _CYRILLIC), ("arabic", _ARABIC), ("latin", _LATIN))}
     script = max(counts, key=lambda s: counts[s])
     if counts[script] == 0 or script == "latin":
-        return _latin(text, words)
-    return {"han": Language.ZH, "arabic": Language.AR}.get(script) or _cyrillic(text)
+        return _latin(sample, words)
+    return {"han": Language.ZH, "arabic": Language.AR}.get(script) or _cyrillic(sample)
 
 
 def _cyrillic(text: str) -> Language:
