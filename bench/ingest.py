@@ -31,6 +31,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from ipaddress import ip_network
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -236,7 +237,7 @@ def run_ingest(args: argparse.Namespace, corpus: Corpus, server_pid: int, tmp: P
     figures = IngestFigures()
     with database(args.database_url) as url, open(os.devnull, "w") as devnull:
         config = Config(state_dir=tmp / "state", rules_dir=tmp / "rules", database_url=url,
-                        polling=PollingSettings(**overrides))
+                        polling=PollingSettings(**overrides, allowed_networks=[ip_network("127.0.0.0/8")]))
         figures.database = make_safe_url(config.effective_database_url)
         figures.workers, figures.per_host = config.polling.workers, config.polling.per_host
         figures.parser_processes = config.polling.parser_processes

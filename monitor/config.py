@@ -12,40 +12,60 @@ import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    IPvAnyNetwork,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from monitor.errors import ConfigError
+from storage.engine import database_url_problem
 
 _SECRET_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 ENV_PREFIX = "CLAIMWATCH_"
 CONFIG_ENV = "CLAIMWATCH_CONFIG"
 
+_CENTURY_SECONDS = 100 * 365 * 86_400
+# Durations are finite (allow_inf_nan=False on every model) and at most a century, so that adding one to
+# the clock can never overflow a datetime.
+Seconds = Annotated[float, Field(le=_CENTURY_SECONDS)]
+Hours = Annotated[float, Field(le=_CENTURY_SECONDS // 3_600)]
+Days = Annotated[float, Field(le=_CENTURY_SECONDS // 86_400)]
+
 
 class PollingSettings(BaseModel):
     """How feeds are fetched and how often."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
-    default_interval_seconds: float = Field(900, gt=0, description="poll a feed this often unless it says")
-    min_interval_seconds: float = Field(
+    default_interval_seconds: Seconds = Field(900, gt=0, description="poll a feed this often unless it says")
+    min_interval_seconds: Seconds = Field(
         60, gt=0, description="floor: no feed interval, TTL or Cache-Control polls faster than this")
-    max_interval_seconds: float = Field(86_400, gt=0, description="longest wait a feed's TTL can ask for")
-    backoff_base_seconds: float = Field(60, gt=0, description="first retry delay after a failure")
-    backoff_max_seconds: float = Field(21_600, gt=0, description="cap of the exponential backoff")
-    connect_timeout_seconds: float = Field(10, gt=0)
-    read_timeout_seconds: float = Field(20, gt=0, description="longest silence while reading a body")
-    fetch_deadline_seconds: float = Field(60, gt=0, description="total time one fetch may take")
-    parse_timeout_seconds: float = Field(30, gt=0, description="total time one parse may take")
+    max_interval_seconds: Seconds = Field(86_400, gt=0, description="longest wait a feed's TTL can ask for")
+    backoff_base_seconds: Seconds = Field(60, gt=0, description="first retry delay after a failure")
+    backoff_max_seconds: Seconds = Field(21_600, gt=0, description="cap of the exponential backoff")
+    connect_timeout_seconds: Seconds = Field(10, gt=0)
+    read_timeout_seconds: Seconds = Field(20, gt=0, description="longest silence while reading a body")
+    fetch_deadline_seconds: Seconds = Field(60, gt=0, description="total time one fetch may take")
+    parse_timeout_seconds: Seconds = Field(30, gt=0, description="total time one parse may take")
     max_body_bytes: int = Field(15 * 1024 * 1024, gt=0, description="cap after decompression")
     max_redirects: int = Field(5, ge=0)
     workers: int = Field(16, ge=1, le=256, description="feeds fetched at once")
     per_host: int = Field(4, ge=1, description="feeds fetched at once from one host")
     parser_processes: int = Field(2, ge=1, le=64, description="processes parsing feed bodies")
-    tick_seconds: float = Field(1.0, gt=0, description="how often the scheduler looks for due feeds")
-    lease_seconds: float = Field(300, gt=0, description="how long a claimed feed stays ours")
+    tick_seconds: Seconds = Field(1.0, gt=0, description="how often the scheduler looks for due feeds")
+    lease_seconds: Seconds = Field(300, gt=0, description="how long a claimed feed stays ours")
+    allowed_networks: list[IPvAnyNetwork] = Field(default_factory=list, description=(
+        "networks feeds may be fetched from besides public addresses, e.g. [\"10.20.0.0/16\"]; loopback, "
+        "private, link-local and metadata addresses are refused unless listed"))
 
 
 class ChannelSettings(BaseModel):
@@ -56,7 +76,7 @@ class ChannelSettings(BaseModel):
     shown only as `display` (scheme and host, no tokens).
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     name: str = Field(min_length=1, max_length=100, description="how logs and `alerts list` name it")
     url: SecretStr = Field(description="apprise URL, e.g. slack://${SLACK_TOKENS}/#claims or mailtos://...")
@@ -71,21 +91,21 @@ class ChannelSettings(BaseModel):
 class AlertSettings(BaseModel):
     """When evidence alerts, how alerts are grouped and routed, and how hard delivery tries."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
-    grouping_seconds: float = Field(
+    grouping_seconds: Seconds = Field(
         120, ge=0, description="alerts of one claim within this window go out as one message; 0 turns it off")
-    max_age_seconds: float = Field(
+    max_age_seconds: Seconds = Field(
         3 * 86_400, gt=0, description="items older than this when first seen are recorded but do not alert")
-    story_window_seconds: float = Field(
+    story_window_seconds: Seconds = Field(
         3 * 86_400, gt=0, description="a copy of a story folds into it when it appears within this window")
-    retry_limit_seconds: float = Field(
+    retry_limit_seconds: Seconds = Field(
         48 * 3_600, gt=0, description="a delivery still failing this long after its alert is dead")
-    backoff_base_seconds: float = Field(30, gt=0, description="first retry delay after a failed delivery")
-    backoff_max_seconds: float = Field(3_600, gt=0, description="cap of the exponential delivery backoff")
-    send_timeout_seconds: float = Field(20, gt=0, description="connect and read timeout of one send")
+    backoff_base_seconds: Seconds = Field(30, gt=0, description="first retry delay after a failed delivery")
+    backoff_max_seconds: Seconds = Field(3_600, gt=0, description="cap of the exponential delivery backoff")
+    send_timeout_seconds: Seconds = Field(20, gt=0, description="connect and read timeout of one send")
     senders: int = Field(4, ge=1, le=64, description="messages sent at once (a hanging channel holds one)")
-    lease_seconds: float = Field(300, gt=0, description="how long a claimed delivery stays ours")
+    lease_seconds: Seconds = Field(300, gt=0, description="how long a claimed delivery stays ours")
     default_channels: list[str] = Field(
         default_factory=lambda: ["default"], description="channel tags that get alerts nothing else routes")
     operator_channels: list[str] = Field(
@@ -101,14 +121,14 @@ class AlertSettings(BaseModel):
 class RetentionSettings(BaseModel):
     """How long the ledger keeps what it has seen, and how often housekeeping runs."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
-    items_days: float = Field(90, gt=0, description="items' text, their evidence and stories are kept this long")
-    keys_days: float = Field(365, gt=0, description=(
+    items_days: Days = Field(90, gt=0, description="items' text, their evidence and stories are kept this long")
+    keys_days: Days = Field(365, gt=0, description=(
         "an item's row, without text, is kept this long, so a feed still listing it does not bring it back as "
         "new; at least items_days"))
-    alerts_days: float = Field(30, gt=0, description="sent and silenced alerts (and ended silences) kept this long")
-    housekeeping_hours: float = Field(6, gt=0, description="how often pruning and SQLite maintenance run")
+    alerts_days: Days = Field(30, gt=0, description="sent and silenced alerts (and ended silences) kept this long")
+    housekeeping_hours: Hours = Field(6, gt=0, description="how often pruning and SQLite maintenance run")
 
     @model_validator(mode="after")
     def _keys_outlive_items(self) -> RetentionSettings:
@@ -130,7 +150,8 @@ def redact_url(url: str) -> str:
 class Config(BaseSettings):
     """Everything claimwatch needs to run; built by `load_config`, never read from a global."""
 
-    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="forbid")
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="forbid",
+                                      allow_inf_nan=False)
 
     state_dir: Path = Field(Path("state"), description="where the embedded SQLite database lives")
     rules_dir: Path = Field(Path("rules"), description="the analysts' files: feeds.yaml, claims/, actors")
@@ -152,6 +173,14 @@ class Config(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         """The TOML file arrives as init arguments; the environment overrides it."""
         return env_settings, init_settings
+
+    @field_validator("database_url")
+    @classmethod
+    def _usable_database_url(cls, value: str | None) -> str | None:
+        problem = database_url_problem(value) if value else None
+        if problem:
+            raise ValueError(problem)
+        return value
 
     @property
     def effective_database_url(self) -> str:
@@ -216,6 +245,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: cannot read config file: {exc.strerror}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: not valid TOML: nested too deeply") from None
 
 
 def _describe(exc: ValidationError, path: Path | None, data: Mapping[str, Any],
@@ -230,7 +261,7 @@ def _describe(exc: ValidationError, path: Path | None, data: Mapping[str, Any],
             where = str(path)
         else:
             where = "defaults"
-        message = "unknown key" if error["type"] == "extra_forbidden" else error["msg"]
+        message = "unknown key" if error["type"] == "extra_forbidden" else error["msg"].removeprefix("Value error, ")
         lines.append(f"{where}: {key}: {message}")
     return "invalid configuration:\n  " + "\n  ".join(lines)
 
@@ -238,7 +269,10 @@ def _describe(exc: ValidationError, path: Path | None, data: Mapping[str, Any],
 def _has_key(data: Mapping[str, Any], loc: tuple[int | str, ...]) -> bool:
     node: Any = data
     for part in loc:
-        if not isinstance(node, Mapping) or part not in node:
+        if not isinstance(node, Mapping | list):
             return False
-        node = node[part]
+        try:
+            node = node[part]  # type: ignore[index]  # a key of a table or an index of an array
+        except (KeyError, IndexError, TypeError):
+            return False
     return True

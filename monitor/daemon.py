@@ -32,6 +32,7 @@ from monitor.alerts.ledger import Ledger
 from monitor.alerts.notify import ROUND_LIMIT, Notifier
 from monitor.alerts.routing import operator_route
 from monitor.config import Config
+from monitor.feeds.addresses import AddressPolicy
 from monitor.feeds.fetch import Fetcher, FetchLimits
 from monitor.feeds.parser_pool import ParserPool
 from monitor.feeds.schedule import Cadence
@@ -159,7 +160,8 @@ def poller_for(config: Config, engine: Engine, log: FilteringBoundLogger, clock:
                owner: str | None = None, ledger: Ledger | None = None) -> Iterator[Poller]:
     """A Poller with its fetcher and parser processes, all closed on exit."""
     polling = config.polling
-    fetcher = Fetcher(FetchLimits.from_settings(polling), pool_size=polling.workers)
+    fetcher = Fetcher(FetchLimits.from_settings(polling), policy=AddressPolicy(tuple(polling.allowed_networks)),
+                      pool_size=polling.workers)
     parsers = ParserPool(polling.parser_processes, polling.parse_timeout_seconds)
     ingest = Ingest(engine=engine, fetcher=fetcher, parsers=parsers, cadence=Cadence.from_settings(polling),
                     clock=clock, rng=random.Random(), log=log, ledger=ledger, batch=PollBatch(engine))

@@ -23,6 +23,7 @@ from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from importlib.resources.abc import Traversable
+from ipaddress import ip_network
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -179,7 +180,8 @@ def _demo_config(root: Path, server: DemoServer, day: NewsDay) -> Config:
     return Config(state_dir=root / "state", rules_dir=rules,
                   polling=PollingSettings(workers=4, parser_processes=1, tick_seconds=0.2,
                                           default_interval_seconds=1, min_interval_seconds=1,
-                                          max_interval_seconds=2),
+                                          max_interval_seconds=2,
+                                          allowed_networks=[ip_network("127.0.0.0/8")]),
                   alerts=AlertSettings(max_age_seconds=max_age, grouping_seconds=2),
                   channels=[ChannelSettings(name="demo-webhook", url=server.webhook, tags=["default"])])
 

@@ -25,6 +25,7 @@ from monitor.errors import FetchError, ParseError, TransientFetchError
 from monitor.feeds import schedule
 from monitor.feeds.fetch import Fetched, Fetcher
 from monitor.feeds.parser_pool import ParserPool
+from monitor.feeds.urls import hide_credentials
 from storage.feeds import LeasedFeed, PollResult
 from storage.items import ItemRecord, StoreOutcome, store_poll
 from storage.poll_batch import PollBatch
@@ -120,4 +121,4 @@ def _log(log: FilteringBoundLogger, feed: LeasedFeed, result: PollResult, outcom
         log.warning("feed.retired", **fields)
     else:
         log.info("feed.polled", new=len(outcome.new_ids), updated=len(outcome.updated_ids),
-                 moved_to=result.url, **fields)
+                 moved_to=hide_credentials(result.url) if result.url else None, **fields)

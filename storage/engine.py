@@ -11,9 +11,33 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 MIGRATIONS = Path(__file__).parent / "migrations"
+SUPPORTED_BACKENDS = ("sqlite", "postgresql")
+_URL_FORMS = "use sqlite:///PATH or postgresql+psycopg://USER@HOST:PORT/NAME"
+
+
+def database_url_problem(url: str) -> str | None:
+    """Why `url` cannot name a database claimwatch can use (a supported backend, a driver that is installed),
+    or None. Nothing is connected to."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return f"not a database URL; {_URL_FORMS}"
+    except ValueError:
+        return "not a database URL: the port must be a number"
+    backend = parsed.get_backend_name()
+    if backend not in SUPPORTED_BACKENDS:
+        return f"unsupported database {backend!r}; {_URL_FORMS}"
+    try:
+        parsed.get_dialect().import_dbapi()
+    except NoSuchModuleError:
+        return f"unknown driver {parsed.get_driver_name()!r}; {_URL_FORMS}"
+    except ImportError as exc:
+        return f"the driver for {parsed.drivername!r} is not installed ({exc.name}); {_URL_FORMS}"
+    return None
 
 
 def make_engine(url: str) -> Engine:

@@ -35,9 +35,10 @@ class Request:
 
 
 class FeedServer:
-    """Serves registered routes on 127.0.0.1; records every request; stops hostile replies on close."""
+    """Serves registered routes on a loopback address (127.0.0.1 unless told); records every request; stops
+    hostile replies on close."""
 
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1") -> None:
         self.routes: dict[str, Reply | Handler] = {}
         self.requests: list[Request] = []
         self._closing = threading.Event()
@@ -56,15 +57,16 @@ class FeedServer:
                 reply = route(request) if callable(route) else route
                 server.answer(self, reply)
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self._httpd = ThreadingHTTPServer((host, 0), _Handler)
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
         self._thread.start()
 
     @property
     def base(self) -> str:
-        """http://127.0.0.1:PORT"""
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
+        """http://HOST:PORT"""
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host!s}:{port}"
 
     def url(self, path: str) -> str:
         """The absolute URL of `path` on this server."""

@@ -49,17 +49,21 @@ def write_rules(rules_dir: Path, feeds: list[tuple[str, str]]) -> Path:
     return rules_dir
 
 
-def fast_polling(**overrides: float) -> PollingSettings:
-    """Polling settings with test-sized timeouts."""
-    values: dict[str, float] = {"connect_timeout_seconds": 2, "read_timeout_seconds": 1,
-                                "fetch_deadline_seconds": 3, "parse_timeout_seconds": 10, "workers": 4,
-                                "per_host": 4, "parser_processes": 1}
+LOOPBACK = ["127.0.0.0/8"]
+"""polling.allowed_networks for tests: their feeds are served on loopback, which is refused by default."""
+
+
+def fast_polling(**overrides: object) -> PollingSettings:
+    """Polling settings with test-sized timeouts, loopback feeds allowed."""
+    values: dict[str, object] = {"connect_timeout_seconds": 2, "read_timeout_seconds": 1,
+                                 "fetch_deadline_seconds": 3, "parse_timeout_seconds": 10, "workers": 4,
+                                 "per_host": 4, "parser_processes": 1, "allowed_networks": LOOPBACK}
     values.update(overrides)
-    return PollingSettings(**values)
+    return PollingSettings.model_validate(values)
 
 
 def make_config(tmp_path: Path, database_url: str, feeds: list[tuple[str, str]],
-                **polling: float) -> Config:
+                **polling: object) -> Config:
     """A Config on `database_url` with a rules folder listing `feeds`."""
     rules = write_rules(tmp_path / "rules", feeds)
     return Config(state_dir=tmp_path / "state", rules_dir=rules, database_url=database_url,

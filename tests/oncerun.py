@@ -39,7 +39,9 @@ def once_config(tmp_path: Path, hook: HttpReceiver, *, alerts: str = "") -> Path
     config.write_text(
         'state_dir = "state"\nrules_dir = "rules"\n'
         f"[alerts]\n{alerts}"
-        "[polling]\ndefault_interval_seconds = 1\nmin_interval_seconds = 1\nparser_processes = 1\n"
+        "[polling]\n"
+        "allowed_networks = ['127.0.0.0/8']\n"
+        "default_interval_seconds = 1\nmin_interval_seconds = 1\nparser_processes = 1\n"
         "read_timeout_seconds = 2\nfetch_deadline_seconds = 5\n"
         "[[channels]]\n"
         f'name = "webhook"\nurl = "{hook.json_url()}"\ntags = ["default", "analysts", "on-call"]\n')

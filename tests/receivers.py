@@ -49,11 +49,13 @@ class Posted:
 
 
 class HttpReceiver:
-    """A webhook endpoint on 127.0.0.1: records each POST it accepts; `fail_next` makes the next requests
-    answer with error statuses, `hold` makes requests wait (the socket open, no answer) until `release`."""
+    """A webhook endpoint on 127.0.0.1: records each POST it accepts (`posted`) and each it answers
+    (`received`); `fail_next` makes the next requests answer with error statuses, `hold` makes requests
+    wait (the socket open, no answer) until `release`."""
 
     def __init__(self, port: int = 0) -> None:
         self.posted: list[Posted] = []
+        self.received: list[Posted] = []
         self.answered: list[int] = []
         self._statuses: deque[int] = deque()
         self._held = threading.Event()
@@ -76,6 +78,7 @@ class HttpReceiver:
                     self.close_connection = True  # hang up without an answer
                     return
                 status = receiver._statuses.popleft() if receiver._statuses else 200
+                receiver.received.append(Posted(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
                 with receiver._changed:
                     receiver.answered.append(status)
                     if status < 300:
@@ -123,6 +126,54 @@ class HttpReceiver:
     def close(self) -> None:
         """Stop serving."""
         self.release()
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+
+class ScriptedReceiver:
+    """An HTTP endpoint on a loopback `host` that answers every POST with `status`, `headers` and a body of
+    `body_bytes` zeros, written until the client hangs up; records each request and the bytes it wrote."""
+
+    def __init__(self, status: int = 200, *, headers: dict[str, str] | None = None, body_bytes: int = 0,
+                 host: str = "127.0.0.1") -> None:
+        self.requests: list[Posted] = []
+        self.written = 0
+        receiver = self
+
+        class _Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: object) -> None:
+                """Keep test output quiet."""
+
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                receiver.requests.append(Posted(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
+                self.send_response(status)
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(body_bytes))
+                self.end_headers()
+                chunk = b"\0" * 65_536
+                try:
+                    while receiver.written < body_bytes:
+                        self.wfile.write(chunk[:body_bytes - receiver.written])
+                        receiver.written += min(len(chunk), body_bytes - receiver.written)
+                except OSError:
+                    self.close_connection = True
+
+        self._httpd = ThreadingHTTPServer((host, 0), _Handler)
+        self._httpd.daemon_threads = True
+        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._thread.start()
+
+    def json_url(self, path: str = "/hook") -> str:
+        """An apprise json:// URL posting to `path` here."""
+        host, port = self._httpd.server_address[:2]
+        return f"json://{host!s}:{port}{path}"
+
+    def close(self) -> None:
+        """Stop serving."""
         self._httpd.shutdown()
         self._httpd.server_close()
 

@@ -42,7 +42,9 @@ def _setup(tmp_path: Path, server: FeedServer, hook: HttpReceiver, smtp: SmtpRec
     config = tmp_path / "claimwatch.toml"
     config.write_text(
         'state_dir = "state"\nrules_dir = "rules"\n'
-        "[polling]\ndefault_interval_seconds = 1\nmin_interval_seconds = 1\nparser_processes = 1\n"
+        "[polling]\n"
+        "allowed_networks = ['127.0.0.0/8']\n"
+        "default_interval_seconds = 1\nmin_interval_seconds = 1\nparser_processes = 1\n"
         "read_timeout_seconds = 2\nfetch_deadline_seconds = 5\n"
         "[[channels]]\n"
         f'name = "webhook"\nurl = "{hook.json_url()}"\ntags = ["default"]\n'

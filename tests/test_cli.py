@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from storage.engine import make_engine
@@ -23,7 +24,8 @@ CLAIMWATCH = [sys.executable, "-m", "monitor"]
 def _write_config(tmp_path: Path, feeds: list[tuple[str, str]], extra: str = "") -> Path:
     write_rules(tmp_path / "rules", feeds)
     path = tmp_path / "claimwatch.toml"
-    path.write_text('state_dir = "state"\nrules_dir = "rules"\n[polling]\nworkers = 2\nparser_processes = 1\n'
+    path.write_text('state_dir = "state"\nrules_dir = "rules"\n[polling]\n'
+                    'allowed_networks = ["127.0.0.0/8"]\nworkers = 2\nparser_processes = 1\n'
                     'read_timeout_seconds = 2\nfetch_deadline_seconds = 5\n' + extra)
     return path
 
@@ -145,3 +147,45 @@ def test_daemon_polls_until_sigterm_then_exits_0(tmp_path: Path, feed_server: Fe
     events = [event["event"] for event in _events(stderr)]
     assert events[-2:] == ["daemon.stopping", "daemon.stopped"] or "daemon.stopped" in events
     assert "feed.polled" in events
+
+
+@pytest.mark.parametrize("text", [
+    "[polling]\nlease_seconds = inf\n",
+    'database_url = "postgresql+psycopg://cw@127.0.0.1:notaport/cw"\n',
+    'database_url = "nosuchdb://cw@127.0.0.1/cw"\n',
+    "a = " + "[" * 100_000 + "\n",
+])
+@pytest.mark.parametrize("command", [("run", "--once"), ("status",), ("feeds", "list")])
+def test_every_config_problem_is_one_message_and_exit_2(tmp_path: Path, text: str, command: tuple[str, ...]) -> None:
+    """A config value the daemon cannot use stops every command with exit 2 and a one-line reason, no traceback."""
+    path = tmp_path / "claimwatch.toml"
+    path.write_text(text)
+    run = _claimwatch(*command, "--config", str(path))
+    assert (run.returncode, run.stdout) == (2, ""), run.stderr[-2000:]
+    assert run.stderr.startswith("claimwatch: ") and "Traceback" not in run.stderr
+
+
+def test_status_exits_2_when_it_cannot_read_the_database(tmp_path: Path) -> None:
+    """`status` on a database file that is not a database says so and exits 2 rather than reporting health."""
+    (tmp_path / "state").mkdir()
+    (tmp_path / "state" / "claimwatch.db").write_bytes(b"not a database, just bytes " * 100)
+    config = _write_config(tmp_path, [])
+    status = _claimwatch("status", "--config", str(config))
+    assert status.returncode == 2, status.stderr[-2000:]
+    assert status.stderr.startswith("claimwatch: database unavailable: ") and "Traceback" not in status.stderr
+
+
+def test_feed_credentials_are_never_listed(tmp_path: Path, feed_server: FeedServer) -> None:
+    """A feed moved to an address holding a user and password is listed and logged with them hidden."""
+    feed_server.add("/new.xml", Reply(body=rss(news_items(1))))
+    moved = feed_server.url("/new.xml").replace("http://", "http://desk:s3cret@")
+    old = feed_server.add("/old.xml", Reply(301, headers={"Location": moved}))
+    config = _write_config(tmp_path, [("moved", old)])
+    run = _claimwatch("run", "--once", "--config", str(config))
+    assert run.returncode == 0, run.stderr[-2000:]
+    listing = _claimwatch("feeds", "list", "--json", "--config", str(config))
+    table = _claimwatch("feeds", "list", "--config", str(config))
+    [row] = json.loads(listing.stdout)
+    assert row["url"] == feed_server.url("/new.xml").replace("http://", "http://***@")
+    assert "s3cret" not in listing.stdout + table.stdout + run.stderr
+    assert "http://***@127.0.0.1" in table.stdout

@@ -43,6 +43,8 @@ def test_valid_file_gives_feeds_with_durations(tmp_path: Path) -> None:
      ["feeds.yaml:4:11: feeds.1.name: 'a' is already used on line 2; feed names must be unique"]),
     ("feeds:\n  - name: a\n   url: http://x/\n", ["feeds.yaml:3:4: YAML syntax:"]),
     ("feeds:\n  - name: a\n    name: b\n    url: http://x/\n", ["feeds.yaml:3:5: YAML syntax:"]),
+    ("feeds:\n  - name: a\n    url: https://desk:s3cret@x.example/feed\n",
+     ["feeds.yaml:3:10: feeds.0.url: must not hold a user name or password"]),
 ])
 def test_each_error_is_located(tmp_path: Path, text: str, expected: list[str]) -> None:
     """Each kind of mistake is reported as FILE:LINE:COL: field: message."""

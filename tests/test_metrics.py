@@ -32,7 +32,8 @@ def test_metrics_count_polls_and_read_the_store(tmp_path: Path, feed_server: Fee
     rules.mkdir()
     (rules / "feeds.yaml").write_text(f"feeds:\n  - name: good\n    url: {good}\n  - name: bad\n    url: {bad}\n")
     config = tmp_path / "claimwatch.toml"
-    config.write_text('state_dir = "state"\nrules_dir = "rules"\n[polling]\nparser_processes = 1\ntick_seconds = 0.2\n')
+    config.write_text('state_dir = "state"\nrules_dir = "rules"\n[polling]\n'
+                      'allowed_networks = ["127.0.0.0/8"]\nparser_processes = 1\ntick_seconds = 0.2\n')
     port = free_port()
     daemon = subprocess.Popen([sys.executable, "-m", "monitor", "run", "--config", str(config),
                                "--metrics-port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

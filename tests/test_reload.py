@@ -75,7 +75,8 @@ def daemon_factory(tmp_path: Path) -> Iterator[Callable[[], Daemon]]:
     """Starts daemons on tmp_path/claimwatch.toml and stops them after the test."""
     started: list[Daemon] = []
     config = tmp_path / "claimwatch.toml"
-    config.write_text('state_dir = "state"\nrules_dir = "rules"\n[polling]\nworkers = 2\nparser_processes = 1\n'
+    config.write_text('state_dir = "state"\nrules_dir = "rules"\n[polling]\n'
+                      'allowed_networks = ["127.0.0.0/8"]\nworkers = 2\nparser_processes = 1\n'
                       "tick_seconds = 0.2\ndefault_interval_seconds = 1\nmin_interval_seconds = 1\n")
 
     def start() -> Daemon:
@@ -162,7 +163,8 @@ def test_rejected_edit_is_reported_to_the_operator_channel(tmp_path: Path, rules
     file and line; the analysts' channel hears nothing of it."""
     operator, analysts = HttpReceiver(), HttpReceiver()
     config = tmp_path / "operated.toml"
-    config.write_text('state_dir = "state"\nrules_dir = "rules"\n[polling]\nparser_processes = 1\n'
+    config.write_text('state_dir = "state"\nrules_dir = "rules"\n[polling]\n'
+                      'allowed_networks = ["127.0.0.0/8"]\nparser_processes = 1\n'
                       "tick_seconds = 0.2\n[[channels]]\n"
                       f'name = "ops"\nurl = "{operator.json_url()}"\ntags = ["operator"]\n[[channels]]\n'
                       f'name = "desk"\nurl = "{analysts.json_url()}"\ntags = ["default"]\n')
@@ -181,3 +183,19 @@ def test_rejected_edit_is_reported_to_the_operator_channel(tmp_path: Path, rules
         assert daemon.stop() == 0
         operator.close()
         analysts.close()
+
+
+def test_deeply_nested_edit_is_rejected_and_the_daemon_lives(tmp_path: Path, rules_dir: Path,
+                                                             daemon_factory: Callable[[], Daemon]) -> None:
+    """A claim file nested a hundred thousand levels deep is reported with its location on reload while the
+    daemon keeps running the rules it had."""
+    (rules_dir / "feeds.yaml").write_text("feeds: []\n")
+    daemon = daemon_factory()
+    daemon.wait_for(lambda ev: _count("rules.loaded")(ev) == 1, "first load")
+    (rules_dir / "claims" / "deep.yaml").write_text("id: deep\nstatement: " + "[" * 100_000 + "\n")
+    daemon.process.send_signal(signal.SIGHUP)
+    daemon.wait_for(lambda ev: _count("rules.kept")(ev) >= 1, "the nested file to be rejected")
+    [invalid] = [e for e in daemon.events() if e["event"] == "rules.invalid"]
+    assert (Path(str(invalid["file"])).name, invalid["line"], invalid["column"]) == ("deep.yaml", 2, 75)
+    assert daemon.process.poll() is None
+    assert daemon.stop() == 0

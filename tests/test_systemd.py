@@ -96,7 +96,8 @@ def test_daemon_speaks_the_notify_protocol(tmp_path: Path, feed_server: FeedServ
     url = feed_server.add("/a.xml", Reply(body=rss(news_items(2))))
     (rules / "feeds.yaml").write_text(f"feeds:\n  - name: a\n    url: {url}\n")
     config = tmp_path / "claimwatch.toml"
-    config.write_text('state_dir = "state"\nrules_dir = "rules"\n[polling]\nparser_processes = 1\ntick_seconds = 0.2\n')
+    config.write_text('state_dir = "state"\nrules_dir = "rules"\n[polling]\n'
+                      'allowed_networks = ["127.0.0.0/8"]\nparser_processes = 1\ntick_seconds = 0.2\n')
     env = {**os.environ, "CLAIMWATCH_CONFIG": "", "NOTIFY_SOCKET": str(notify_socket.path),
            "WATCHDOG_USEC": "400000"}
     daemon = subprocess.Popen([sys.executable, "-m", "monitor", "run", "--config", str(config)],
@@ -131,7 +132,8 @@ def test_sigterm_keeps_undelivered_alerts_in_the_outbox(tmp_path: Path, feed_ser
     item = {k: v for k, v in SCENARIO["stages"][0]["items"][0].items() if k != "feed"}
     seed_rules(tmp_path / "rules", {"wire": feed_server.add("/wire.xml", Reply(body=rss([item])))})
     config = tmp_path / "claimwatch.toml"
-    config.write_text('state_dir = "state"\nrules_dir = "rules"\n[polling]\nparser_processes = 1\ntick_seconds = 0.2\n'
+    config.write_text('state_dir = "state"\nrules_dir = "rules"\n[polling]\n'
+                      'allowed_networks = ["127.0.0.0/8"]\nparser_processes = 1\ntick_seconds = 0.2\n'
                       "[alerts]\ngrouping_seconds = 0\nmax_age_seconds = 315360000\n[[channels]]\n"
                       f'name = "down"\nurl = "json://127.0.0.1:{free_port()}/hook"\ntags = ["default"]\n')
     env = {**os.environ, "CLAIMWATCH_CONFIG": "", "NOTIFY_SOCKET": str(notify_socket.path)}

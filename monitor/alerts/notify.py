@@ -22,8 +22,9 @@ from structlog.typing import FilteringBoundLogger
 
 from monitor.alerts.digest import digest_notice, digest_window
 from monitor.alerts.render import Message, format_for_url, headline, render
+from monitor.alerts.results import SendResult
 from monitor.alerts.routing import channels_tagged, operator_route
-from monitor.alerts.send import AppriseSender, Sender, SendResult
+from monitor.alerts.send import ChannelSender, Sender
 from monitor.config import AlertSettings, ChannelSettings, Config
 from storage.alert_views import AlertContext, claim_changes, message_context
 from storage.outbox import DeliveryOutcome, LeasedDelivery, NewAlert, enqueue_once, lease_deliveries, record_outcomes
@@ -80,6 +81,15 @@ def notice_id(alert_id: str, channel: str, queued_at: datetime) -> str:
     return "dead-" + digest.hexdigest()
 
 
+def message_key(deliveries: Sequence[LeasedDelivery]) -> str:
+    """A message's idempotency key: its alert id, or for a grouped message a digest of its alert ids, so
+    every attempt at the same message carries the same key."""
+    ids = sorted({delivery.alert_id for delivery in deliveries})
+    if len(ids) == 1:
+        return ids[0]
+    return "group-" + hashlib.blake2b(",".join(ids).encode(), digest_size=12).hexdigest()
+
+
 class Notifier:
     """Delivers the outbox: call `deliver_due` on each tick, `close` when stopping. `names` gives actor
     names for the claim's picture (read once per round); `batch` caps the due deliveries of one round."""
@@ -93,7 +103,10 @@ class Notifier:
         self._log = log
         self._clock = clock
         self._owner = owner
-        self._sender = sender or AppriseSender(config.alerts.send_timeout_seconds)
+        self._own_sender: ChannelSender | None = None
+        if sender is None:
+            sender = self._own_sender = ChannelSender(config.alerts.send_timeout_seconds)
+        self._sender = sender
         self._names = names
         self._rng = rng or random.Random()
         self._batch = batch
@@ -113,6 +126,8 @@ class Notifier:
     def close(self) -> None:
         """Wait for sends in flight, then stop the sender threads."""
         self._pool.shutdown(wait=True, cancel_futures=True)
+        if self._own_sender is not None:
+            self._own_sender.close()
 
     def _queue_digest(self) -> None:
         """Queue today's digest once its hour has come (a no-op when another daemon queued it already)."""
@@ -159,16 +174,16 @@ class Notifier:
             except ValueError as exc:
                 self._record(group, SendResult(False, f"cannot render: {exc}", retryable=False), report)
                 continue
-            futures[self._pool.submit(self._send, channel, message)] = group
+            futures[self._pool.submit(self._send, channel, message, message_key(deliveries))] = group
         report.messages = len(futures)
         for future in as_completed(futures):
             self._record(futures[future], future.result(), report)
         return report
 
-    def _send(self, channel: ChannelSettings, message: Message) -> SendResult:
+    def _send(self, channel: ChannelSettings, message: Message, key: str) -> SendResult:
         try:
             return self._sender.send(channel.url.get_secret_value(), message.title, message.body,
-                                     message.body_format)
+                                     message.body_format, key)
         except Exception as exc:  # a broken sender must not take the round down: try again later
             return SendResult(False, f"sender failed: {type(exc).__name__}")
 

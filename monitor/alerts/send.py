@@ -1,65 +1,66 @@
-"""Sending one message to one channel URL: a narrow protocol, and its apprise implementation.
+"""Sending one message to one channel URL: a narrow protocol, and the implementation the daemon uses.
 
-apprise never raises from notify(); it returns a falsy result and logs why. Each send here builds a fresh
-apprise.Apprise holding exactly one URL, so the result belongs to that channel alone and no throttle
-state is shared between sends. A failure is retryable unless the URL is unusable or the receiver refused
-the request itself (an HTTP 4xx other than 408, 425 or 429). Error texts never carry the URL's secrets:
-apprise's own messages are scrubbed of every credential-looking part of the URL before they leave here.
+Webhooks (json://, jsons://) are posted by monitor.alerts.webhook, which caps the reply, never follows a
+redirect and adds an idempotency key. Every other channel goes through apprise, with redirects turned off
+so that a channel's credentials never travel to an address the configuration does not name. apprise never
+raises from notify(); it returns a falsy result and logs why. Each send builds a fresh apprise.Apprise
+holding exactly one URL, so the result belongs to that channel alone and no throttle state is shared
+between sends. A failure is retryable unless the URL is unusable or the receiver refused the request
+itself (see results.retryable_status). Error texts never carry the URL's secrets: apprise's own messages
+are scrubbed of every credential-looking part of the URL before they leave here.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Protocol
-from urllib.parse import parse_qsl, unquote, urlsplit
 
 import apprise
 
+from monitor.alerts.results import SendResult, retryable_status, scrub
+from monitor.alerts.webhook import WebhookSender, is_webhook
 from monitor.config import ChannelSettings, redact_url
 
 _FORMATS = {"markdown": apprise.NotifyFormat.MARKDOWN, "text": apprise.NotifyFormat.TEXT,
             "html": apprise.NotifyFormat.HTML}
 _MAX_ERROR = 500
-_MIN_SECRET = 3
-# apprise's HTTP plugins end their failure warning with "error=<status>". A 4xx other than these says the
-# request itself is wrong (bad token, unknown hook): sending it again unchanged cannot succeed.
+# apprise's HTTP plugins end their failure warning with "error=<status>".
 _HTTP_STATUS = re.compile(r"\berror=(\d{3})\b")
-_RETRYABLE_4XX = {408, 425, 429}
-
-
-@dataclass(frozen=True)
-class SendResult:
-    """The outcome of one send; `retryable` False means trying again unchanged cannot succeed."""
-
-    ok: bool
-    error: str | None = None
-    retryable: bool = True
 
 
 class Sender(Protocol):
     """Sends one message to one channel URL and says how it went; never raises for a failed delivery."""
 
-    def send(self, url: str, title: str, body: str, body_format: str) -> SendResult:
-        """Deliver `title` and `body` (markdown, text or html) to `url`."""
+    def send(self, url: str, title: str, body: str, body_format: str, key: str) -> SendResult:
+        """Deliver `title` and `body` (markdown, text or html) to `url`; `key` is the message's idempotency
+        key, the same on every attempt."""
         ...
 
 
-class AppriseSender:
-    """The Sender that talks to the world through apprise, with connect and read timeouts per send."""
+class ChannelSender:
+    """The Sender that talks to the world: webhooks by hand, every other channel through apprise, with
+    connect and read timeouts per send."""
 
     def __init__(self, timeout_seconds: float) -> None:
         self._timeout = timeout_seconds
+        self._webhooks = WebhookSender(timeout_seconds)
+        self._asset = apprise.AppriseAsset(http_redirects=False)
 
-    def send(self, url: str, title: str, body: str, body_format: str) -> SendResult:
-        """Deliver through a fresh apprise instance holding only `url`."""
-        plugin = apprise.Apprise.instantiate(url)
+    def close(self) -> None:
+        """Close pooled connections."""
+        self._webhooks.close()
+
+    def send(self, url: str, title: str, body: str, body_format: str, key: str) -> SendResult:
+        """Deliver to a webhook, or through a fresh apprise instance holding only `url`."""
+        if is_webhook(url):
+            return self._webhooks.send(url, title, body, key)
+        plugin = apprise.Apprise.instantiate(url, asset=self._asset)
         if plugin is None:
             return SendResult(False, f"{redact_url(url)}: apprise cannot use this URL", retryable=False)
         plugin.socket_connect_timeout = self._timeout
         plugin.socket_read_timeout = self._timeout
-        notifier = apprise.Apprise()
+        notifier = apprise.Apprise(asset=self._asset)
         notifier.add(plugin)
         try:
             result = notifier.notify(body=body, title=title, body_format=_FORMATS[body_format])
@@ -73,26 +74,7 @@ class AppriseSender:
 
 
 def _retryable(text: str) -> bool:
-    statuses = [int(code) for code in _HTTP_STATUS.findall(text)]
-    return not any(400 <= status < 500 and status not in _RETRYABLE_4XX for status in statuses)
-
-
-def scrub(text: str, url: str) -> str:
-    """`text` with every secret-looking part of `url` (user, password, path segments, query values, and
-    the URL itself) replaced by ***."""
-    secrets = [url]
-    try:
-        parts = urlsplit(url)
-        secrets += [parts.username or "", parts.password or ""]
-        if "." not in (parts.hostname or ""):
-            secrets.append(parts.hostname or "")  # token-shaped "hosts": slack://TokenA/...
-        secrets += [unquote(segment) for segment in parts.path.split("/")]
-        secrets += [value for _key, value in parse_qsl(parts.query)]
-    except ValueError:
-        pass
-    for secret in sorted({s for s in secrets if len(s) >= _MIN_SECRET}, key=len, reverse=True):
-        text = re.sub(re.escape(secret), "***", text)
-    return text
+    return all(retryable_status(int(code)) for code in _HTTP_STATUS.findall(text))
 
 
 def check_channels(channels: Sequence[ChannelSettings]) -> list[str]:

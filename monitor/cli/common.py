@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
+from alembic.util.exc import CommandError
 from sqlalchemy import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 
 from monitor.config import Config, load_config
 from monitor.errors import ConfigError, RuleFileError
@@ -37,14 +38,28 @@ def load_config_or_exit(path: Path | None, *, secrets: bool = False) -> Config:
         raise typer.Exit(2) from None
 
 
+STORE_ERRORS = (DBAPIError, CommandError)
+"""What a database that cannot be used raises: unreachable, refused, not a database, a schema newer than
+this version knows."""
+
+
+def store_error(exc: Exception) -> str:
+    """One line saying why the database cannot be used."""
+    return str(exc.orig) if isinstance(exc, DBAPIError) else str(exc)
+
+
 def with_store(settings: Config, work: Callable[[Engine], T]) -> T:
-    """Run `work` on the configured database brought up to date; exit 2 when it is unreachable."""
-    engine = make_engine(settings.effective_database_url)
+    """Run `work` on the configured database brought up to date; exit 2 when it cannot be used at all."""
+    try:
+        engine = make_engine(settings.effective_database_url)
+    except OSError as exc:
+        typer.echo(f"claimwatch: database unavailable: cannot create its folder: {exc}", err=True)
+        raise typer.Exit(2) from None
     try:
         upgrade(engine)
         return work(engine)
-    except OperationalError as exc:
-        typer.echo(f"claimwatch: database unavailable: {exc.orig}", err=True)
+    except STORE_ERRORS as exc:
+        typer.echo(f"claimwatch: database unavailable: {store_error(exc)}", err=True)
         raise typer.Exit(2) from None
     finally:
         engine.dispose()

@@ -117,7 +117,7 @@ def rules_explain(claim_id: Annotated[str, typer.Argument(help="the claim's id")
         report = {"language": language, **_explain_json(claim_id, matches, explanation)}
         typer.echo(json.dumps(report, indent=2, ensure_ascii=False))
         return
-    typer.echo(f"claim: {claim_id}\nlanguage: {language}\n{_label_line(label_match(matches))}")
+    typer.echo(f"claim: {claim_id}\n{_label_line(label_match(matches))}\nlanguage: {language}")
     for match in matches:
         quote = f" -- {match.quote.text!r}" if match.quote else ""
         typer.echo(f"speaker {match.speaker} ({match.speaker_affiliation or 'no affiliation'}): "

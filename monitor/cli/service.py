@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from sqlalchemy.exc import OperationalError
 
 from monitor import daemon
 from monitor.alerts.send import check_channels
-from monitor.cli.common import ConfigOption, iso, load_config_or_exit, short, with_store
+from monitor.cli.common import STORE_ERRORS, ConfigOption, iso, load_config_or_exit, short, store_error, with_store
 from monitor.demo import run_demo
+from monitor.feeds.urls import hide_credentials
 from monitor.logs import make_logger
 from monitor.matching.evaluate import PairsFileError, evaluate_csv
 from monitor.metrics import Metrics
@@ -55,8 +55,8 @@ def run(config: ConfigOption = None,
             daemon.run_once(settings, log)
         else:
             daemon.run_forever(settings, log, metrics=(metrics, metrics_host, metrics_port or 0) if metrics else None)
-    except OperationalError as exc:
-        log.error("database.unavailable", error=str(exc.orig))
+    except STORE_ERRORS as exc:
+        log.error("database.unavailable", error=store_error(exc))
         raise typer.Exit(2) from None
 
 
@@ -143,7 +143,7 @@ def feeds_list(config: ConfigOption = None,
     rows = with_store(settings, list_feeds)
     if as_json:
         typer.echo(json.dumps([{
-            "name": row.name, "url": row.url, "status": row.status, "last_result": row.last_result,
+            "name": row.name, "url": hide_credentials(row.url), "status": row.status, "last_result": row.last_result,
             "last_poll": iso(row.last_poll),
             "next_poll": iso(row.next_poll), "consecutive_errors": row.consecutive_errors,
             "last_error": row.last_error, "items": row.items, "tags": row.tags} for row in rows], indent=2))
@@ -170,7 +170,7 @@ def format_feed_table(rows: list) -> str:  # type: ignore[type-arg]
     header = ("NAME", "STATUS", "ITEMS", "ERRORS", "LAST POLL", "NEXT POLL", "URL / LAST ERROR")
     lines = [header]
     for row in rows:
-        detail = row.url + (f"  ({row.last_error})" if row.last_error else "")
+        detail = hide_credentials(row.url) + (f"  ({row.last_error})" if row.last_error else "")
         lines.append((row.name, row.status, str(row.items), str(row.consecutive_errors),
                       short(row.last_poll), short(row.next_poll), detail))
     widths = [max(len(line[i]) for line in lines) for i in range(len(header) - 1)]

@@ -19,7 +19,9 @@ import httpx
 from monitor import __version__
 from monitor.config import PollingSettings
 from monitor.errors import PermanentFetchError, TransientFetchError
+from monitor.feeds.addresses import AddressPolicy, policed_transport
 from monitor.feeds.decode import decoder_for
+from monitor.feeds.urls import hide_credentials
 
 USER_AGENT = f"claimwatch/{__version__} (news claim monitor; feed poller)"
 ACCEPT = ("application/rss+xml, application/atom+xml, application/feed+json, application/rdf+xml;q=0.9, "
@@ -61,19 +63,20 @@ class Fetched:
 
 
 class Fetcher:
-    """One pooled httpx transport shared by all worker threads; `transport` is the seam tests may use.
+    """One pooled httpx transport shared by all worker threads, connecting only where `policy` permits;
+    `transport` is the seam tests may use.
 
     The transport is used without an httpx.Client on top: redirects are followed here, cookies and auth
     flows are not wanted, and skipping the client's per-request machinery makes a 304 re-poll ~30% cheaper.
     """
 
-    def __init__(self, limits: FetchLimits, *, pool_size: int = 32,
+    def __init__(self, limits: FetchLimits, *, policy: AddressPolicy, pool_size: int = 32,
                  transport: httpx.BaseTransport | None = None,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self._limits = limits
         self._clock = clock
-        self._transport = transport or httpx.HTTPTransport(
-            limits=httpx.Limits(max_connections=pool_size * 2, max_keepalive_connections=pool_size))
+        self._transport = transport or policed_transport(
+            policy, httpx.Limits(max_connections=pool_size * 2, max_keepalive_connections=pool_size))
         self._extensions = {"timeout": {"connect": limits.connect_timeout, "read": limits.read_timeout,
                                         "write": limits.read_timeout, "pool": limits.deadline}}
 
@@ -107,11 +110,12 @@ class Fetcher:
                     moved = current if all_permanent and current != url else None
                     return self._answer(response, current, moved, deadline)
             except httpx.TimeoutException as exc:
-                raise TransientFetchError(f"timed out ({type(exc).__name__}) fetching {current}") from None
+                raise TransientFetchError(
+                    f"timed out ({type(exc).__name__}) fetching {hide_credentials(current)}") from None
             except httpx.InvalidURL as exc:
-                raise PermanentFetchError(f"invalid URL {current!r}: {exc}") from None
+                raise PermanentFetchError(f"invalid URL {hide_credentials(current)!r}: {exc}") from None
             except httpx.UnsupportedProtocol as exc:
-                raise PermanentFetchError(f"unsupported URL {current!r}: {exc}") from None
+                raise PermanentFetchError(f"unsupported URL {hide_credentials(current)!r}: {exc}") from None
             except (httpx.TransportError, httpx.DecodingError) as exc:
                 raise TransientFetchError(f"{type(exc).__name__}: {exc or 'connection failed'}") from None
 
@@ -158,9 +162,10 @@ class Fetcher:
 def _next_hop(current: str, location: str, seen: list[str], max_redirects: int) -> str:
     target = urljoin(current, location)
     if target in seen:
-        raise PermanentFetchError("redirect loop: " + " -> ".join([*seen[seen.index(target):], target]))
+        raise PermanentFetchError("redirect loop: " + " -> ".join(
+            hide_credentials(url) for url in [*seen[seen.index(target):], target]))
     if len(seen) > max_redirects:
-        raise PermanentFetchError(f"more than {max_redirects} redirects, last to {target}")
+        raise PermanentFetchError(f"more than {max_redirects} redirects, last to {hide_credentials(target)}")
     seen.append(target)
     return target
 

@@ -6,13 +6,15 @@ import re
 from html import unescape
 from html.parser import HTMLParser
 
+from monitor.matching.normalize import INVISIBLE
+
 _BLOCK = frozenset({
     "address", "article", "aside", "blockquote", "br", "dd", "div", "dl", "dt", "figcaption", "figure",
     "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "ol", "p", "pre", "section",
     "table", "td", "th", "tr", "ul",
 })
 _SKIP = frozenset({"script", "style", "template", "noscript", "iframe", "object", "svg", "math"})
-_SPACES = re.compile(r"[ \t\r\f\v\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+_SPACES = re.compile(r"[ \t\r\f\v\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _BREAKS = re.compile(r"\s*\n\s*(?:\n\s*)*")
 _MARKUP = re.compile(r"[<&]")
 
@@ -53,6 +55,10 @@ def html_to_text(fragment: str | None) -> str:
 
 
 def normalise_space(text: str) -> str:
-    """Fold runs of horizontal space to one space and runs of line breaks to one blank line."""
-    text = _SPACES.sub(" ", text.replace("\x00", ""))
+    """Delete invisible characters (as the matcher does: a zero-width space inside a name joins it), fold runs
+    of horizontal space to one space and runs of line breaks to one blank line."""
+    text = text.replace("\x00", "")
+    if not text.isascii():
+        text = INVISIBLE.sub("", text)
+    text = _SPACES.sub(" ", text)
     return _BREAKS.sub("\n\n", text).strip()

@@ -50,3 +50,11 @@ def host_of(url: str) -> str:
     """The host:port a URL points at, for per-host concurrency limits."""
     parts = urlsplit(url)
     return (parts.netloc or url).lower()
+
+
+def hide_credentials(url: str) -> str:
+    """`url` with any user name and password replaced by ***, for listings, logs and error messages."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc="***@" + parts.netloc.rsplit("@", 1)[1]))

@@ -26,6 +26,7 @@ from monitor.matching.lexicon import english_words
 from monitor.matching.text import HAN, STOPWORDS, stem, wordset
 
 fold = folding.fold  # phrases (aliases, keyphrases) fold as items do
+INVISIBLE = folding.INVISIBLE  # feed text deletes what matching deletes
 
 # Abbreviations whose final dot does not end a sentence (folded, without the dot).
 _ABBREVIATIONS = wordset("""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -36,6 +37,9 @@ class FeedSpec(BaseModel):
     def _http_url(cls, value: str) -> str:
         if not re.match(r"^https?://[^\s/]+", value, re.IGNORECASE):
             raise ValueError("must be an http:// or https:// address")
+        if "@" in urlsplit(value).netloc:
+            raise ValueError("must not hold a user name or password: this file is shared and listed, and feeds "
+                             "are fetched without credentials")
         return value
 
     def to_catalog(self) -> CatalogEntry:

@@ -24,7 +24,14 @@ from monitor.errors import RuleFileError, RuleProblem
 from monitor.matching.model import Actor, Claim, RuleSet, StanceCues
 from monitor.rulebook.feeds import FEEDS_FILE, FeedsFile, FeedSpec, duplicate_names
 from monitor.rulebook.schema import ActorsFile, ActorSpec, ClaimSpec
-from monitor.rulebook.yaml_source import describe_errors, load_fast, load_positioned, position, read_text
+from monitor.rulebook.yaml_source import (
+    describe_errors,
+    load_fast,
+    load_positioned,
+    nesting_problem,
+    position,
+    read_text,
+)
 
 ACTORS_FILE = "actors.yaml"
 CLAIMS_DIR = "claims"
@@ -107,6 +114,10 @@ class _Collector:
             return None, None
         self.digest.update(display.encode() + b"\0" + text.encode() + b"\0")
         source = _Source(path, display, text)
+        too_deep = nesting_problem(text, display)
+        if too_deep:
+            self.problems.extend(too_deep)
+            return None, source
         try:
             data = load_fast(text)
         except (YAMLError, ValueError, RecursionError):

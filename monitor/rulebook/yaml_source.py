@@ -15,6 +15,7 @@ from pydantic import BaseModel, ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import CollectionEndEvent, CollectionStartEvent
 
 from monitor.errors import RuleProblem
 
@@ -27,6 +28,30 @@ def read_text(path: Path, display: str) -> tuple[str | None, list[RuleProblem]]:
         return None, [RuleProblem(display, 1, 1, f"not UTF-8 text: {exc.reason} at byte {exc.start}")]
     except OSError as exc:
         return None, [RuleProblem(display, 1, 1, f"cannot read the file: {exc.strerror}")]
+
+
+MAX_DEPTH = 64
+"""Deepest nesting of lists and maps a rule file may use; real files use five or six levels. The loaders
+build documents recursively (the C one can overflow the process's stack), so depth is checked first."""
+
+
+def nesting_problem(text: str, display: str) -> list[RuleProblem]:
+    """A problem at the first list or map that opens deeper than MAX_DEPTH, found by libyaml's event
+    parser, which keeps its own stack and never recurses; syntax errors are left to the loaders."""
+    depth = 0
+    try:
+        for event in YAML(typ="safe", pure=False).parse(text):
+            if isinstance(event, CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    mark = event.start_mark
+                    return [RuleProblem(display, mark.line + 1, mark.column + 1,
+                                        f"YAML nested deeper than {MAX_DEPTH} levels")]
+            elif isinstance(event, CollectionEndEvent):
+                depth -= 1
+    except YAMLError:
+        pass
+    return []
 
 
 def load_fast(text: str) -> Any:
