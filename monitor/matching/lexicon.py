@@ -98,7 +98,7 @@ never: jamais
 no: aucune, aucun
 """,
     Language.DE: """
-said: sagte, sagt, erklärte, erklärt, betonte, teilte mit, hieß es, so
+said: sagte, sagt, erklärte, erklärt, betonte, teilte mit, hieß es
 according_to: laut, zufolge, nach angaben
 denied: bestritt, bestreitet, dementierte, dementiert, wies zurück, weist zurück, zurückgewiesen
 groundless: haltlos, haltlose, unbegründet, unbegründete
