@@ -1,7 +1,8 @@
 """The language of an item: what the feed or the item declares, else the script, else a detector.
 
 English items take the cheap path: a text in Latin script whose words include none of the other supported
-languages' common function words is English without asking the detector. Cyrillic, Han and Arabic script
+languages' common function words (or only one, in a text longer than a headline without their accented
+letters) is English without asking the detector. Cyrillic, Han and Arabic script
 decide by themselves (Ukrainian and Russian are told apart by Ukrainian-only letters, else by the detector);
 only Latin-script text that looks French, German or Spanish, and Cyrillic without telling letters, goes to
 py3langid (its model ships inside the package; it is loaded on first use and nothing is downloaded).
@@ -46,7 +47,9 @@ _RUSSIAN = re.compile(r"[ыэъёЫЭЪЁ]")
 _LATIN_FOREIGN = wordset("""
 le les des et est une selon pas du au aux qui avec pour sur dans ont sont cette ces leur la toute tous lui
 der und nicht ist sagte laut mit von dem den ein eine auf sich nach wird wurde keine sei habe das vor gab
+dass zu fur aus bei oder auch gegen im zum zur vom sind hat haben
 el los las y segun del una por con para su sus dijo afirmo fue ha esta unos este lo al sobre como pero
+que se sin muy ya
 """)
 # Letters French, German and Spanish write and English does not: text with one goes to the detector too.
 _ACCENTED = re.compile("[àâçéèêëîïôùûüÿœäöüßñáíóú¿¡ÀÂÇÉÈÊÎÔÙÛÄÖÜÑÁÍÓÚ]")
@@ -54,6 +57,8 @@ _ACCENTED = re.compile("[àâçéèêëîïôùûüÿœäöüßñáíóú¿¡À�
 
 # The detector reads the item's first characters only: enough to tell a language, and its cost stays flat.
 _SAMPLE = 600
+# A headline: one function word of another language is telling enough to ask the detector.
+_SHORT = 200
 
 
 class _Identifier(Protocol):
@@ -76,16 +81,17 @@ def declared(value: str | None) -> Language | None:
     return Language(code) if code in SUPPORTED else None
 
 
-def detect(text: str, words: Sequence[str] = (), declared_as: str | None = None) -> Language:
+def detect(text: str, words: Sequence[str] = (), declared_as: str | None = None, folded: str = "") -> Language:
     """The item's language: `declared_as` when it names a supported language, else from the text.
 
-    `words` are the item's folded words when the caller has them (the English check reads them).
+    `words` are the item's folded words and `folded` its folded text when the caller has them: English text
+    in typographic punctuation folds to ASCII, so no other script is looked for in it.
     """
     given = declared(declared_as)
     if given is not None:
         return given
     sample = text[:_SAMPLE]  # the headline and the lead tell the language; reading them only costs less
-    if sample.isascii() or not _OTHER_SCRIPT.search(sample):
+    if (folded or sample)[:_SAMPLE].isascii() or not _OTHER_SCRIPT.search(sample):
         return _latin(sample, words)
     counts = {script: len(pattern.findall(sample)) for script, pattern in
               (("han", _HAN), ("cyrillic", _CYRILLIC), ("arabic", _ARABIC), ("latin", _LATIN))}
@@ -104,8 +110,13 @@ def _cyrillic(text: str) -> Language:
 
 
 def _latin(text: str, words: Sequence[str]) -> Language:
+    """English, unless the function words of another language (two; or one in a headline, or in text with the
+    language's accents) say otherwise and the detector agrees."""
     tokens = words or text.lower().split()
-    if _LATIN_FOREIGN.isdisjoint(tokens) and (text.isascii() or not _ACCENTED.search(text)):
+    if _LATIN_FOREIGN.isdisjoint(tokens):
+        return Language.EN
+    few = sum(1 for token in tokens if token in _LATIN_FOREIGN) < 2 and len(text) >= _SHORT
+    if few and (text.isascii() or not _ACCENTED.search(text)):
         return Language.EN
     found = _identifier().classify(text[:_SAMPLE])[0]
     return Language(found) if found in (Language.FR, Language.DE, Language.ES) else Language.EN

@@ -375,7 +375,7 @@ def normalize(title: str, text: str = "", language: str | None = None) -> Doc:
     if origin is not None:
         title_end = bisect_left(origin, title_end_original)
     tokens = _tokenize(folded)
-    found = detect(original, tokens.texts, language)
+    found = detect(original, tokens.texts, language, folded)
     return Doc(original, folded, origin, _in_english(tokens, found), title_end, found)
 
 
