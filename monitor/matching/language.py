@@ -2,10 +2,11 @@
 
 English items take the cheap path: a text in Latin script whose words include none of the other supported
 languages' common function words (or only one, in a text longer than a headline without their accented
-letters) is English without asking the detector. Cyrillic, Han and Arabic script
-decide by themselves (Ukrainian and Russian are told apart by Ukrainian-only letters, else by the detector);
-only Latin-script text that looks French, German or Spanish, and Cyrillic without telling letters, goes to
-py3langid (its model ships inside the package; it is loaded on first use and nothing is downloaded).
+letters) is English without asking the detector. Cyrillic, Han and Arabic script decide by themselves
+(Ukrainian and Russian are told apart by Ukrainian-only letters, else by the detector); only Latin-script
+text that looks French, German or Spanish, and Cyrillic without telling letters, goes to py3langid (its model
+ships inside the package; it is loaded on first use and nothing is downloaded). Only the first 600
+characters are read.
 """
 
 from __future__ import annotations
