@@ -58,6 +58,7 @@ from typing import Any
 from rapidfuzz import fuzz
 
 from bench.workload import World, make_body_items, make_items, make_pairs, make_world, write_pairs, write_workload
+from bench.workload_lang import make_mixed_items
 from monitor.matching.evaluate import evaluate_csv
 from monitor.matching.matcher import Matcher
 from monitor.matching.model import RuleSet
@@ -68,6 +69,7 @@ WORKER = Path(__file__).with_name("match_worker.py")
 COUNTS = (100, 1000, 10000)
 PARTS = {"items": ("items", "items (headline + 1,500 characters)", "items/s"),
          "body_items": ("articles", "articles (3,000-6,000 characters)", "items/s"),
+         "mixed_items": ("mixed-language items", "items in eight languages (headline + 1,500 characters)", "items/s"),
          "evaluate": ("evaluate pairs", "evaluate_csv, FNC-1-like pairs", "pairs/s")}
 TARGET_ITEMS_PER_S = 3000.0
 TARGET_SCALING = 2.0
@@ -103,17 +105,22 @@ def measure(n_claims: int, n_items: int, n_body_items: int, naive_items: int) ->
     world = make_world(n_claims)
     items = make_items(world, n_items)
     body_items = make_body_items(world, n_body_items)
+    mixed_items = make_mixed_items(world, n_items)
     tracemalloc.start()
     started = time.process_time()
     matcher = Matcher(RuleSet(tuple(world.claims), world.actors))
     build = time.process_time() - started
     memory = tracemalloc.get_traced_memory()[0]
     tracemalloc.stop()
+    for title, body in mixed_items[:20]:
+        matcher.match(title, body)  # loads the language detector once, as a daemon does at its first such item
     rate, share = _rate(matcher, items, 50)
     body_rate, body_share = _rate(matcher, body_items, 20)
+    mixed_rate, mixed_share = _rate(matcher, mixed_items, 50)
     result = {"claims": n_claims, "build_s": build, "memory_mb": memory / 2**20, "items_per_s": rate,
               "matched_share": share, "body_items_per_s": body_rate, "body_matched_share": body_share,
-              "body_chars": statistics.mean(len(body) for _, body in body_items)}
+              "body_chars": statistics.mean(len(body) for _, body in body_items),
+              "mixed_items_per_s": mixed_rate, "mixed_matched_share": mixed_share}
     if naive_items:
         started = time.process_time()
         for item in items[:naive_items]:
@@ -226,10 +233,12 @@ def compare(revision: str, n_items: int, n_body_items: int, n_pairs: int, n_runs
         archive = subprocess.run(["git", "-C", str(ROOT), "archive", "--format=tar", commit],
                                  check=True, capture_output=True).stdout
         subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
-        write_workload(workload, world, make_items(world, n_items), make_body_items(world, n_body_items))
+        write_workload(workload, world, make_items(world, n_items), make_body_items(world, n_body_items),
+                       make_mixed_items(world, n_items))
         requests: dict[str, list[dict[str, Any]]] = {
             "items": [{"part": "items", "start": i, "stop": i + 200} for i in range(0, n_items, 200)],
             "body_items": [{"part": "body_items", "start": i, "stop": i + 50} for i in range(0, n_body_items, 50)],
+            "mixed_items": [{"part": "mixed_items", "start": i, "stop": i + 200} for i in range(0, n_items, 200)],
             "evaluate": [],
         }
         for i in range(0, n_pairs, 100):
@@ -244,7 +253,7 @@ def compare(revision: str, n_items: int, n_body_items: int, n_pairs: int, n_runs
                 ratios[part].append(rate / base)
                 agree[part].append(sum(a == b for a, b in zip(mine["results"], theirs["results"], strict=True)))
                 rows.append(f"| {run} | {label} | {rate:,.0f} {unit} | {base:,.0f} {unit} | {rate / base:.2f} |")
-    counts = {"items": n_items, "body_items": n_body_items, "evaluate": n_pairs}
+    counts = {"items": n_items, "body_items": n_body_items, "mixed_items": n_items, "evaluate": n_pairs}
     same = ", ".join(f"{name} {min(agree[part]):,} of {counts[part]:,}" for part, (name, _, _) in PARTS.items())
     lines = [
         f"Against `--baseline {revision}` ({commit[:12]}); this tree is {head}. Both matchers are timed in "
@@ -302,14 +311,15 @@ def main() -> int:
     def speedups(n: int) -> list[float]:
         return [run[n]["items_per_s"] / run[n]["naive_items_per_s"] for run in runs]
 
-    lines = ["| claims | items/s | article items/s | naive items/s | speed-up | build s | memory MiB | items matched "
-             "| articles matched |", "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = ["| claims | items/s | article items/s | mixed-language items/s | naive items/s | speed-up | build s "
+             "| memory MiB | items matched | articles matched |", "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for n in COUNTS:
         has_naive = "naive_items_per_s" in runs[0][n]
         naive_text = _span(figure(n, "naive_items_per_s"), ",.1f") if has_naive else "-"
         speedup = _span(speedups(n), ",.0f", "x") if has_naive else "-"
         lines.append(f"| {n:,} | {_span(figure(n, 'items_per_s'), ',.0f')} | "
-                     f"{_span(figure(n, 'body_items_per_s'), ',.0f')} | {naive_text} | {speedup} | "
+                     f"{_span(figure(n, 'body_items_per_s'), ',.0f')} | "
+                     f"{_span(figure(n, 'mixed_items_per_s'), ',.0f')} | {naive_text} | {speedup} | "
                      f"{_span(figure(n, 'build_s'), '.2f')} | {_span(figure(n, 'memory_mb'), '.1f')} | "
                      f"{_span(figure(n, 'matched_share'), '.0%')} | {_span(figure(n, 'body_matched_share'), '.0%')} |")
     rates = figure(1000, "items_per_s")
@@ -334,7 +344,7 @@ def main() -> int:
         f"bodies of 2,000-4,000 characters, no title): {_span(body_evaluate_rates, ',.0f')} pairs/s "
         f"(target >= {TARGET_BODY_EVALUATE:,.0f}) {_verdict(body_evaluate_rates, TARGET_BODY_EVALUATE)}",
     ]
-    for part in ("items", "body_items"):
+    for part in ("items", "body_items", "mixed_items"):
         ratios = baseline_ratios.get(part)
         if ratios:
             summary.append(f"- {PARTS[part][1]} at 1,000 claims, this tree / baseline: {_span(ratios, '.2f')} "

@@ -261,8 +261,8 @@ def write_pairs(path: Path, rows: Sequence[tuple[str, str, str, str]]) -> None:
 
 
 def write_workload(path: Path, world: World, items: Sequence[tuple[str, str]],
-                   body_items: Sequence[tuple[str, str]]) -> None:
-    """The world's actors and claims and both item lists as plain JSON (only fields every revision has)."""
+                   body_items: Sequence[tuple[str, str]], mixed_items: Sequence[tuple[str, str]] = ()) -> None:
+    """The world's actors and claims and the item lists as plain JSON (only fields every revision has)."""
     data: dict[str, Any] = {
         "actors": [{"id": a.id, "name": a.name, "kind": a.kind, "aliases": list(a.aliases),
                     "affiliation": a.affiliation} for a in world.actors.values()],
@@ -270,5 +270,6 @@ def write_workload(path: Path, world: World, items: Sequence[tuple[str, str]],
                     "objects": list(c.objects), "keyphrases": list(c.keyphrases)} for c in world.claims],
         "items": [list(item) for item in items],
         "body_items": [list(item) for item in body_items],
+        "mixed_items": [list(item) for item in mixed_items],
     }
     path.write_text(json.dumps(data), encoding="utf-8")

@@ -52,7 +52,7 @@ def stored_items(connection: Connection, *, since: datetime, after_id: int, limi
     are applied to its rows), so each page costs the same however far the cursor has gone."""
     query = (select(ITEMS.c.id, ITEMS.c.revision, FEEDS.c.name, FEEDS.c.tags, ITEMS.c.url, ITEMS.c.title,
                     ITEMS.c.summary, ITEMS.c.content, ITEMS.c.published_at, ITEMS.c.first_seen_at, ITEMS.c.story_id,
-                    ITEMS.c.ledger_at, ITEMS.c.pruned_at)
+                    ITEMS.c.ledger_at, ITEMS.c.pruned_at, ITEMS.c.language)
              .join(FEEDS, FEEDS.c.id == ITEMS.c.feed_id).where(ITEMS.c.id > after_id)
              .order_by(ITEMS.c.id).limit(limit))
     if upto_id is not None:
@@ -62,7 +62,7 @@ def stored_items(connection: Connection, *, since: datetime, after_id: int, limi
     rows = connection.execute(query).all()
     items = [StoredItem(PendingItem(id=row[0], revision=row[1], feed=row[2], feed_tags=tuple(row[3] or ()),
                                     url=row[4], title=row[5], text="\n\n".join(filter(None, (row[6], row[7]))),
-                                    published_at=row[8], first_seen_at=row[9]), row[10])
+                                    published_at=row[8], first_seen_at=row[9], language=row[13]), row[10])
              for row in rows if row[11] is not None and row[12] is None and row[9] >= since]
     return Page(items, rows[-1][0] if rows else None)
 

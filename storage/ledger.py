@@ -30,6 +30,7 @@ class PendingItem:
     text: str
     published_at: datetime | None
     first_seen_at: datetime
+    language: str | None = None  # as the item or its feed declares it
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,8 @@ class ClaimStateRow:
 def pending_items(engine: Engine, *, ids: Sequence[int] | None = None, limit: int = 200) -> list[PendingItem]:
     """Items not yet matched into the ledger (of `ids`, or the oldest), oldest first."""
     query = (select(ITEMS.c.id, ITEMS.c.revision, FEEDS.c.name, FEEDS.c.tags, ITEMS.c.url, ITEMS.c.title,
-                    ITEMS.c.summary, ITEMS.c.content, ITEMS.c.published_at, ITEMS.c.first_seen_at)
+                    ITEMS.c.summary, ITEMS.c.content, ITEMS.c.published_at, ITEMS.c.first_seen_at,
+                    ITEMS.c.language)
              .join(FEEDS, FEEDS.c.id == ITEMS.c.feed_id)
              .where(ITEMS.c.ledger_at.is_(None)).order_by(ITEMS.c.id).limit(limit))
     if ids is not None:
@@ -76,7 +78,7 @@ def pending_items(engine: Engine, *, ids: Sequence[int] | None = None, limit: in
         rows = connection.execute(query).all()
     return [PendingItem(id=row[0], revision=row[1], feed=row[2], feed_tags=tuple(row[3] or ()), url=row[4],
                         title=row[5], text="\n\n".join(filter(None, (row[6], row[7]))), published_at=row[8],
-                        first_seen_at=row[9]) for row in rows]
+                        first_seen_at=row[9], language=row[10]) for row in rows]
 
 
 def claim_items(connection: Connection, items: Sequence[PendingItem], now: datetime) -> int:

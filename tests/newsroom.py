@@ -51,7 +51,7 @@ class Scripted:
     def __init__(self, script: Mapping[str, Sequence[Match]]) -> None:
         self._script = script
 
-    def match(self, title: str, text: str = "") -> list[Match]:
+    def match(self, title: str, text: str = "", language: str | None = None) -> list[Match]:
         return list(self._script.get(title, ()))
 
 

@@ -143,10 +143,10 @@ class _Failing:
     def __init__(self, matcher: Matcher) -> None:
         self._matcher = matcher
 
-    def match(self, title: str, text: str = "") -> list[Match]:
+    def match(self, title: str, text: str = "", language: str | None = None) -> list[Match]:
         if title == "poison":
             raise ValueError("the matcher cannot read this item")
-        return self._matcher.match(title, text)
+        return self._matcher.match(title, text, language)
 
 
 def test_an_item_the_matcher_fails_on_does_not_block_the_others(

@@ -8,20 +8,22 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from monitor.matching import normalize
+from monitor.matching import folding, normalize
 from monitor.matching.normalize import Token
 from monitor.matching.text import stem
 
 # Plain definitions the fast paths must agree with.
-SENTENCE_END = re.compile(r"""[.!?]+["')\]]*(?=\s+["'(\[]?[A-Z0-9\u0400-\u9fff])|[.!?]+["')\]]*\s*$|\n\s*\n""")
+SENTENCE_END = re.compile(r"""[.!?\u3002]+["')\]]*(?=\s+["'(\[]?[A-Z0-9\u0400-\u9fff])|[.!?\u3002]+["')\]]*\s*$"""
+                          r"""|[.!?\u3002]*[!?\u3002](?=["'(\[]?[\u3400-\u9fff])|\n\s*\n""")
 CAPITALISED = re.compile(r"(?<![\w'.-])[A-Z][\w'-]{4,}")
-WORD = re.compile(r"\w+(?:['.-]\w+)*")
+HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+WORD = re.compile(rf"[{HAN}]|[^\W{HAN}]+(?:['.-][^\W{HAN}]+)*")
 
 # Text made of the characters the fast paths treat specially: punctuation, quotes, dashes, spaces, accents,
 # ligatures and characters whose folded form is longer or shorter than themselves.
 TEXT = st.text(alphabet=st.sampled_from(list(
     "aBcDeZ09 _.!?\"'()[]-\n\t`" "\u2018\u2019\u201c\u201d\u2014\u2013\u00a0\u200b\u00e9\u00c9\u00df\ufb01\u0130\u0301"
-    "\u0416\u4e2d\uff23")), max_size=80)
+    "\u0416\u0419\u0451\u4e2d\u6587\u3002\uff23")), max_size=80)
 
 
 def fold_by_character(text: str) -> tuple[str, tuple[int, ...] | None]:
@@ -29,7 +31,7 @@ def fold_by_character(text: str) -> tuple[str, tuple[int, ...] | None]:
     parts: list[str] = []
     origin: list[int] = []
     for position, char in enumerate(text):
-        folded = char.lower() if char.isascii() else normalize._fold_char(char)
+        folded = char.lower() if char.isascii() else folding._fold_char(char)
         parts.append(folded)
         origin.extend([position] * len(folded))
     result = "".join(parts)
@@ -42,14 +44,14 @@ def fold_by_character(text: str) -> tuple[str, tuple[int, ...] | None]:
 @given(TEXT)
 def test_fold_matches_folding_by_character(text: str) -> None:
     """Folding by ASCII stretches gives the same text and offsets as folding each character."""
-    assert normalize._fold_with_origin(text) == fold_by_character(text)
+    assert folding.fold_with_origin(text) == fold_by_character(text)
 
 
 @settings(max_examples=300)
 @given(TEXT)
 def test_plain_matches_translate(text: str) -> None:
     """Straightening quotes and dashes with the regex engine equals str.translate."""
-    assert normalize._plain(text) == text.translate(normalize._PLAIN)
+    assert folding.plain(text) == text.translate(folding._PLAIN)
 
 
 @settings(max_examples=300)

@@ -20,7 +20,7 @@ def _run(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def _one_claim_rules(tmp_path: Path, extra_examples: str = "") -> Path:
-    """A rules folder with the shipped feeds and actors and only the China lethal aid claim (six examples)."""
+    """A rules folder with the shipped feeds and actors and only the China lethal aid claim (nine examples)."""
     rules = tmp_path / "rules"
     (rules / "claims").mkdir(parents=True)
     for name in ("feeds.yaml", "actors.yaml"):
@@ -66,7 +66,7 @@ def test_failing_example_is_explained(tmp_path: Path) -> None:
     claim.write_text(claim.read_text() + extra)
     run = _run("rules", "test", str(rules))
     assert run.returncode == 1
-    assert "FAIL china-lethal-aid-russia example 7: expected corroborates, got denies" in run.stdout
+    assert "FAIL china-lethal-aid-russia example 10: expected corroborates, got denies" in run.stdout
     assert "evidence: keyphrase 'lethal aid'" in run.stdout
 
 
@@ -86,26 +86,26 @@ def test_test_json_reports_every_example_counting_from_1(tmp_path: Path) -> None
     assert run.returncode == 1, run.stderr
     report = json.loads(run.stdout)
     examples = report["examples"]
-    assert [example["index"] for example in examples] == [1, 2, 3, 4, 5, 6, 7]
+    assert [example["index"] for example in examples] == [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
     assert set(examples[0]) == {"claim", "index", "text", "expected", "got", "score", "expected_speaker",
                                 "speakers", "passed"}
     assert examples[0]["expected_speaker"] == "uk-defence-secretary"
     assert "uk-defence-secretary" in examples[0]["speakers"]
     assert examples[5]["expected_speaker"] is None
-    failing = examples[6]
+    failing = examples[9]
     assert failing["claim"] == "china-lethal-aid-russia"
     assert failing["text"] == "China denies sending lethal aid to Russia"
     assert (failing["expected"], failing["got"], failing["passed"]) == ("corroborates", "denies", False)
     assert 0.5 < failing["score"] <= 1.0
-    assert all(example["passed"] for example in examples[:6])
-    assert report["summary"] == {"passed": 6, "failed": 1}
+    assert all(example["passed"] for example in examples[:9])
+    assert report["summary"] == {"passed": 9, "failed": 1}
 
 
 def test_test_json_exits_0_when_every_example_passes(tmp_path: Path) -> None:
     """`rules test --json` exits 0 and reports no failures when every example gets its label."""
     run = _run("rules", "test", str(_one_claim_rules(tmp_path)), "--json")
     assert run.returncode == 0, run.stdout
-    assert json.loads(run.stdout)["summary"] == {"passed": 6, "failed": 0}
+    assert json.loads(run.stdout)["summary"] == {"passed": 9, "failed": 0}
 
 
 def test_explain_names_the_score_the_label_comes_from(tmp_path: Path) -> None:

@@ -63,7 +63,7 @@ class Recorder:
         """The item's matches that count for their claims. An item the matcher fails on is logged and
         treated as matching nothing, so it cannot block the items behind it on every pass."""
         try:
-            return counting(rules.book, rules.matcher.match(item.title, item.text), item)
+            return counting(rules.book, rules.matcher.match(item.title, item.text, item.language), item)
         except Exception as exc:  # one bad item must not stop the ledger; it is logged
             self._log.error("ledger.match_failed", item_id=item.id, error=f"{type(exc).__name__}: {exc}",
                             retry="no: the item is recorded without evidence")

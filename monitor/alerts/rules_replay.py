@@ -164,7 +164,7 @@ def replay(engine: Engine, book: RuleBook, settings: AlertSettings, *, since: da
             dismissed = dismissed_pairs(connection, ids)
             for stored in batch:
                 item = stored.item
-                matches = counting(book, matcher.match(item.title, item.text), item)
+                matches = counting(book, matcher.match(item.title, item.text, item.language), item)
                 outcome = simulation.step(stored, matches, {c for i, c in dismissed if i == item.id})
                 changes.extend(compare(stored, recorded.get(item.id, []), outcome.decided, matcher))
             items += len(batch)

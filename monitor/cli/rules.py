@@ -15,6 +15,7 @@ from monitor.cli.common import ConfigOption, JsonOption, load_config_or_exit, lo
 from monitor.errors import RuleFileError
 from monitor.matching.matcher import Matcher
 from monitor.matching.model import UNATTRIBUTED, Explanation, Match, Span
+from monitor.matching.normalize import normalize
 from monitor.rulebook.examples import ExampleResult, describe, label_match, model_scores, run_examples
 from monitor.rulebook.feeds import FeedsFile
 from monitor.rulebook.loader import load_rulebook
@@ -52,6 +53,8 @@ def rules_check(directory: RulesDir = None, config: ConfigOption = None) -> None
         typer.echo(f"{len(exc.problems)} problem{'s' * (len(exc.problems) != 1)} in {files} "
                    f"file{'s' * (files != 1)}", err=True)
         raise typer.Exit(1) from None
+    for warning in book.warnings:
+        typer.echo(str(warning))
     active = sum(claim.status == "active" for claim in book.claims)
     typer.echo(f"{folder}: OK: {len(book.feeds)} feeds, {len(book.actors)} actors, "
                f"{len(book.claims)} claims ({active} active)")
@@ -109,10 +112,12 @@ def rules_explain(claim_id: Annotated[str, typer.Argument(help="the claim's id")
     title, _, rest = body.strip().partition("\n")
     matches = [match for match in matcher.match(title, rest) if match.claim_id == claim_id]
     explanation = matcher.explain(claim_id, title, rest)
+    language = str(normalize(title, rest).language)
     if as_json:
-        typer.echo(json.dumps(_explain_json(claim_id, matches, explanation), indent=2, ensure_ascii=False))
+        report = {"language": language, **_explain_json(claim_id, matches, explanation)}
+        typer.echo(json.dumps(report, indent=2, ensure_ascii=False))
         return
-    typer.echo(f"claim: {claim_id}\n{_label_line(label_match(matches))}")
+    typer.echo(f"claim: {claim_id}\n{_label_line(label_match(matches))}\nlanguage: {language}")
     for match in matches:
         quote = f" -- {match.quote.text!r}" if match.quote else ""
         typer.echo(f"speaker {match.speaker} ({match.speaker_affiliation or 'no affiliation'}): "

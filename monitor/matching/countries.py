@@ -18,6 +18,7 @@ import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from monitor.matching.countries_lang import ABROAD
 from monitor.matching.normalize import fold
 
 
@@ -29,6 +30,8 @@ class Country:
     demonyms: tuple[str, ...]
     capitals: tuple[str, ...]
     seats: tuple[str, ...] = ()
+    abroad: tuple[str, ...] = ()  # its names and capitals in other languages (`countries_lang.py`)
+    abroad_demonyms: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -170,7 +173,9 @@ def _parse(table: str) -> tuple[Country, ...]:
     countries = []
     for line in table.strip().splitlines():
         names, demonyms, capitals, seats = line.split("|")
-        countries.append(Country(_items(names), _items(demonyms), _items(capitals), _items(seats)))
+        abroad_names, abroad_demonyms, abroad_seats = ABROAD.get(_items(names)[0], ((), (), ()))
+        countries.append(Country(_items(names), _items(demonyms), _items(capitals), _items(seats),
+                                 abroad_names + abroad_seats, abroad_demonyms))
     return tuple(countries)
 
 

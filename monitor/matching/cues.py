@@ -24,6 +24,8 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from monitor.matching.language import Language
+from monitor.matching.lexicon import phrase_patterns
 from monitor.matching.text import wordset
 
 WORDS: Mapping[str, frozenset[str]] = {
@@ -173,8 +175,9 @@ class Cue:
     text: str
 
 
-def word_cues(tokens: Sequence[str], claim_positions: frozenset[int]) -> list[Cue]:
-    """Single-word cues with negation scope and double negation resolved (tokens are folded words)."""
+def word_cues(tokens: Sequence[str], claim_positions: frozenset[int], reach: int = 4) -> list[Cue]:
+    """Single-word cues with negation scope and double negation resolved (tokens are folded words; `reach`:
+    how many words after a negator it negates, more where a word is one character)."""
     cues: list[Cue] = []
     consumed: set[int] = set()
     for index, word in enumerate(tokens):
@@ -209,7 +212,7 @@ def word_cues(tokens: Sequence[str], claim_positions: frozenset[int]) -> list[Cu
             cues.append(Cue(index, index + 1, "scope:rejects-report", token))
         if token in _EPISTEMIC:
             cues.append(Cue(index, index + 1, "scope:epistemic", token))
-        scoped = _negation_scope(tokens, index, claim_positions) if family == "negation" else None
+        scoped = _negation_scope(tokens, index, claim_positions, reach) if family == "negation" else None
         if scoped is not None:
             cues.append(scoped)
         cues.append(Cue(index, index + 1, f"family:{family}", token))
@@ -217,10 +220,11 @@ def word_cues(tokens: Sequence[str], claim_positions: frozenset[int]) -> list[Cu
     return cues
 
 
-def _negation_scope(tokens: Sequence[str], index: int, claim_positions: frozenset[int]) -> Cue | None:
+def _negation_scope(tokens: Sequence[str], index: int, claim_positions: frozenset[int], reach: int = 4
+                    ) -> Cue | None:
     """What a negator negates: the claim's words after it, or the predicate after the claim's subject."""
     token = tokens[index]
-    if any(i in claim_positions for i in range(index + 1, min(len(tokens), index + 5))):
+    if any(i in claim_positions for i in range(index + 1, min(len(tokens), index + reach + 1))):
         return Cue(index, index + 1, "scope:negated-claim", token)
     if token not in ("no", "without", "nor", "neither") and any(
             i in claim_positions for i in range(max(0, index - 3), index)):
@@ -259,19 +263,24 @@ def _governed_counter_claim(tokens: Sequence[str], verb: int) -> list[int]:
 
 
 @functools.lru_cache(maxsize=1 << 12)
-def _built_in_phrases(folded_sentence: str) -> tuple[tuple[int, int, str], ...]:
-    """The built-in phrase cues of a sentence (memoised: a sentence read for several claims is searched
-    once)."""
-    return tuple((m.start(), m.end(), f"phrase:{family}") for family, pattern in PHRASE_PATTERNS.items()
-                 for m in pattern.finditer(folded_sentence))
+def _built_in_phrases(folded_sentence: str, language: Language = Language.EN) -> tuple[tuple[int, int, str], ...]:
+    """The built-in phrase cues of a sentence, the English ones and those of its language (memoised: a
+    sentence read for several claims is searched once)."""
+    found = [(m.start(), m.end(), f"phrase:{family}") for family, pattern in PHRASE_PATTERNS.items()
+             for m in pattern.finditer(folded_sentence)]
+    if language != Language.EN:
+        found.extend((m.start(), m.end(), f"phrase:{family}") for family, pattern in
+                     phrase_patterns(language).items() for m in pattern.finditer(folded_sentence))
+    return tuple(found)
 
 
-def phrase_cues(folded_sentence: str, extra: Mapping[str, tuple[str, ...]]) -> list[tuple[int, int, str]]:
+def phrase_cues(folded_sentence: str, extra: Mapping[str, tuple[str, ...]], language: Language = Language.EN
+                ) -> list[tuple[int, int, str]]:
     """Multi-word cues as (start, end, feature) character ranges of the folded sentence.
 
     `extra` maps a stance ("corroborates", "denies", "discusses") to the claim's own folded phrases.
     """
-    found = list(_built_in_phrases(folded_sentence))
+    found = list(_built_in_phrases(folded_sentence, language))
     for stance, phrases in extra.items():
         for phrase in phrases:
             for m in re.finditer(rf"\b{re.escape(phrase)}\b", folded_sentence):

@@ -59,6 +59,7 @@ class ClaimProfile:
     content: tuple[str, ...]
     exclusions: tuple[str, ...]
     negated: bool
+    foreign_keyphrases: frozenset[str] = frozenset()  # from keyphrases_by_language only: never in English items
 
     @property
     def id(self) -> str:
@@ -115,6 +116,7 @@ class ActorReferences:
 
     aliases: tuple[str, ...] = ()
     demonyms: tuple[str, ...] = ()
+    abroad: frozenset[str] = frozenset()  # those of `aliases` and `demonyms` from other languages
 
 
 def term_key(term: str) -> str:
@@ -148,13 +150,21 @@ def actor_references(actors: Mapping[str, Actor]) -> dict[str, ActorReferences]:
         own = {term_key(term) for term in actor_terms(actor)}
         demonyms = [term for term in _folded(actor.demonyms) if term_key(term) not in own]
         aliases: list[str] = []
+        abroad: set[str] = set()
         for country in named_countries(actor):
             if country in taken:
                 continue
             taken.add(country)
             aliases.extend(_unclaimed((*country.capitals, *country.seats), actor.id, owner))
             demonyms.extend(_unclaimed(country.demonyms, actor.id, owner))
-        references[actor.id] = ActorReferences(tuple(dict.fromkeys(aliases)), tuple(dict.fromkeys(demonyms)))
+            # The country's names, capitals and demonyms in other languages name it as the English ones do.
+            foreign = _unclaimed(country.abroad, actor.id, owner)
+            foreign_demonyms = _unclaimed(country.abroad_demonyms, actor.id, owner)
+            aliases.extend(foreign)
+            demonyms.extend(foreign_demonyms)
+            abroad.update(foreign, foreign_demonyms)
+        references[actor.id] = ActorReferences(tuple(dict.fromkeys(aliases)), tuple(dict.fromkeys(demonyms)),
+                                               frozenset(abroad))
     return references
 
 
@@ -284,16 +294,26 @@ def compile_claim(claim: Claim, actors: Mapping[str, Actor] | ActorTable) -> Cla
         keyphrases = tuple(dict.fromkeys(fold(k).strip() for k in claim.keyphrases if fold(k).strip()))
     else:
         keyphrases = _derived_keyphrases(statement, covered)
+    # The keyphrases of other languages, less those one already listed matches ("дроны" and Ukrainian "дрони"
+    # are one stem): each is one piece of evidence however many languages list it.
+    known = {term_key(k) for k in keyphrases}
+    foreign: list[str] = []
+    for _, phrases in claim.keyphrases_by_language:
+        for phrase in (fold(k).strip() for k in phrases):
+            if phrase and term_key(phrase) not in known:
+                known.add(term_key(phrase))
+                foreign.append(phrase)
     return ClaimProfile(
         claim=claim,
         statement=statement,
         anchors=tuple(dict.fromkeys(anchors)),
         anchor_terms=anchor_terms,
-        keyphrases=keyphrases,
+        keyphrases=(*keyphrases, *foreign),
         explicit_keyphrases=bool(claim.keyphrases),
         content=content,
         exclusions=tuple(fold(e).strip() for e in claim.exclusions if fold(e).strip()),
         negated=any(w in _NEGATION for w in words(statement)),
+        foreign_keyphrases=frozenset(foreign),
     )
 
 

@@ -158,9 +158,11 @@ class CandidateIndex:
             raw_terms.extend((phrase, _Entry("exclusion", phrase, False)) for phrase in profile.exclusions)
         # One-word alias forms: hyphenated spellings of them are joined ("jin-ping" -> "jinping"). Demonym words
         # are among them, so that name repair never takes "Russian" for a misspelt "Russia".
+        # Names from other languages ("Chine", "Londres") are left out: "Chile" is no misspelt "Chine".
+        abroad = frozenset(term for found in references.values() for term in found.abroad)
         self._joined = frozenset(
-            w for term, entry in raw_terms if entry.kind in ("actor", "demonym", "entity") for w in words(term)
-            if "-" not in w and w.isalpha())
+            w for term, entry in raw_terms if entry.kind in ("actor", "demonym", "entity") and term not in abroad
+            for w in words(term) if "-" not in w and w.isalpha())
         self._names = NameRepair(self._joined)
         table: dict[str, list[_Entry]] = defaultdict(list)
         for term, entry in raw_terms:

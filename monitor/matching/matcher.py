@@ -30,6 +30,10 @@ the relevant body sentences, averaged, except that a body sentence denying the c
 article body gets the fitted verdict over its passages and cues instead (`verdict.py`).
 `explain` returns an Explanation whether or not the item matches.
 
+Items in other languages (`language.py`: declared, else detected) are read with the same models: their cue
+words are read as the English ones (`lexicon.py`), Chinese character by character, Cyrillic and Arabic words
+by their stems; a claim's `keyphrases_by_language` count in such items only, never in English ones.
+
 Matchers built with `lenient=True` (`Matcher.for_statement`, used by `claimwatch evaluate`) make every
 claim a candidate and let the fitted relatedness model decide.
 """
@@ -137,9 +141,10 @@ class Matcher:
         """A matcher for one bare statement (what `claimwatch evaluate` builds)."""
         return cls(RuleSet((Claim(claim_id, statement),)), models, lenient=True)
 
-    def match(self, title: str, text: str = "") -> list[Match]:
-        """Every (claim, speaker) match of one item, most confident first."""
-        doc = normalize(title, text)
+    def match(self, title: str, text: str = "", language: str | None = None) -> list[Match]:
+        """Every (claim, speaker) match of one item, most confident first (`language`: what the item or its
+        feed declares; detected from the text otherwise)."""
+        doc = normalize(title, text, language)
         scan = self.index.scan(doc)
         speakers = ItemSpeakers(doc, scan, self.ruleset.actors)  # shared by the claims, resolved on demand
         matches: list[Match] = []
@@ -331,7 +336,7 @@ class Matcher:
         return unit_features(folded, tokens, positions, coverage, anchor_coverage,
                              claim_negated=profile.negated, claim_future=self._future[profile.id],
                              claim_reported=self._reported[profile.id],
-                             is_title=sentence.is_title, extra_cues=self._cues[profile.id])
+                             is_title=sentence.is_title, extra_cues=self._cues[profile.id], language=doc.language)
 
     def _unit_weight(self, unit: Unit) -> float:
         return self.models.title_weight if unit.sentence.is_title else 1.0

@@ -54,6 +54,7 @@ class Claim:
     keyphrases: tuple[str, ...] = ()
     exclusions: tuple[str, ...] = ()
     cues: StanceCues = field(default_factory=StanceCues)
+    keyphrases_by_language: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (language code, phrases)
 
 
 @dataclass(frozen=True)

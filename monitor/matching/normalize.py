@@ -3,14 +3,15 @@
 The item's original text is `title + "\\n\\n" + text` (either part may be empty; see `item_text`). Every
 offset in a `Doc` (sentences, tokens, quotes) and so every `Span` the matcher returns points into that
 original string. Matching works on `Doc.folded`: NFKC, casefolded, curly quotes and dashes made plain and
-diacritics dropped, with `Doc.origin` mapping each folded character back to its original offset.
+diacritics dropped, with `Doc.origin` mapping each folded character back to its original offset
+(`folding.py`). `Doc.language` is the item's language; in another language than English the tokens' texts
+are the English cue words they read as (`lexicon.py`), their stems the item's own.
 """
 
 from __future__ import annotations
 
 import functools
 import re
-import unicodedata
 from bisect import bisect_left
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -18,37 +19,14 @@ from itertools import accumulate
 from operator import itemgetter
 from typing import NamedTuple, overload
 
-from monitor.matching.text import STOPWORDS, stem, wordset
+from monitor.matching import folding
+from monitor.matching.folding import fold_with_origin, plain
+from monitor.matching.language import Language, detect
+from monitor.matching.lexicon import english_words
+from monitor.matching.text import HAN, STOPWORDS, stem, wordset
 
-# Characters mapped before casefolding; everything else goes through NFKC + casefold.
-_PLAIN = str.maketrans({
-    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "\u00b4": "'", "`": "'",
-    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u00ab": '"', "\u00bb": '"',
-    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-", "\u2212": "-",
-    "\u00a0": " ", "\u2009": " ", "\u202f": " ",
-})
-# Characters that draw nothing (Unicode's default-ignorable code points): zero-width space, non-joiner and
-# joiner, direction marks and embeddings, word joiner and invisible operators, byte-order mark, soft hyphen,
-# fillers, variation selectors, tag characters. They are deleted, never read as a space, because they sit
-# inside words ("Bei\u200bjing"); feed text (monitor.feeds.text) deletes the same set.
-_INVISIBLE_CLASS = ("\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e"
-                    "\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8\U0001bca0-\U0001bca3"
-                    "\U0001d173-\U0001d17a\U000e0000-\U000e0fff")
-INVISIBLE = re.compile(f"[{_INVISIBLE_CLASS}]")
-# Cyrillic and Greek letters drawn like a Latin letter (after Unicode's confusables.txt), read as that letter
-# where they touch a Latin letter: "\u0412eijing" with a Cyrillic capital ve is Beijing. A word written wholly
-# in Cyrillic or Greek is left in its script.
-_LOOKALIKES = dict(zip(
-    "\u0410\u0430\u0412\u0415\u0435\u041a\u043a\u041c\u041d\u041e\u043e\u0420\u0440\u0421\u0441\u0422"
-    "\u0423\u0443\u0425\u0445\u0405\u0455\u0406\u0456\u0408\u0458\u04ae\u04af\u04bb\u0501\u051b\u051c"
-    "\u051d\u04c0\u04cf\u050c\u0474\u0475"
-    "\u0391\u0392\u0395\u0396\u0397\u0399\u039a\u039c\u039d\u039f\u03a1\u03a4\u03a5\u03a7\u03bf\u03b9"
-    "\u03bd\u03b1\u03c1\u03c5\u03b3\u03f2\u03f9\u03f3\u037f\u03ba",
-    "AaBEeKkMHOoPpCcTYyXxSsIiJjYyhdqWwIlGVv"
-    "ABEZHIKMNOPTYXoivapuycCjJk", strict=True))
-
-_PLAIN_MAP = {chr(code): str(target or "") for code, target in _PLAIN.items()}
-_PLAIN_CHARS = re.compile("[" + "".join(map(re.escape, _PLAIN_MAP)) + "]")
+fold = folding.fold  # phrases (aliases, keyphrases) fold as items do
+INVISIBLE = folding.INVISIBLE  # feed text deletes what matching deletes
 
 # Abbreviations whose final dot does not end a sentence (folded, without the dot).
 _ABBREVIATIONS = wordset("""
@@ -58,13 +36,14 @@ apr jun jul aug sep sept oct nov dec u.s u.k u.n e.u u.s.a d.c a.m p.m e.g i.e a
 # A sentence ends at terminal punctuation (with closing quotes and brackets) before whitespace and a capital
 # or digit, or at the end of the text; a blank line ends one too. The pattern opens with one character class
 # so the regex engine skips ahead to candidate characters instead of trying every position.
+# Chinese ends a sentence at "。", "!" or "?" with no space after.
 _SENTENCE_END = re.compile(
-    r"""[.!?\n](?:(?<=[.!?])[.!?]*["')\]]*(?:(?=\s+["'(\[]?[A-Z0-9\u0400-\u9fff])|\s*$)|(?<=\n)\s*\n)""")
-# One non-ASCII character, as a capturing split: ASCII stretches and single characters alternate.
-_NON_ASCII = re.compile(r"([^\x00-\x7f])")
+    r"""[.!?\n\u3002](?:(?<=[.!?\u3002])[.!?\u3002]*["')\]]*(?:(?=\s+["'(\[]?[A-Z0-9\u0400-\u9fff])|\s*$"""
+    r"""|(?<=[!?\u3002])(?=["'(\[]?[\u3400-\u9fff]))|(?<=\n)\s*\n)""")
 # Words, as a capturing split: separators and words alternate, so offsets are running lengths. Possessive
 # quantifiers (a word never gives characters back) spare the regex engine its backtracking bookkeeping.
-_TOKEN_SPLIT = re.compile(r"(\w++(?:['.-]\w++)*+)", re.UNICODE)
+# Han characters are words of their own: Chinese has no spaces, and a phrase is matched as its characters.
+_TOKEN_SPLIT = re.compile(rf"({HAN}|[^\W{HAN[1:-1]}]++(?:['.-][^\W{HAN[1:-1]}]++)*+)", re.UNICODE)
 _TOKEN_SPLIT_ASCII = re.compile(r"(\w++(?:['.-]\w++)*+)", re.ASCII)
 # Where a sentence turns to another speaker or stance: "..., but ...", "; ", "while", "whereas", "however". A
 # turn without a subject of its own ("... but has not verified them", "while visiting Beijing") continues the
@@ -148,6 +127,15 @@ def _tokenize(folded: str) -> TokenList:
     return TokenList(offsets[0:-1:2], offsets[1::2], texts, tuple(map(stem, texts)))
 
 
+def _in_english(tokens: TokenList, language: Language) -> TokenList:
+    """The tokens with the cue words of another language read as the English ones (`lexicon.py`); their
+    stems stay the item's own, so the claim's keyphrases in that language still match."""
+    if language == Language.EN:
+        return tokens
+    texts = english_words(language, tokens.texts, tokens.stems)
+    return TokenList(tokens.starts, tokens.ends, texts, tokens.stems)
+
+
 @dataclass(frozen=True)
 class Compounds:
     """Where a word hides inside longer words of an item: as a part of a hyphenated word, stemmed
@@ -212,6 +200,7 @@ class Doc:
     origin: tuple[int, ...] | None
     tokens: TokenList
     title_end: int
+    language: Language = Language.EN
 
     @functools.cached_property
     def quotes(self) -> tuple[tuple[int, int], ...]:
@@ -344,85 +333,6 @@ def item_text(title: str, text: str) -> str:
     return title or text
 
 
-def fold(text: str) -> str:
-    """The matching form of a phrase (alias, keyphrase): the same folding `normalize` applies to items."""
-    return _fold_with_origin(text)[0]
-
-
-@functools.lru_cache(maxsize=1 << 12)
-def _fold_char(char: str) -> str:
-    """The folded form of one non-ASCII character (memoised: a pure function of its argument)."""
-    if INVISIBLE.match(char):
-        return ""
-    folded = unicodedata.normalize("NFKC", char.translate(_PLAIN)).casefold()
-    if folded.isascii():
-        return folded
-    decomposed = unicodedata.normalize("NFKD", folded)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).translate(_PLAIN) or folded
-
-
-def _plain(text: str) -> str:
-    """`text.translate(_PLAIN)`, with the regex engine finding the few characters to replace."""
-    return _PLAIN_CHARS.sub(_plain_char, text)
-
-
-def _plain_char(found: re.Match[str]) -> str:
-    return _PLAIN_MAP[found.group()]
-
-
-def _read_lookalikes(pieces: list[str]) -> None:
-    """In `pieces` (ASCII stretches and single other characters, alternating), replace the look-alike letters of
-    each run of look-alikes and invisible characters that touches an ASCII letter; one character for one."""
-    run: list[int] = []
-    for index in range(1, len(pieces), 2):
-        char = pieces[index]
-        if char in _LOOKALIKES or not _fold_char(char):
-            if not (run and pieces[index - 1] == ""):
-                _read_run(pieces, run)
-                run = []
-            run.append(index)
-        else:
-            _read_run(pieces, run)
-            run = []
-    _read_run(pieces, run)
-
-
-def _read_run(pieces: list[str], run: list[int]) -> None:
-    if run and (pieces[run[0] - 1][-1:].isalpha() or pieces[run[-1] + 1][:1].isalpha()):
-        for index in run:
-            pieces[index] = _LOOKALIKES.get(pieces[index], pieces[index])
-
-
-def _fold_with_origin(text: str) -> tuple[str, tuple[int, ...] | None]:
-    if text.isascii():
-        return text.lower(), None
-    # ASCII stretches are lowered in one call; only the other characters are folded one by one.
-    pieces = _NON_ASCII.split(text)
-    if not _LOOKALIKES.keys().isdisjoint(pieces[1::2]):
-        _read_lookalikes(pieces)
-    parts: list[str] = []
-    identity = True
-    for position, piece in enumerate(pieces):
-        if position % 2 == 0:
-            parts.append(piece.lower())
-            continue
-        folded = _fold_char(piece)
-        parts.append(folded)
-        identity = identity and len(folded) == 1
-    folded_text = "".join(parts)
-    if identity:
-        return folded_text, None
-    origin: list[int] = []
-    offset = 0
-    for position, (piece, folded) in enumerate(zip(pieces, parts, strict=True)):
-        if position % 2 == 0:
-            origin.extend(range(offset, offset + len(piece)))
-        else:
-            origin.extend([offset] * len(folded))
-        offset += len(piece)
-    return folded_text, tuple(origin)
-
-
 def _sentence_bounds(folded: str, original_upper: str, start: int, end: int) -> list[tuple[int, int]]:
     bounds: list[tuple[int, int]] = []
     cursor = start
@@ -455,15 +365,18 @@ def _merge_quoted(bounds: list[tuple[int, int, bool]], quotes: tuple[tuple[int, 
     return merged
 
 
-def normalize(title: str, text: str = "") -> Doc:
-    """Normalise an item (title and body, either may be empty) into a `Doc`."""
+def normalize(title: str, text: str = "", language: str | None = None) -> Doc:
+    """Normalise an item (title and body, either may be empty) into a `Doc`; `language` is what the item
+    or its feed declares (detected from the text when it names no supported language)."""
     original = item_text(title, text)
-    folded, origin = _fold_with_origin(original)
+    folded, origin = fold_with_origin(original)
     title_end_original = len(title.strip()) if title.strip() else 0
     title_end = title_end_original
     if origin is not None:
         title_end = bisect_left(origin, title_end_original)
-    return Doc(original, folded, origin, _tokenize(folded), title_end)
+    tokens = _tokenize(folded)
+    found = detect(original, tokens.texts, language, folded)
+    return Doc(original, folded, origin, _in_english(tokens, found), title_end, found)
 
 
 def _sentences(doc: Doc) -> tuple[Sentence, ...]:
@@ -472,7 +385,7 @@ def _sentences(doc: Doc) -> tuple[Sentence, ...]:
     # Sentence boundaries need the case of the next word: use a case-preserving copy of the folded text.
     cased = original if origin is None else "".join(original[o] if original[o].isascii() else folded[i]
                                                      for i, o in enumerate(origin))
-    cased = _plain(cased)
+    cased = plain(cased)
     bounds: list[tuple[int, int, bool]] = []
     if title_end:
         bounds.append((0, title_end, True))

@@ -18,6 +18,7 @@ from rapidfuzz import fuzz
 
 from monitor.matching.derive import ClaimProfile
 from monitor.matching.index import Hit, Scan
+from monitor.matching.language import Language
 from monitor.matching.normalize import Doc, Sentence
 from monitor.matching.text import content_stems
 
@@ -72,7 +73,11 @@ def sentence_evidence(doc: Doc, scan: Scan, profile: ClaimProfile) -> list[Sente
             anchors[index].add(anchor)
             positions[index].update(range(hit.first_token, hit.last_token))
             hits[index].append(hit)
+    # A keyphrase of another language is no evidence in an English item: French "armes" is not English "arms".
+    foreign = profile.foreign_keyphrases if doc.language == Language.EN else frozenset()
     for phrase in profile.keyphrases:
+        if phrase in foreign:
+            continue
         for hit in scan.keyphrases.get(phrase, ()):
             index = where[hit.first_token]
             keys[index].add(phrase)

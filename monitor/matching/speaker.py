@@ -41,6 +41,7 @@ from itertools import compress
 
 from monitor.matching.derive import actor_terms, affiliation_chain
 from monitor.matching.index import Hit, Scan
+from monitor.matching.language import Language
 from monitor.matching.model import UNATTRIBUTED, Actor
 from monitor.matching.normalize import Doc, Sentence
 from monitor.matching.text import wordset
@@ -56,8 +57,10 @@ responds
 _INVERTIBLE = frozenset(["said", "says", "told", "added", "wrote", "tweeted", "stated", "according"])
 _PRONOUNS = frozenset(["he", "she", "they"])
 _FROM_CUES = frozenset(["comment", "response", "reply", "word", "statement"])
+# "according to" in one word of another language: "selon", "laut", "según", "据" (`lexicon.py`).
+_ACCORDING_TO = "according_to"
 # Every word that can open an attribution: a sentence with none of them has none.
-_TRIGGERS = SPEECH_VERBS | _FROM_CUES | {"according"}
+_TRIGGERS = SPEECH_VERBS | _FROM_CUES | {"according", _ACCORDING_TO}
 # Words that govern a following name as an object or setting, never as the speaker.
 _PREPOSITIONS = wordset("""
 to into in on at for from of with by over against about toward towards across between among amid onto upon
@@ -189,10 +192,12 @@ def _attributions(doc: Doc, sentence: Sentence, hits: Sequence[Hit]
     for index in compress(range(len(words)), map(_TRIGGERS.__contains__, words)):
         word = words[index]
         following = words[index + 1] if index + 1 < len(words) else ""
-        if (word == "according" and following == "to") or (word in _FROM_CUES and following == "from"):
-            hit = _name_after(hits, base, index + 1, 8 if word == "according" else 3)
+        if word == _ACCORDING_TO or (word == "according" and following == "to") or (
+                word in _FROM_CUES and following == "from"):
+            after = index if word == _ACCORDING_TO else index + 1
+            hit = _name_after(hits, base, after, 3 if word in _FROM_CUES else 8)
             if hit is not None:
-                found.append((hit, index, f"{word} {following}"))
+                found.append((hit, index, "according to" if word == _ACCORDING_TO else f"{word} {following}"))
             continue
         if word not in SPEECH_VERBS:
             continue
@@ -204,9 +209,10 @@ def _attributions(doc: Doc, sentence: Sentence, hits: Sequence[Hit]
                 if hit is not None:
                     found.append((hit, index, f"{word} by"))
             continue
-        hit = _name_before(hits, base, index)
-        if hit is not None and _is_subject(doc, words, base, hit, index) and not _inside_quote_only(
-                doc, hit, starts[base + index]):
+        inverted = _inverted(doc, hits, base, index) if doc.language != Language.EN else None
+        hit = inverted or _name_before(hits, base, index)
+        if hit is not None and (hit is inverted or (_is_subject(doc, words, base, hit, index)
+                                                     and not _inside_quote_only(doc, hit, starts[base + index]))):
             found.append((hit, index, word))
             continue
         if word in _INVERTIBLE and index > 0 and _after_quote(doc, starts[base + index]):
@@ -218,6 +224,15 @@ def _attributions(doc: Doc, sentence: Sentence, hits: Sequence[Hit]
                 words[index - 1] in _ANAPHORS and index > 1 and words[index - 2] == "the")):
             pronoun_at = index
     return found, pronoun_at
+
+
+def _inverted(doc: Doc, hits: Sequence[Hit], base: int, index: int) -> Hit | None:
+    """In another language, the name right after a speech verb that follows a comma or quotation (Russian,
+    German, Spanish...: ", заявил Песков", ", sagte Peskow"), or, in Arabic, which puts the verb before its
+    subject, after one with no name before it ("قال شابس إن ...")."""
+    after_comma = index > 0 and _after_quote(doc, doc.tokens.starts[base + index])
+    verb_first = doc.language == Language.AR and _name_before(hits, base, index) is None
+    return _name_after(hits, base, index, 4) if after_comma or verb_first else None
 
 
 def _headline_prefix(doc: Doc, sentence: Sentence, hits: Sequence[Hit]) -> list[tuple[Hit, int, str]]:

@@ -20,6 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from monitor.matching.cues import PRIORS, WORDS, phrase_cues, word_cues
+from monitor.matching.language import Language
 from monitor.matching.model import Stance
 
 STANCES: tuple[Stance, ...] = ("corroborates", "denies", "discusses")
@@ -30,6 +31,8 @@ _CLAIM_REPORTED = "claim-reported:"
 # Attributing verbs that put the speaker against what follows ("questioned", "was disputed by").
 _REJECTING = frozenset(["questioned", "questions", "disputed", "disputes", "challenged", "challenges",
                         "contradicted", "contradicts"])
+# How far a negator reaches where every character is a word (Chinese): about four words.
+_CHARACTER_REACH = 12
 _REPORT_FEATURES = frozenset({"family:report", "attribution-end"} | {f"word:{w}" for w in WORDS["report"]})
 
 
@@ -91,6 +94,7 @@ def unit_features(
     claim_reported: bool = False,
     is_title: bool = True,
     extra_cues: Mapping[str, tuple[str, ...]] | None = None,
+    language: Language = Language.EN,
 ) -> UnitCues:
     """Stance features of one unit, in the outlet view.
 
@@ -98,7 +102,8 @@ def unit_features(
     `claim_positions` the token indexes that name the claim (anchors, keyphrases, content words).
     When the claim is itself a report ("the priest says he met God"), reporting it is asserting it: the
     reporting cues become features of their own (`claim-reported:...`).
-    The returned cue ranges are character offsets into `folded`.
+    The returned cue ranges are character offsets into `folded`. In another `language` the words are already
+    read as English cue words (`lexicon.py`) and that language's phrase cues are added.
     """
     features: dict[str, float] = {}
     cue_ranges: list[tuple[int, int, str]] = []
@@ -125,7 +130,7 @@ def unit_features(
             add("question-end")
     if _ATTRIBUTION_END.search(folded):
         add("attribution-end")
-    for cue in word_cues(words, claim_positions):
+    for cue in word_cues(words, claim_positions, _CHARACTER_REACH if language == Language.ZH else 4):
         if claim_negated and cue.feature in ("family:negation", "scope:negated-claim"):
             add("claim-negated:" + cue.feature)
             continue
@@ -139,7 +144,7 @@ def unit_features(
             family = _family(word)
             if family:
                 add(f"prefix:{family}")
-    for start, end, feature in phrase_cues(folded, extra_cues or {}):
+    for start, end, feature in phrase_cues(folded, extra_cues or {}, language):
         add(feature)
         cue_ranges.append((start, end, feature))
     return UnitCues(features, tuple(cue_ranges))

@@ -5,6 +5,8 @@ from __future__ import annotations
 import functools
 import re
 
+import Stemmer
+
 
 def wordset(text: str) -> frozenset[str]:
     """A constant word table from whitespace-separated words (keeps long lists readable)."""
@@ -35,7 +37,15 @@ _IRREGULAR = {
 }
 _SUFFIXES = ("ational", "ization", "ments", "ment", "ingly", "iness", "ness", "ings", "ing", "edly", "ies",
              "ied", "ers", "er", "ed", "es", "s")
-_WORD = re.compile(r"\w+(?:['.-]\w+)*", re.UNICODE)
+# One Han character, as a character class: Chinese words are read character by character.
+HAN = "[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"
+_WORD = re.compile(rf"{HAN}|[^\W{HAN[1:-1]}]+(?:['.-][^\W{HAN[1:-1]}]+)*", re.UNICODE)
+# Snowball stemmers for the scripts whose words inflect beyond English rules: Cyrillic (the Russian stemmer,
+# which also takes most Ukrainian endings) and Arabic. Other words take the English rules below.
+_CYRILLIC_STEMMER = Stemmer.Stemmer("russian")
+_ARABIC_STEMMER = Stemmer.Stemmer("arabic")
+_CYRILLIC_ENDINGS = frozenset("аеиоуыэюяіїєйь")
+_ELIDED = frozenset("dlnjmtc")
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -45,6 +55,10 @@ def stem(word: str) -> str:
     Memoised: a pure function of its argument, so the cache changes nothing but speed.
     """
     word = word.strip("'.-")
+    if not word.isascii() and word[:1].isalpha() and "\u0400" <= word[0] <= "\u06ff":
+        return _script_stem(word)
+    if len(word) > 4 and word[1] == "'" and word[0] in _ELIDED:
+        word = word[2:]  # French elision: "d'armes", "l'armee"
     if word.endswith("'s"):
         word = word[:-2]
     irregular = _IRREGULAR.get(word)
@@ -67,6 +81,30 @@ def stem(word: str) -> str:
     if len(word) > 4 and word.endswith("y"):
         word = word[:-1] + "i"
     return word
+
+
+def _script_stem(word: str) -> str:
+    """The stem of a Cyrillic or Arabic word (other scripts: the word).
+
+    Cyrillic: the Russian Snowball stem, then its final vowels, "й" and "ь" while three letters stay, which
+    also takes the Ukrainian endings ("Росії", "Росія": "рос"; "Китай", "Китая": "кит"), and a final "-ов",
+    "-ев", "-ів" of a longer stem ("Буданов", "Буданова": "будан"). Arabic: a leading
+    conjunction and preposition ("و", "ف", "ب", "ل", "ك"; "لل" is left to Snowball) while four letters stay,
+    then the Arabic Snowball stem ("لروسيا", "وروسيا": "روسي").
+    """
+    if word[0] <= "\u04ff":
+        found = str(_CYRILLIC_STEMMER.stemWord(word))
+        while len(found) > 3 and found[-1] in _CYRILLIC_ENDINGS:
+            found = found[:-1]
+        if len(found) > 5 and found.endswith(("ов", "ев", "ів", "їв")):
+            found = found[:-2]  # surnames and genitive plurals: "Буданов", "Буданова"; "дронів"
+        return found
+    if not "\u0600" <= word[0] <= "\u06ff":
+        return word
+    for prefixes in ("وف", "بلك"):
+        if word[0] in prefixes and len(word) > 4 and not word.startswith("لل"):
+            word = word[1:]
+    return str(_ARABIC_STEMMER.stemWord(word))
 
 
 def words(folded: str) -> list[str]:

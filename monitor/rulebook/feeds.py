@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from monitor.errors import RuleProblem
 from monitor.rulebook.durations import Duration
+from monitor.rulebook.schema import LanguageCode
 from storage.feeds import CatalogEntry
 
 FEEDS_FILE = "feeds.yaml"
@@ -27,6 +28,9 @@ class FeedSpec(BaseModel):
     interval: Duration | None = Field(None, description="how often to poll: 90s, 15m, 2h, 1d")
     tags: list[Annotated[str, Field(min_length=1)]] = Field(default_factory=list, description=(
         "labels claims use to trust or ignore sources"))
+    language: LanguageCode | None = Field(None, description=(
+        "the language the feed publishes in (en, ru, uk, zh, fr, de, es, ar); `rules check` warns about "
+        "claims that follow the feed with no keyphrases in it"))
 
     @field_validator("url")
     @classmethod

@@ -46,6 +46,7 @@ class RuleBook:
     actors: tuple[ActorSpec, ...]
     claims: tuple[ClaimSpec, ...]
     fingerprint: str
+    warnings: tuple[RuleProblem, ...] = ()
 
     @cached_property
     def _claims_by_id(self) -> dict[str, ClaimSpec]:
@@ -66,6 +67,8 @@ def to_claim(spec: ClaimSpec) -> Claim:
     """The matcher's value for a claim file."""
     return Claim(id=spec.id, statement=spec.statement, subjects=tuple(spec.subjects), objects=tuple(spec.objects),
                  keyphrases=tuple(spec.keyphrases), exclusions=tuple(spec.exclusions),
+                 keyphrases_by_language=tuple((code, tuple(phrases)) for code, phrases in
+                                              sorted(spec.keyphrases_by_language.items())),
                  cues=StanceCues(tuple(spec.cues.corroborates), tuple(spec.cues.denies), tuple(spec.cues.discusses)))
 
 
@@ -163,7 +166,7 @@ def load_rulebook(rules_dir: Path) -> RuleBook:
     if collect.problems:
         raise RuleFileError(collect.problems)
     return RuleBook(feeds=tuple(feeds), actors=tuple(actors), claims=tuple(claim for claim, _ in claims),
-                    fingerprint=collect.digest.hexdigest())
+                    fingerprint=collect.digest.hexdigest(), warnings=tuple(_language_warnings(feeds, claims)))
 
 
 def alias_key(alias: str) -> str:
@@ -256,3 +259,31 @@ def _duplicate_claims(claims: Sequence[tuple[ClaimSpec, _Source]]) -> list[RuleP
         else:
             first[claim.id] = source
     return problems
+
+
+def followed_feeds(claim: ClaimSpec, feeds: Sequence[FeedSpec]) -> list[FeedSpec]:
+    """The feeds whose items count for a claim: trusted tags (every feed when it trusts none), less ignored."""
+    trust, ignore = set(claim.sources.trust), set(claim.sources.ignore)
+    return [feed for feed in feeds
+            if (not trust or trust.intersection(feed.tags)) and ignore.isdisjoint(feed.tags)]
+
+
+def _language_warnings(feeds: Sequence[FeedSpec], claims: Sequence[tuple[ClaimSpec, _Source]]) -> list[RuleProblem]:
+    """A warning for each active claim that follows feeds in a language it has no keyphrases for (English
+    needs none: the statement gives them)."""
+    warnings: list[RuleProblem] = []
+    for claim, source in claims:
+        if claim.status != "active":
+            continue
+        missing: dict[str, list[str]] = {}
+        for feed in followed_feeds(claim, feeds):
+            if feed.language and feed.language != "en" and feed.language not in claim.keyphrases_by_language:
+                missing.setdefault(feed.language, []).append(feed.name)
+        for code, names in sorted(missing.items()):
+            field_name = "keyphrases_by_language" if claim.keyphrases_by_language else (
+                "keyphrases" if claim.keyphrases else "statement")
+            shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+            warnings.append(source.problem([field_name], (
+                f"warning: follows feeds in {code!r} ({shown}) but has no {code} keyphrases; add "
+                f"keyphrases_by_language: {{{code}: [...]}}")))
+    return warnings

@@ -17,6 +17,8 @@ from monitor.rulebook.durations import Duration
 Identifier = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z0-9][a-z0-9_.-]*$",
                                               max_length=100)]
 Phrase = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+# The languages whose cues the matcher knows (monitor.matching.language.Language).
+LanguageCode = Literal["en", "ru", "uk", "zh", "fr", "de", "es", "ar"]
 ID_HELP = "lower-case letters, digits, '-', '_' or '.', e.g. uk-defence-secretary"
 
 
@@ -87,6 +89,9 @@ class ClaimSpec(_Strict):
     keyphrases: list[Phrase] = Field(default_factory=list, description=(
         "the ways the press words the claim: 'lethal aid', 'combat equipment'; derived from the statement "
         "when empty"))
+    keyphrases_by_language: dict[LanguageCode, list[Phrase]] = Field(default_factory=dict, description=(
+        "how the press in other languages words the claim, by language code: "
+        "{ru: [летальное оружие], zh: [致命性武器]}; added to keyphrases"))
     exclusions: list[Phrase] = Field(default_factory=list, description=(
         "an item containing any of these phrases is not about this claim"))
     sources: SourcesSpec = Field(default_factory=SourcesSpec)
@@ -102,6 +107,13 @@ class ClaimSpec(_Strict):
         "false: send no summary message of that backfill"))
     cues: CuesSpec = Field(default_factory=CuesSpec)
     examples: list[ExampleSpec] = Field(default_factory=list)
+
+    @field_validator("keyphrases_by_language")
+    @classmethod
+    def _no_duplicates_by_language(cls, phrases: dict[str, list[str]]) -> dict[str, list[str]]:
+        for listed in phrases.values():
+            cls._no_duplicates(listed)
+        return phrases
 
     @field_validator("keyphrases", "exclusions")
     @classmethod
