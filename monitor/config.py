@@ -7,10 +7,11 @@ wrong, and raises ConfigError: the daemon refuses to start rather than guess.
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -190,8 +191,14 @@ class Config(BaseSettings):
         return f"sqlite:///{(self.state_dir / 'claimwatch.db').resolve()}"
 
 
-def load_config(path: Path | None = None, *, secrets: bool = True) -> Config:
-    """Read the TOML file (if any), apply the process environment, validate; ConfigError says what is wrong.
+ChannelCheck = Callable[[Sequence[ChannelSettings]], list[str]]
+"""What is wrong with channels that parsed (URLs the sender cannot use, names used twice): one line each."""
+
+
+def load_config(path: Path | None = None, *, secrets: bool = True, check_channels: ChannelCheck | None = None
+                ) -> Config:
+    """Read the TOML file (if any), apply the process environment, validate; ConfigError lists every problem
+    at once (missing secrets, bad values, unknown keys with a "did you mean", and what `check_channels` finds).
 
     With `secrets=False` (commands that never send: status, claims, db ...) a `${NAME}` that cannot be
     resolved stays as written instead of being an error, so they run without the channel credentials."""
@@ -205,18 +212,41 @@ def load_config(path: Path | None = None, *, secrets: bool = True) -> Config:
         for key in ("state_dir", "rules_dir"):
             if isinstance(data.get(key), str) and not Path(data[key]).is_absolute():
                 data[key] = str(base / data[key])
+    problems: list[str] = []
     if isinstance(data.get("channels"), list):
-        data["channels"] = [_resolve_secrets(channel, index, path, environ, required=secrets)
+        data["channels"] = [_resolve_secrets(channel, index, path, environ, required=secrets, problems=problems)
                             for index, channel in enumerate(data["channels"])]
+        if check_channels is not None:
+            problems += check_channels(_parsable_channels(data["channels"]))
     try:
-        return Config(**data)
+        config = Config(**data)
     except ValidationError as exc:
-        raise ConfigError(_describe(exc, path, data, environ)) from None
+        problems[:0] = _describe(exc, path, data, environ)
+    if problems:
+        raise ConfigError(_plural(len(problems), "configuration problem") + ":\n  " + "\n  ".join(problems))
+    return config
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
+
+
+def _parsable_channels(channels: list[Any]) -> list[ChannelSettings]:
+    """The channels that validate and whose secrets all resolved."""
+    parsed = []
+    for channel in channels:
+        if isinstance(channel, dict) and _SECRET_REFERENCE.search(str(channel.get("url"))):
+            continue
+        try:
+            parsed.append(ChannelSettings.model_validate(channel))
+        except ValidationError:
+            continue
+    return parsed
 
 
 def _resolve_secrets(channel: Any, index: int, path: Path | None, environ: Mapping[str, str], *,
-                     required: bool) -> Any:
-    """The channel with each ${NAME} in its URL replaced; ConfigError names a missing NAME, never a value."""
+                     required: bool, problems: list[str]) -> Any:
+    """The channel with each ${NAME} in its URL replaced; a missing NAME (never a value) goes to `problems`."""
     if not isinstance(channel, dict) or not isinstance(channel.get("url"), str):
         return channel
     credentials = environ.get("CREDENTIALS_DIRECTORY")
@@ -227,10 +257,10 @@ def _resolve_secrets(channel: Any, index: int, path: Path | None, environ: Mappi
             return environ[name]
         if credentials and (Path(credentials) / name).is_file():
             return (Path(credentials) / name).read_text(encoding="utf-8").strip()
-        if not required:
-            return match[0]
-        raise ConfigError(f"{path or 'config'}: channels.{index}.url: ${{{name}}} is not set in the environment "
-                          "nor in $CREDENTIALS_DIRECTORY")
+        if required:
+            problems.append(f"{path or 'config'}: channels.{index}.url: ${{{name}}} is not set in the environment "
+                            "nor in $CREDENTIALS_DIRECTORY")
+        return match[0]
 
     return {**channel, "url": _SECRET_REFERENCE.sub(value, channel["url"])}
 
@@ -250,7 +280,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
 
 def _describe(exc: ValidationError, path: Path | None, data: Mapping[str, Any],
-              environ: Mapping[str, str]) -> str:
+              environ: Mapping[str, str]) -> list[str]:
     lines = []
     for error in exc.errors():
         key = ".".join(str(part) for part in error["loc"])
@@ -261,9 +291,30 @@ def _describe(exc: ValidationError, path: Path | None, data: Mapping[str, Any],
             where = str(path)
         else:
             where = "defaults"
-        message = "unknown key" if error["type"] == "extra_forbidden" else error["msg"].removeprefix("Value error, ")
+        if error["type"] == "extra_forbidden":
+            message = "unknown key" + _did_you_mean(error["loc"])
+        else:
+            message = error["msg"].removeprefix("Value error, ")
         lines.append(f"{where}: {key}: {message}")
-    return "invalid configuration:\n  " + "\n  ".join(lines)
+    return lines
+
+
+def _did_you_mean(loc: tuple[int | str, ...]) -> str:
+    """'; did you mean X?' for an unknown key close to a known one at the same place, else the known keys."""
+    model: type[BaseModel] = Config
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(str(part))
+        annotation = field.annotation if field else None
+        inner = next((arg for arg in (annotation, *getattr(annotation, "__args__", ()))
+                      if isinstance(arg, type) and issubclass(arg, BaseModel)), None)
+        if inner is None:
+            return ""
+        model = inner
+    known = sorted(model.model_fields)
+    hint = difflib.get_close_matches(str(loc[-1]), known, n=1)
+    return f"; did you mean {hint[0]!r}?" if hint else f"; known keys: {', '.join(known)}"
 
 
 def _has_key(data: Mapping[str, Any], loc: tuple[int | str, ...]) -> bool:

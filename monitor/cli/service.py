@@ -12,10 +12,19 @@ import typer
 
 from monitor import daemon
 from monitor.alerts.send import check_channels
-from monitor.cli.common import STORE_ERRORS, ConfigOption, iso, load_config_or_exit, short, store_error, with_store
+from monitor.cli.common import (
+    STORE_ERRORS,
+    ConfigOption,
+    iso,
+    load_config_or_exit,
+    short,
+    store_error,
+    with_existing_store,
+    with_store,
+)
 from monitor.demo import run_demo
 from monitor.feeds.urls import hide_credentials
-from monitor.logs import make_logger
+from monitor.logs import LogFormat, make_logger, wants_json
 from monitor.matching.evaluate import PairsFileError, evaluate_csv
 from monitor.metrics import Metrics
 from storage.feeds import list_feeds
@@ -41,15 +50,14 @@ def run(config: ConfigOption = None,
         metrics_port: Annotated[int | None, typer.Option(
             help="serve Prometheus metrics on /metrics and a health check on /healthz at this port")] = None,
         metrics_host: Annotated[str, typer.Option(help="address the metrics server listens on")] = "127.0.0.1",
+        log_format: Annotated[LogFormat, typer.Option(
+            help="auto: readable lines on a terminal, JSON lines under systemd or into a pipe or file")]
+        = LogFormat.AUTO,
         ) -> None:
     """Run the daemon: poll, match, record and deliver on schedule until SIGTERM (or once, with --once)."""
-    settings = load_config_or_exit(config, secrets=True)
-    problems = check_channels(settings.channels)
-    if problems:
-        typer.echo("claimwatch: invalid configuration:\n  " + "\n  ".join(problems), err=True)
-        raise typer.Exit(2)
+    settings = load_config_or_exit(config, secrets=True, check_channels=check_channels)
     metrics = Metrics() if metrics_port is not None and not once else None
-    log = make_logger(observers=[metrics.observe] if metrics else ())
+    log = make_logger(json=wants_json(log_format, sys.stderr), observers=[metrics.observe] if metrics else ())
     try:
         if once:
             daemon.run_once(settings, log)
@@ -70,16 +78,23 @@ def demo(keep: Annotated[Path | None, typer.Option(help="keep the state in this 
 
 
 def status(config: ConfigOption = None,
-           as_json: Annotated[bool, typer.Option("--json", help="one JSON object, for scripts")] = False) -> None:
-    """Feeds by state, items, the ledger, the outbox and each running daemon's rules; exit 1 when
-    unhealthy: a rules edit was rejected, no feed is healthy, or alerts are dead in the outbox."""
+           as_json: Annotated[bool, typer.Option("--json", help="one JSON object, for scripts")] = False,
+           no_daemon_expected: Annotated[bool, typer.Option(
+               "--no-daemon-expected", help="healthy without a running daemon (setups that use run --once)")]
+           = False) -> None:
+    """Feeds, items, ledger, outbox and each running daemon's rules. Exit 1 when unhealthy (no daemon
+    running unless --no-daemon-expected, rules rejected, no healthy feed, dead alerts), 2 when there is no
+    database to read; the database is never created nor upgraded."""
     settings = load_config_or_exit(config)
     now = daemon.utc_now()
-    health, daemons = with_store(settings, lambda engine: (read_health(engine, now), rules_statuses(engine)))
+    health, daemons = with_existing_store(settings, lambda engine: (read_health(engine, now),
+                                                                    rules_statuses(engine)))
     rejected = [running for running in daemons if not running.ok]
     feeds = health.feeds
     dead = health.alerts.get("dead", 0)
-    healthy = not rejected and (not feeds or feeds.get("ok", 0) + feeds.get("new", 0) > 0) and not dead
+    no_daemon = not daemons and not no_daemon_expected
+    healthy = (not no_daemon and not rejected and (not feeds or feeds.get("ok", 0) + feeds.get("new", 0) > 0)
+               and not dead)
     outbox = {"pending": health.alerts.get("pending", 0), "dead": dead, "sent": health.alerts.get("sent", 0),
               "silenced": health.alerts.get("silenced", 0)}
     report = {
@@ -103,6 +118,8 @@ def status(config: ConfigOption = None,
         typer.echo(f"{'healthy' if healthy else 'UNHEALTHY'}: feeds " +
                    (", ".join(f"{n} {state}" for state, n in sorted(feeds.items())) or "none") +
                    f"; last poll {short(health.last_poll_at)}")
+        if no_daemon:
+            typer.echo("no daemon is running (claimwatch run); pass --no-daemon-expected for run --once setups")
         typer.echo(f"items: {health.items} stored, {health.items_today} in the last 24 h, "
                    f"{health.ledger_backlog} waiting for the ledger; evidence: {health.evidence}")
         typer.echo(f"outbox: {outbox['pending']} pending, {dead} dead (claimwatch alerts list --failed), "
