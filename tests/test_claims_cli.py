@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 
 from storage.engine import make_engine, upgrade
 from tests.feedserver import FeedServer
+from tests.helpers import EXAMPLE_RULES
 from tests.newsroom import CLAIM, SCENARIO, WAVERING, Newsroom
 
 CLAIMWATCH = [sys.executable, "-m", "monitor"]
@@ -99,7 +100,7 @@ def test_silence_add_list_remove(tmp_path: Path) -> None:
     refused with exit 2 and removing twice exits 1."""
     rules = tmp_path / "rules"
     (rules / "claims").mkdir(parents=True)
-    root = Path(__file__).parent.parent / "rules"
+    root = EXAMPLE_RULES
     (rules / "actors.yaml").write_text((root / "actors.yaml").read_text())
     (rules / "feeds.yaml").write_text("feeds: []\n")
     (rules / "claims" / f"{CLAIM}.yaml").write_text((root / "claims" / f"{CLAIM}.yaml").read_text())

@@ -9,6 +9,8 @@ import sys
 import time
 from pathlib import Path
 
+from tests.helpers import EXAMPLE_RULES
+
 
 def test_demo_replays_the_news_day_and_prints_alerts_and_pictures() -> None:
     """The demo runs the real daemon over the replayed news day: every sample item is stored, the three
@@ -39,10 +41,10 @@ def test_demo_replays_the_news_day_and_prints_alerts_and_pictures() -> None:
     assert "iran-missiles-russia (active): Iran has supplied" in summary
 
 
-def test_demo_rules_are_the_shipped_example_rules() -> None:
-    """The demo bundles the repository's example actors and claims unchanged (the package cannot reach rules/)."""
+def test_demo_rules_are_the_example_rules() -> None:
+    """The demo bundles the example actors and claims unchanged (the package cannot reach rules/)."""
     root = Path(__file__).parent.parent
-    shipped = {p.relative_to(root / "rules"): p.read_bytes() for p in (root / "rules").rglob("*.yaml")
+    shipped = {p.relative_to(EXAMPLE_RULES): p.read_bytes() for p in EXAMPLE_RULES.rglob("*.yaml")
                if p.name != "feeds.yaml"}
     bundled = {p.relative_to(root / "monitor" / "samples" / "rules"): p.read_bytes()
                for p in (root / "monitor" / "samples" / "rules").rglob("*.yaml")}

@@ -14,8 +14,8 @@ from monitor.matching.matcher import Matcher
 from monitor.matching.model import Actor, Claim, RuleSet
 from monitor.matching.normalize import normalize
 from monitor.rulebook.loader import load_rulebook
+from tests.helpers import EXAMPLE_RULES
 
-ROOT = Path(__file__).parent.parent
 DRONES = "Chinese drones found in Russian arsenal, Ukrainian intelligence says"
 SHELLS = "Alleged North Korean shell shipments to Russia raise concern in Seoul"
 SHELLS_CLAIM = Claim("north-korea-shells-russia", "North Korea is supplying artillery shells to Russia",
@@ -26,7 +26,7 @@ SHELLS_CLAIM = Claim("north-korea-shells-russia", "North Korea is supplying arti
 @pytest.fixture(scope="module")
 def shipped() -> RuleSet:
     """Every claim and actor of the shipped rules folder."""
-    book = load_rulebook(ROOT / "rules")
+    book = load_rulebook(EXAMPLE_RULES)
     return book.ruleset([claim.id for claim in book.claims])
 
 

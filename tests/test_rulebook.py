@@ -11,8 +11,9 @@ from hypothesis import strategies as st
 
 from monitor.errors import RuleFileError
 from monitor.rulebook.loader import load_rulebook
+from tests.helpers import EXAMPLE_RULES
 
-SHIPPED = Path(__file__).parent.parent / "rules"
+SHIPPED = EXAMPLE_RULES
 ACTORS = """actors:
   - id: china
     name: China

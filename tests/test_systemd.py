@@ -17,12 +17,12 @@ import pytest
 
 from monitor.systemd import Notifier
 from tests.feedserver import FeedServer, Reply
-from tests.helpers import news_items, rss
+from tests.helpers import EXAMPLE_RULES, news_items, rss
 from tests.newsroom import SCENARIO, seed_rules
 from tests.receivers import free_port
 
 CLAIM = "id: c\nstatement: China is supplying lethal aid to Russia\nsubjects: [china]\n"
-ACTORS = Path(__file__).parent.parent / "rules" / "actors.yaml"
+ACTORS = EXAMPLE_RULES / "actors.yaml"
 
 
 class NotifySocket:
