@@ -60,7 +60,7 @@ def duplicate_names(feeds: Sequence[FeedSpec], locate: Locate, display: str) -> 
             line, column = locate(["feeds", index, "name"])
             earlier, _ = locate(["feeds", first[feed.name], "name"])
             problems.append(RuleProblem(display, line, column,
-                                        f"feeds.{index}.name: {feed.name!r} is already used on line {earlier}; "
+                                        f"feeds.{index + 1}.name: {feed.name!r} is already used on line {earlier}; "
                                         "feed names must be unique"))
         else:
             first[feed.name] = index
