@@ -12,13 +12,15 @@ from sqlalchemy import Engine
 from monitor.cli.common import ConfigOption, JsonOption, iso, load_config_or_exit, load_rules_or_exit, short, with_store
 from monitor.daemon import utc_now
 from monitor.rulebook.durations import parse_duration
-from monitor.rulebook.loader import RuleBook
+from monitor.rulebook.loader import KnownActors, RuleBook, unknown_actor
 from storage.claims import TimelineEntry, claim_positions, claim_summaries, claim_timeline
 from storage.silences import add_silence, list_silences, remove_silence
 
 claims_app = typer.Typer(help="Each tracked claim's picture (who corroborates, who denies) and timeline.",
                          no_args_is_help=True)
 silence_app = typer.Typer(help="Hold back a claim's alerts (or one speaker's) for a while.", no_args_is_help=True)
+LONG_SILENCE_DAYS = 30
+"""A silence longer than this is accepted with a warning: it is more often a typo than a wish."""
 STANCE_WORD = {"corroborates": "corroborate", "denies": "deny"}
 
 
@@ -128,18 +130,24 @@ def silence_add(claim: Annotated[str, typer.Option("--claim", help="the claim's 
     except ValueError as exc:
         typer.echo(f"claimwatch: --for: {exc}", err=True)
         raise typer.Exit(2) from None
+    if seconds <= 0:
+        typer.echo("claimwatch: --for: a silence must last longer than 0; to end one, use silence remove", err=True)
+        raise typer.Exit(2)
     book = load_rules_or_exit(settings.rules_dir)
     if book.claim(claim) is None:
         typer.echo(f"claimwatch: no claim {claim!r}; claims: {', '.join(c.id for c in book.claims)}", err=True)
         raise typer.Exit(2)
     if speaker is not None and speaker not in _names(book):
-        typer.echo(f"claimwatch: no actor {speaker!r} in actors.yaml", err=True)
+        typer.echo(f"claimwatch: --speaker: {unknown_actor(speaker, KnownActors(book.actors))}", err=True)
         raise typer.Exit(2)
+    if seconds > LONG_SILENCE_DAYS * 86_400:
+        typer.echo(f"claimwatch: warning: this silence lasts {seconds / 86_400:.0f} days, longer than "
+                   f"{LONG_SILENCE_DAYS}; the claim's alerts are held back all that time", err=True)
     now = utc_now()
     ends = now + timedelta(seconds=seconds)
     silence_id = with_store(settings, lambda engine: add_silence(
         engine, claim_id=claim, speaker=speaker, reason=reason, now=now, ends_at=ends))
-    typer.echo(f"silence {silence_id}: {claim}{' / ' + speaker if speaker else ''} until {short(ends)} UTC")
+    typer.echo(f"silence {silence_id}: {claim}{' / ' + speaker if speaker else ''} until {short(ends)}")
 
 
 @silence_app.command("list")

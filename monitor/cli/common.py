@@ -7,7 +7,7 @@ Exit codes: 0 done; 1 the command ran and found problems (invalid rules, ...); 2
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, TypeVar
 
@@ -106,5 +106,6 @@ def iso(value: datetime | None) -> str | None:
 
 
 def short(value: datetime | None) -> str:
-    """A compact UTC timestamp for tables, or '-'."""
-    return value.strftime("%Y-%m-%d %H:%M:%S") if value else "-"
+    """A compact timestamp with its zone, for tables and messages (`2024-03-01 09:30:00 UTC`), or '-'. Every
+    command shows time this one way: in UTC, the zone the database and the logs keep."""
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if value else "-"

@@ -27,6 +27,7 @@ from monitor.feeds.urls import hide_credentials
 from monitor.logs import LogFormat, make_logger, wants_json
 from monitor.matching.evaluate import PairsFileError, evaluate_csv
 from monitor.metrics import Metrics
+from monitor.wording import plural
 from storage.feeds import list_feeds
 from storage.health import read_health
 from storage.rules_state import rules_statuses
@@ -125,8 +126,8 @@ def status(config: ConfigOption = None,
         typer.echo(f"outbox: {outbox['pending']} pending, {dead} dead (claimwatch alerts list --failed), "
                    f"{outbox['sent']} sent; last alert sent {short(health.last_alert_sent_at)}")
         for running in daemons:
-            state = "rules ok" if running.ok else f"rules REJECTED ({len(running.problems)} problems)"
-            typer.echo(f"daemon {running.owner}: {state}; {running.claims} active claims "
+            state = "rules ok" if running.ok else f"rules REJECTED ({plural(len(running.problems), 'problem')})"
+            typer.echo(f"daemon {running.owner}: {state}; {plural(running.claims, 'active claim')} "
                        f"since {short(running.loaded_at)}")
             for problem in running.problems:
                 typer.echo(f"  {problem}")
@@ -148,8 +149,9 @@ def db_prune(config: ConfigOption = None) -> None:
     settings = load_config_or_exit(config)
     pruned = with_store(settings, lambda engine: daemon.housekeeping(
         engine, settings, daemon.utc_now, make_logger(level="warning")))
-    typer.echo(f"pruned {pruned.items} items (text and evidence), {pruned.keys} item keys, {pruned.stories} "
-               f"stories, {pruned.alerts} alerts, {pruned.silences} silences")
+    typer.echo(f"pruned {plural(pruned.items, 'item')} (text and evidence), {plural(pruned.keys, 'item key')}, "
+               f"{plural(pruned.stories, 'story', 'stories')}, {plural(pruned.alerts, 'alert')}, "
+               f"{plural(pruned.silences, 'silence')}")
 
 
 @feeds_app.command("list")
@@ -179,7 +181,7 @@ def evaluate(pairs: Annotated[Path, typer.Argument(help="CSV with id,claim,title
     except PairsFileError as exc:
         typer.echo(f"claimwatch: {pairs}: {exc}", err=True)
         raise typer.Exit(2) from None
-    typer.echo(f"{written} predictions written to {output}", err=True)
+    typer.echo(f"{plural(written, 'prediction')} written to {output}", err=True)
 
 
 def format_feed_table(rows: list) -> str:  # type: ignore[type-arg]

@@ -157,7 +157,7 @@ def load_rulebook(rules_dir: Path) -> RuleBook:
             claims.append((claim, source))
     if actors_source is not None:
         collect.problems.extend(_check_actors(actors, actors_source))
-    known = _KnownActors(actors)
+    known = KnownActors(actors)
     for claim, source in claims:
         collect.problems.extend(_check_claim(claim, source, known))
     collect.problems.extend(_duplicate_claims(claims))
@@ -172,7 +172,7 @@ def alias_key(alias: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", alias).casefold().split())
 
 
-class _KnownActors:
+class KnownActors:
     """The actor ids, and which actor each name, alias and demonym belongs to, for "did you mean"."""
 
     def __init__(self, actors: Sequence[ActorSpec]) -> None:
@@ -183,7 +183,8 @@ class _KnownActors:
         return actor_id in self.ids
 
 
-def _unknown_actor(actor_id: str, known: _KnownActors) -> str:
+def unknown_actor(actor_id: str, known: KnownActors) -> str:
+    """Why `actor_id` is not an actor id, with the id it most likely means."""
     owner = known.names.get(alias_key(actor_id))
     if owner is not None:
         return f"unknown actor {actor_id!r}: it is an alias of {owner!r}; write the actor id {owner!r}"
@@ -193,7 +194,7 @@ def _unknown_actor(actor_id: str, known: _KnownActors) -> str:
 
 def _check_actors(actors: Sequence[ActorSpec], source: _Source) -> list[RuleProblem]:
     problems = []
-    known = _KnownActors(actors)
+    known = KnownActors(actors)
     first_id: dict[str, int] = {}
     owner: dict[str, tuple[str, int]] = {}
     for index, actor in enumerate(actors):
@@ -203,7 +204,7 @@ def _check_actors(actors: Sequence[ActorSpec], source: _Source) -> list[RuleProb
             problems.append(source.problem([*base, "id"], f"{actor.id!r} is already used on line {line}"))
         first_id.setdefault(actor.id, index)
         if actor.affiliation is not None and actor.affiliation not in known:
-            problems.append(source.problem([*base, "affiliation"], _unknown_actor(actor.affiliation, known)))
+            problems.append(source.problem([*base, "affiliation"], unknown_actor(actor.affiliation, known)))
         for loc, alias in _names(actor, base):
             key = alias_key(alias)
             if key in owner and owner[key][0] != actor.id:
@@ -241,16 +242,16 @@ def _affiliation_cycles(actors: Sequence[ActorSpec], source: _Source) -> list[Ru
     return problems
 
 
-def _check_claim(claim: ClaimSpec, source: _Source, known: _KnownActors) -> list[RuleProblem]:
+def _check_claim(claim: ClaimSpec, source: _Source, known: KnownActors) -> list[RuleProblem]:
     problems = []
     for role in ("subjects", "objects"):
         for index, actor_id in enumerate(getattr(claim, role)):
             if actor_id not in known:
-                problems.append(source.problem([role, index], _unknown_actor(actor_id, known)))
+                problems.append(source.problem([role, index], unknown_actor(actor_id, known)))
     exclusions = [(phrase, alias_key(phrase)) for phrase in claim.exclusions]
     for index, example in enumerate(claim.examples):
         if example.speaker is not None and example.speaker not in known:
-            problems.append(source.problem(["examples", index, "speaker"], _unknown_actor(example.speaker, known)))
+            problems.append(source.problem(["examples", index, "speaker"], unknown_actor(example.speaker, known)))
         if example.label != "unrelated":
             text = alias_key(example.text)
             hit = next((phrase for phrase, key in exclusions if key in text), None)
