@@ -32,6 +32,7 @@ from monitor.alerts.render import PICTURE_WORDS
 from monitor.config import AlertSettings, ChannelSettings, Config, PollingSettings
 from monitor.logs import make_logger
 from monitor.rulebook.loader import load_rulebook
+from monitor.wording import plural
 from storage.claims import claim_positions, claim_summaries
 from storage.engine import make_engine
 from storage.feeds import list_feeds
@@ -149,6 +150,8 @@ def run_demo(out: TextIO, keep: Path | None = None, *, replay_seconds: float = 2
     with tempfile.TemporaryDirectory(prefix="claimwatch-demo-") as scratch, sample_server(day) as server:
         root = keep or Path(scratch)
         config = _demo_config(root, server, day)
+        if keep is not None:
+            _write_kept_config(root)
         out.write(f"claimwatch demo: {len(day.files)} sample feeds at {server.base} replay "
                   f"{day.first:%d %B %Y} from {day.first:%H:%M} to {day.last:%H:%M} UTC in {replay_seconds:g} s\n"
                   f"database: {config.effective_database_url}\nrules: {config.rules_dir} (the example claims)\n"
@@ -166,7 +169,14 @@ def run_demo(out: TextIO, keep: Path | None = None, *, replay_seconds: float = 2
             finally:
                 stop.set()
                 service.join()
-        _print_summary(out, config, server)
+        _print_summary(out, config, server, kept=keep)
+
+
+def _write_kept_config(root: Path) -> None:
+    """A claimwatch.toml beside the kept state, so `claims show`, `status` and the rest read it afterwards."""
+    (root / "claimwatch.toml").write_text(
+        "# Written by `claimwatch demo --keep`: the demo's database and rules, for looking around afterwards.\n"
+        'state_dir = "state"\nrules_dir = "rules"\n', encoding="utf-8")
 
 
 def _demo_config(root: Path, server: DemoServer, day: NewsDay) -> Config:
@@ -217,14 +227,15 @@ def _print_alert(out: TextIO, alert: dict[str, Any], day: NewsDay) -> None:
     out.flush()
 
 
-def _print_summary(out: TextIO, config: Config, server: DemoServer) -> None:
+def _print_summary(out: TextIO, config: Config, server: DemoServer, *, kept: Path | None) -> None:
     engine = make_engine(config.effective_database_url)
     book = load_rulebook(config.rules_dir)
     names = {actor.id: actor.name for actor in book.actors}
     summaries = claim_summaries(engine)
     health = read_health(engine, daemon.utc_now())
-    out.write(f"\nThe news day: {health.items} items stored from {len(list_feeds(engine))} feeds, "
-              f"{health.evidence} pieces of evidence, {health.alerts.get('sent', 0)} alerts sent; "
+    feeds, sent = len(list_feeds(engine)), health.alerts.get("sent", 0)
+    out.write(f"\nThe news day: {plural(health.items, 'item')} stored from {plural(feeds, 'feed')}, "
+              f"{plural(health.evidence, 'piece')} of evidence, {plural(sent, 'alert')} sent; "
               f"the feeds answered {server.answers.get(200, 0)} polls with content and "
               f"{server.answers.get(304, 0)} with 304 Not Modified.\n\nEach claim's picture:\n")
     for claim in book.claims:
@@ -233,13 +244,19 @@ def _print_summary(out: TextIO, config: Config, server: DemoServer) -> None:
         if summary is None:
             out.write("    no evidence\n")
             continue
-        out.write(f"    {summary.evidence} pieces of evidence in {summary.stories} stories\n")
+        stories = plural(summary.stories, "story", "stories")
+        out.write(f"    {plural(summary.evidence, 'piece')} of evidence in {stories}\n")
         positions = claim_positions(engine, claim.id)
         for stance in ("corroborates", "denies"):
             holders = [names.get(p.holder, p.holder) for p in positions if p.stance == stance]
             out.write(f"    {PICTURE_WORDS[stance]}: {', '.join(holders) or 'nobody'}\n")
     engine.dispose()
-    out.write("\nclaimwatch claims show CLAIM --config ... gives the timeline; run with --follow to keep polling.\n")
+    if kept is not None:
+        out.write(f"\nclaimwatch claims show CLAIM --config {kept / 'claimwatch.toml'} gives the timeline; "
+                  "run with --follow to keep polling.\n")
+    else:
+        out.write("\nRun with --keep DIR to look around afterwards (claimwatch claims show CLAIM --config "
+                  "DIR/claimwatch.toml), or with --follow to keep polling.\n")
 
 
 def _copy_tree(source: Traversable, target: Path) -> None:

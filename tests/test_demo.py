@@ -66,3 +66,19 @@ def test_demo_follow_keeps_running_until_interrupted() -> None:
             demo.kill()
     assert demo.returncode == 0, err
     assert "interrupted" in out and "Each claim's picture:" in out
+
+
+def test_demo_keep_leaves_a_config_for_the_printed_hint(tmp_path: Path) -> None:
+    """`demo --keep DIR` leaves DIR/claimwatch.toml, and the `claims show` command it prints works afterwards."""
+    kept = tmp_path / "kept"
+    run = subprocess.run([sys.executable, "-m", "monitor", "demo", "--replay-seconds", "8", "--keep", str(kept)],
+                         capture_output=True, text=True, timeout=240, check=False)
+    assert run.returncode == 0, run.stderr
+    hint = re.search(r"(claimwatch claims show CLAIM --config \S+)", run.stdout)
+    assert hint is not None and hint[1].endswith(str(kept / "claimwatch.toml"))
+    args = hint[1].split()[1:]
+    args[args.index("CLAIM")] = "china-lethal-aid-russia"
+    show = subprocess.run([sys.executable, "-m", "monitor", *args], capture_output=True, text=True, timeout=60,
+                          check=False)
+    assert show.returncode == 0, show.stderr
+    assert "Corroborate: UK government" in show.stdout, show.stdout
