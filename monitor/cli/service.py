@@ -1,4 +1,4 @@
-"""The service commands: run, demo, status, db upgrade, feeds list, evaluate."""
+"""The service commands: run, demo, status, db upgrade and prune, evaluate."""
 
 from __future__ import annotations
 
@@ -23,17 +23,14 @@ from monitor.cli.common import (
     with_store,
 )
 from monitor.demo import run_demo
-from monitor.feeds.urls import hide_credentials
 from monitor.logs import LogFormat, make_logger, wants_json
 from monitor.matching.evaluate import PairsFileError, evaluate_csv
 from monitor.metrics import Metrics
 from monitor.wording import plural
-from storage.feeds import list_feeds
 from storage.health import read_health
 from storage.rules_state import rules_statuses
 
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
-feeds_app = typer.Typer(help="The feeds from rules/feeds.yaml and their polling state.", no_args_is_help=True)
 
 
 def register(app: typer.Typer) -> None:
@@ -43,7 +40,6 @@ def register(app: typer.Typer) -> None:
     app.command()(status)
     app.command()(evaluate)
     app.add_typer(db_app, name="db")
-    app.add_typer(feeds_app, name="feeds")
 
 
 def run(config: ConfigOption = None,
@@ -154,22 +150,6 @@ def db_prune(config: ConfigOption = None) -> None:
                f"{plural(pruned.silences, 'silence')}")
 
 
-@feeds_app.command("list")
-def feeds_list(config: ConfigOption = None,
-               as_json: Annotated[bool, typer.Option("--json", help="a JSON list, for scripts")] = False) -> None:
-    """Each feed's URL, status, last and next poll, consecutive errors, last error and stored items."""
-    settings = load_config_or_exit(config)
-    rows = with_store(settings, list_feeds)
-    if as_json:
-        typer.echo(json.dumps([{
-            "name": row.name, "url": hide_credentials(row.url), "status": row.status, "last_result": row.last_result,
-            "last_poll": iso(row.last_poll),
-            "next_poll": iso(row.next_poll), "consecutive_errors": row.consecutive_errors,
-            "last_error": row.last_error, "items": row.items, "tags": row.tags} for row in rows], indent=2))
-        return
-    typer.echo(format_feed_table(rows))
-
-
 def evaluate(pairs: Annotated[Path, typer.Argument(help="CSV with id,claim,title,text", exists=True, dir_okay=False)],
              output: Annotated[Path, typer.Option("-o", "--output", help="predictions CSV: id,label,score")],
              jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1,
@@ -182,16 +162,3 @@ def evaluate(pairs: Annotated[Path, typer.Argument(help="CSV with id,claim,title
         typer.echo(f"claimwatch: {pairs}: {exc}", err=True)
         raise typer.Exit(2) from None
     typer.echo(f"{plural(written, 'prediction')} written to {output}", err=True)
-
-
-def format_feed_table(rows: list) -> str:  # type: ignore[type-arg]
-    """A fixed-width table of feeds for a terminal."""
-    header = ("NAME", "STATUS", "ITEMS", "ERRORS", "LAST POLL", "NEXT POLL", "URL / LAST ERROR")
-    lines = [header]
-    for row in rows:
-        detail = hide_credentials(row.url) + (f"  ({row.last_error})" if row.last_error else "")
-        lines.append((row.name, row.status, str(row.items), str(row.consecutive_errors),
-                      short(row.last_poll), short(row.next_poll), detail))
-    widths = [max(len(line[i]) for line in lines) for i in range(len(header) - 1)]
-    return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=False))
-                     + "  " + line[-1] for line in lines)
