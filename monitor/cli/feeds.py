@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -15,6 +18,9 @@ from monitor.feeds.parser_pool import ParserPool
 from monitor.feeds.trial import FeedTrial, try_feed
 from monitor.feeds.urls import hide_credentials
 from monitor.matching.matcher import Matcher
+from monitor.rulebook.feeds import FEEDS_FILE
+from monitor.rulebook.feeds_edit import FeedsFileError, add_feeds, read_feeds
+from monitor.rulebook.opml import OpmlError, read_opml, tag_of, write_opml
 from monitor.wording import plural
 from storage.feeds import list_feeds
 
@@ -106,3 +112,53 @@ def _trial_text(trial: FeedTrial) -> str:
             who = match.speaker + ("" if match.clear_speaker else ", speaker unclear")
             lines.append(f"      {match.claim_id}: {match.stance} ({match.score:.2f}), speaker {who}")
     return "\n".join(lines)
+
+
+@feeds_app.command("import")
+def feeds_import(opml: Annotated[Path, typer.Argument(help="an OPML file exported by a feed reader",
+                                                      exists=True, dir_okay=False)],
+                 tag: Annotated[list[str] | None, typer.Option("--tag", help="add this tag to every imported "
+                                                                             "feed (repeatable)")] = None,
+                 config: ConfigOption = None) -> None:
+    """Add the OPML file's feeds to feeds.yaml: folders and categories become tags, feeds already listed
+    (same address) are kept as they are, the file's comments and order stay. Exit 1 when nothing could be
+    read or feeds.yaml could not be written; a running daemon picks the new feeds up by itself."""
+    settings = load_config_or_exit(config)
+    target = settings.rules_dir / FEEDS_FILE
+    try:
+        contents = read_opml(opml.read_bytes())
+        done = add_feeds(target, contents.feeds, extra_tags=[tag_of(t) for t in tag or []])
+    except (OpmlError, FeedsFileError) as exc:
+        typer.echo(f"claimwatch: {opml}: {exc}" if isinstance(exc, OpmlError) else f"claimwatch: {exc}", err=True)
+        raise typer.Exit(1) from None
+    for name in done.added:
+        typer.echo(f"added   {name}")
+    for name in done.kept:
+        typer.echo(f"kept    {name}: already in {FEEDS_FILE} with this address")
+    for reason in contents.skipped:
+        typer.echo(f"skipped {reason}")
+    for note in contents.notes:
+        typer.echo(f"note    {note}")
+    typer.echo(f"{plural(len(done.added), 'feed')} added to {target}, {len(done.kept)} already there, "
+               f"{plural(len(contents.skipped), 'outline')} skipped", err=True)
+
+
+@feeds_app.command("export")
+def feeds_export(output: Annotated[Path | None, typer.Option("-o", "--output", help="write here instead of "
+                                                                                    "standard output",
+                                                             dir_okay=False)] = None,
+                 config: ConfigOption = None) -> None:
+    """Write feeds.yaml as OPML 2.0 for a feed reader: a folder per feed's first tag, all tags as categories."""
+    settings = load_config_or_exit(config)
+    try:
+        feeds = read_feeds(settings.rules_dir / FEEDS_FILE)
+    except FeedsFileError as exc:
+        typer.echo(f"claimwatch: {exc}", err=True)
+        raise typer.Exit(1) from None
+    document = write_opml(feeds, title="claimwatch feeds", now=datetime.now(UTC))
+    if output is None:
+        sys.stdout.buffer.write(document)
+        sys.stdout.flush()
+    else:
+        output.write_bytes(document)
+        typer.echo(f"{plural(len(feeds), 'feed')} written to {output}", err=True)

@@ -27,6 +27,7 @@ class FeedSpec(BaseModel):
     interval: Duration | None = Field(None, description="how often to poll: 90s, 15m, 2h, 1d")
     tags: list[Annotated[str, Field(min_length=1)]] = Field(default_factory=list, description=(
         "labels claims use to trust or ignore sources"))
+    site: str | None = Field(None, description="the web site the feed belongs to (OPML htmlUrl); not polled")
 
     @field_validator("url")
     @classmethod
