@@ -69,6 +69,20 @@ class PollingSettings(BaseModel):
         "private, link-local and metadata addresses are refused unless listed"))
 
 
+class ArticleSettings(BaseModel):
+    """Fetching an item's article page for its full text, when its feed carries only a headline."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    contact: str = Field("", max_length=200, description=(
+        "an e-mail address or URL publishers can reach the operator at; sent in the User-Agent"))
+    min_text_chars: int = Field(400, ge=0, description="an item with less text than this is worth its article")
+    per_host: int = Field(1, ge=1, le=16, description="article pages fetched at once from one host")
+    max_body_bytes: int = Field(2 * 1024 * 1024, gt=0, description="cap of one page after decompression")
+    fetch_deadline_seconds: Seconds = Field(20, gt=0, description="total time one page may take")
+    robots_cache_seconds: Seconds = Field(3_600, gt=0, description="how long a host's robots.txt is trusted")
+
+
 class ChannelSettings(BaseModel):
     """A notification channel: an apprise URL and the tags that route alerts to it.
 
@@ -161,6 +175,7 @@ class Config(BaseSettings):
     polling: PollingSettings = Field(default_factory=PollingSettings)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
+    articles: ArticleSettings = Field(default_factory=ArticleSettings)
     channels: list[ChannelSettings] = Field(default_factory=list)
 
     @classmethod

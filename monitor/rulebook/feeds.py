@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -28,6 +28,9 @@ class FeedSpec(BaseModel):
     tags: list[Annotated[str, Field(min_length=1)]] = Field(default_factory=list, description=(
         "labels claims use to trust or ignore sources"))
     site: str | None = Field(None, description="the web site the feed belongs to (OPML htmlUrl); not polled")
+    full_text: Literal["always", "candidates", "never"] = Field("candidates", description=(
+        "when an item's article page is read for its full text: always, only for items that are candidates "
+        "for a claim but carry little text, or never"))
 
     @field_validator("url")
     @classmethod
