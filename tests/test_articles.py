@@ -134,3 +134,51 @@ def test_one_page_at_a_time_per_host(feed_server: FeedServer) -> None:
         thread.join()
     assert len([hit for hit in feed_server.requests if hit.path.startswith("/world/")]) == 4
     assert most[0] == 1
+
+
+def test_run_once_reads_the_article_of_a_headline_only_item_and_matches_it_again(
+        tmp_path: Path, feed_server: FeedServer) -> None:
+    """A feed item carrying only a headline gets its article's text as a new revision, which the ledger
+    matches again (the US denial quoted only in the article is found); a second run reads no page again."""
+    import json
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    from sqlalchemy import select
+
+    from storage.engine import make_engine
+    from storage.models import ITEMS
+    from tests.helpers import EXAMPLE_RULES, rss
+
+    page = feed_server.add("/world/uk-china-aid", Reply(body=(PAGES / "uk-china-aid.html").read_bytes(),
+                                                        headers=HTML))
+    feed = feed_server.add("/wire.xml", Reply(body=rss([{
+        "guid": "uk-china-1", "title": "UK says China is sending lethal aid to Russia", "link": page,
+        "description": "Britain makes the accusation publicly for the first time.",
+        "pubDate": "Wed, 22 May 2024 09:30:00 GMT"}])))
+    rules = tmp_path / "rules"
+    shutil.copytree(EXAMPLE_RULES, rules)
+    (rules / "feeds.yaml").write_text(f"feeds:\n  - name: wire\n    url: {feed}\n")
+    config = tmp_path / "claimwatch.toml"
+    config.write_text('state_dir = "state"\nrules_dir = "rules"\n[polling]\nallowed_networks = ["127.0.0.0/8"]\n'
+                      'parser_processes = 1\n[alerts]\nmax_age_seconds = 3153600000\n'
+                      '[articles]\ncontact = "desk@example.org"\n')
+    env = {**os.environ, "CLAIMWATCH_CONFIG": ""}
+    for _ in range(2):
+        run = subprocess.run([sys.executable, "-m", "monitor", "run", "--once", "--config", str(config)],
+                             capture_output=True, text=True, timeout=120, check=False, env=env)
+        assert run.returncode == 0, run.stderr
+    assert len(feed_server.hits("/world/uk-china-aid")) == 1
+    assert "+desk@example.org" in feed_server.hits("/robots.txt")[0].headers["user-agent"]
+    engine = make_engine(f"sqlite:///{tmp_path / 'state' / 'claimwatch.db'}")
+    with engine.connect() as connection:
+        [(revision, content)] = connection.execute(select(ITEMS.c.revision, ITEMS.c.content)).all()
+    engine.dispose()
+    assert revision == 2 and '"We have not seen that to date."' in content
+    show = subprocess.run([sys.executable, "-m", "monitor", "claims", "show", "china-lethal-aid-russia", "--json",
+                           "--config", str(config)], capture_output=True, text=True, timeout=60, check=False, env=env)
+    report = json.loads(show.stdout)
+    stances = {(entry["stance"], entry["holder"]) for entry in report["timeline"]}
+    assert ("denies", "us-government") in stances, report["timeline"]
