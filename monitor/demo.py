@@ -19,7 +19,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -38,7 +38,6 @@ from storage.engine import make_engine
 from storage.feeds import list_feeds
 from storage.health import read_health
 
-NEWS_DAY = datetime(2024, 5, 22, tzinfo=UTC)
 CONTENT_TYPES = {".xml": "application/xml; charset=utf-8", ".json": "application/feed+json"}
 SETTLE_SECONDS = 30
 
@@ -57,7 +56,6 @@ class NewsDay:
     files: dict[str, bytes]
     seconds: float
     started: float = field(default_factory=time.monotonic)
-    started_at: datetime = field(default_factory=daemon.utc_now)
 
     def __post_init__(self) -> None:
         times = [when for name, body in self.files.items() for when in replay.published(name, body)]
@@ -68,15 +66,20 @@ class NewsDay:
         share = min(1.0, (time.monotonic() - self.started) / self.seconds)
         return self.first + (self.last - self.first) * share
 
+    def clock(self) -> datetime:
+        """The daemon's clock in the demo: the news day's moment, running on at the same pace after its
+        last item, so every time the demo stores and prints is on the news day's clock."""
+        return self.first + (self.last - self.first) * ((time.monotonic() - self.started) / self.seconds)
+
+    def clock_seconds(self, real_seconds: float) -> float:
+        """How many seconds of the daemon's clock pass in `real_seconds`."""
+        return (self.last - self.first).total_seconds() / self.seconds * real_seconds
+
     @property
     def over(self) -> bool:
         """Whether every item has been published."""
         return self.now() >= self.last
 
-    @property
-    def ends_at(self) -> datetime:
-        """The wall-clock time at which the replay ends."""
-        return self.started_at + timedelta(seconds=self.seconds)
 
 
 @dataclass
@@ -160,7 +163,8 @@ def run_demo(out: TextIO, keep: Path | None = None, *, replay_seconds: float = 2
         stop = threading.Event()
         with (root / "claimwatch.log").open("w", encoding="utf-8") as log_file:
             service = threading.Thread(target=daemon.run_forever, name="claimwatch",
-                                       args=(config, make_logger(log_file, json=True)), kwargs={"stop": stop})
+                                       args=(config, make_logger(log_file, json=True), day.clock),
+                                       kwargs={"stop": stop})
             service.start()
             try:
                 _print_alerts_until(out, server, day, config, follow)
@@ -169,7 +173,7 @@ def run_demo(out: TextIO, keep: Path | None = None, *, replay_seconds: float = 2
             finally:
                 stop.set()
                 service.join()
-        _print_summary(out, config, server, kept=keep)
+        _print_summary(out, config, server, day, kept=keep)
 
 
 def _write_kept_config(root: Path) -> None:
@@ -185,14 +189,15 @@ def _demo_config(root: Path, server: DemoServer, day: NewsDay) -> Config:
     (rules / "feeds.yaml").write_text("feeds:\n" + "".join(
         f"  - name: {Path(name).stem}\n    url: {server.base}/{name}\n" for name in sorted(day.files)),
         encoding="utf-8")
-    # The news day is in the past: let its items alert as if they were today's news.
-    max_age = (daemon.utc_now() - NEWS_DAY + timedelta(days=2)).total_seconds()
+    # The daemon runs on the news day's clock, thousands of times faster than real time: leases last a minute
+    # of real time.
+    lease = day.clock_seconds(60)
     return Config(state_dir=root / "state", rules_dir=rules,
                   polling=PollingSettings(workers=4, parser_processes=1, tick_seconds=0.2,
                                           default_interval_seconds=1, min_interval_seconds=1,
-                                          max_interval_seconds=2,
+                                          max_interval_seconds=2, lease_seconds=lease,
                                           allowed_networks=[ip_network("127.0.0.0/8")]),
-                  alerts=AlertSettings(max_age_seconds=max_age, grouping_seconds=2),
+                  alerts=AlertSettings(grouping_seconds=2, lease_seconds=lease),
                   channels=[ChannelSettings(name="demo-webhook", url=server.webhook, tags=["default"])])
 
 
@@ -211,8 +216,8 @@ def _print_alerts_until(out: TextIO, server: DemoServer, day: NewsDay, config: C
             if follow or not day.over:
                 continue
             settle_until = settle_until or time.monotonic() + SETTLE_SECONDS
-            health = read_health(engine, daemon.utc_now())
-            polled_after = all(feed.last_poll and feed.last_poll > day.ends_at for feed in list_feeds(engine))
+            health = read_health(engine, day.clock())
+            polled_after = all(feed.last_poll and feed.last_poll > day.last for feed in list_feeds(engine))
             quiet = not health.alerts.get("pending") and not health.ledger_backlog and polled_after
             if quiet or time.monotonic() > settle_until:
                 return
@@ -227,12 +232,12 @@ def _print_alert(out: TextIO, alert: dict[str, Any], day: NewsDay) -> None:
     out.flush()
 
 
-def _print_summary(out: TextIO, config: Config, server: DemoServer, *, kept: Path | None) -> None:
+def _print_summary(out: TextIO, config: Config, server: DemoServer, day: NewsDay, *, kept: Path | None) -> None:
     engine = make_engine(config.effective_database_url)
     book = load_rulebook(config.rules_dir)
     names = {actor.id: actor.name for actor in book.actors}
     summaries = claim_summaries(engine)
-    health = read_health(engine, daemon.utc_now())
+    health = read_health(engine, day.clock())
     feeds, sent = len(list_feeds(engine)), health.alerts.get("sent", 0)
     out.write(f"\nThe news day: {plural(health.items, 'item')} stored from {plural(feeds, 'feed')}, "
               f"{plural(health.evidence, 'piece')} of evidence, {plural(sent, 'alert')} sent; "

@@ -29,6 +29,8 @@ def test_demo_replays_the_news_day_and_prints_alerts_and_pictures() -> None:
     assert sorted(kind for kind, _ in denials) == ["First", "New"], denials
     assert {who.split()[0] for _, who in denials} == {"US", "China"}
     assert alerts.count("Alert id: ") == 3
+    # Every time printed is on the news day's clock (the daemon's clock runs on past its last item).
+    assert re.findall(r"since (\d{4}-\d\d)", alerts) and set(re.findall(r"since (\d{4}-\d\d)", alerts)) == {"2024-05"}
     assert "iran-missiles-russia" not in alerts and "soybean" not in alerts.lower()
     summary = out.split("The news day:")[1]
     assert re.match(r" 21 items stored from 4 feeds", summary)
