@@ -110,7 +110,8 @@ def test_size_cap_and_address_policy_apply(feed_server: FeedServer) -> None:
 
 
 def test_one_page_at_a_time_per_host(feed_server: FeedServer) -> None:
-    """Four threads reading pages of one host never have two requests in flight there at once."""
+    """Four threads reading pages of one host (the same text under four addresses, as syndicated copies are)
+    never have two requests in flight there at once, and each gets the text."""
     body = (PAGES / "uk-china-aid.html").read_bytes()
     in_flight, most = [0], [0]
     lock = threading.Lock()
@@ -127,13 +128,19 @@ def test_one_page_at_a_time_per_host(feed_server: FeedServer) -> None:
 
     urls = [feed_server.add(f"/world/story-{n}", slow) for n in range(4)]
     reader = _reader()
-    threads = [threading.Thread(target=reader.read, args=(url,)) for url in urls]
+    texts: list[str] = []
+
+    def read(url: str) -> None:
+        texts.append(reader.read(url).text)
+
+    threads = [threading.Thread(target=read, args=(url,)) for url in urls]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     assert len([hit for hit in feed_server.requests if hit.path.startswith("/world/")]) == 4
     assert most[0] == 1
+    assert len(texts) == 4 and all('"We have not seen that to date."' in text for text in texts)
 
 
 def test_run_once_reads_the_article_of_a_headline_only_item_and_matches_it_again(

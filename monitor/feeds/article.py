@@ -91,8 +91,10 @@ class ArticleReader:
         if fetched.status != 200:
             raise PermanentFetchError(f"HTTP {fetched.status} for {hide_credentials(url)}", status=fetched.status)
         html = fetched.body.decode(_charset(fetched.headers or {}), errors="replace")
+        # No deduplicate=True: its cache is process-wide, so a second page with the same text (a syndicated
+        # copy) would come back empty.
         text = trafilatura.extract(html, url=fetched.url, include_comments=False, include_tables=False,
-                                   favor_precision=True, deduplicate=True)
+                                   favor_precision=True)
         if not text or not text.strip():
             raise PermanentFetchError(f"no article text found at {hide_credentials(fetched.url)}")
         if len(text) < PAYWALL_MAX_CHARS and _PAYWALL.search(text):
