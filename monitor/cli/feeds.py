@@ -24,7 +24,8 @@ from monitor.rulebook.opml import OpmlError, read_opml, tag_of, write_opml
 from monitor.wording import plural
 from storage.feeds import list_feeds
 
-feeds_app = typer.Typer(help="The feeds from rules/feeds.yaml and their polling state.", no_args_is_help=True)
+feeds_app = typer.Typer(help="The feeds from rules/feeds.yaml: polling state, trying a feed, OPML import and "
+                        "export.", no_args_is_help=True)
 
 
 @feeds_app.command("list")
