@@ -7,11 +7,12 @@ wrong, and raises ConfigError: the daemon refuses to start rather than guess.
 
 from __future__ import annotations
 
+import difflib
 import functools
 import os
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -67,6 +68,20 @@ class PollingSettings(BaseModel):
     allowed_networks: list[IPvAnyNetwork] = Field(default_factory=list, description=(
         "networks feeds may be fetched from besides public addresses, e.g. [\"10.20.0.0/16\"]; loopback, "
         "private, link-local and metadata addresses are refused unless listed"))
+
+
+class ArticleSettings(BaseModel):
+    """Fetching an item's article page for its full text, when its feed carries only a headline."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    contact: str = Field("", max_length=200, description=(
+        "an e-mail address or URL publishers can reach the operator at; sent in the User-Agent"))
+    min_text_chars: int = Field(400, ge=0, description="an item with less text than this is worth its article")
+    per_host: int = Field(1, ge=1, le=16, description="article pages fetched at once from one host")
+    max_body_bytes: int = Field(2 * 1024 * 1024, gt=0, description="cap of one page after decompression")
+    fetch_deadline_seconds: Seconds = Field(20, gt=0, description="total time one page may take")
+    robots_cache_seconds: Seconds = Field(3_600, gt=0, description="how long a host's robots.txt is trusted")
 
 
 class ChannelSettings(BaseModel):
@@ -219,6 +234,7 @@ class Config(BaseSettings):
     alerts: AlertSettings = Field(default_factory=AlertSettings)
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
     nodes: NodeSettings = Field(default_factory=NodeSettings)
+    articles: ArticleSettings = Field(default_factory=ArticleSettings)
     channels: list[ChannelSettings] = Field(default_factory=list)
     web: WebSettings = Field(default_factory=WebSettings)
 
@@ -250,8 +266,14 @@ class Config(BaseSettings):
         return f"sqlite:///{(self.state_dir / 'claimwatch.db').resolve()}"
 
 
-def load_config(path: Path | None = None, *, secrets: bool = True, web_secrets: bool | None = None) -> Config:
-    """Read the TOML file (if any), apply the process environment, validate; ConfigError says what is wrong.
+ChannelCheck = Callable[[Sequence[ChannelSettings]], list[str]]
+"""What is wrong with channels that parsed (URLs the sender cannot use, names used twice): one line each."""
+
+
+def load_config(path: Path | None = None, *, secrets: bool = True, web_secrets: bool | None = None,
+                check_channels: ChannelCheck | None = None) -> Config:
+    """Read the TOML file (if any), apply the process environment, validate; ConfigError lists every problem
+    at once (missing secrets, bad values, unknown keys with a "did you mean", and what `check_channels` finds).
 
     With `secrets=False` (commands that never send: status, claims, db ...) a `${NAME}` that cannot be
     resolved stays as written instead of being an error, so they run without the channel credentials.
@@ -267,21 +289,45 @@ def load_config(path: Path | None = None, *, secrets: bool = True, web_secrets: 
         for key in ("state_dir", "rules_dir"):
             if isinstance(data.get(key), str) and not Path(data[key]).is_absolute():
                 data[key] = str(base / data[key])
+    problems: list[str] = []
     if isinstance(data.get("channels"), list):
-        data["channels"] = [_resolve_secrets(channel, f"channels.{index}", ("url",), path, environ, required=secrets)
+        data["channels"] = [_resolve_secrets(channel, f"channels.{index}", ("url",), path, environ, required=secrets,
+                                             problems=problems)
                             for index, channel in enumerate(data["channels"])]
+        if check_channels is not None:
+            problems += check_channels(_parsable_channels(data["channels"]))
     if isinstance(data.get("web"), dict):
         data["web"] = _resolve_secrets(data["web"], "web", ("token", "password"), path, environ,
-                                       required=secrets if web_secrets is None else web_secrets)
+                                       required=secrets if web_secrets is None else web_secrets, problems=problems)
     try:
-        return Config(**data)
+        config = Config(**data)
     except ValidationError as exc:
-        raise ConfigError(_describe(exc, path, data, environ)) from None
+        problems[:0] = _describe(exc, path, data, environ)
+    if problems:
+        raise ConfigError(_plural(len(problems), "configuration problem") + ":\n  " + "\n  ".join(problems))
+    return config
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
+
+
+def _parsable_channels(channels: list[Any]) -> list[ChannelSettings]:
+    """The channels that validate and whose secrets all resolved."""
+    parsed = []
+    for channel in channels:
+        if isinstance(channel, dict) and _SECRET_REFERENCE.search(str(channel.get("url"))):
+            continue
+        try:
+            parsed.append(ChannelSettings.model_validate(channel))
+        except ValidationError:
+            continue
+    return parsed
 
 
 def _resolve_secrets(table: Any, where: str, keys: tuple[str, ...], path: Path | None, environ: Mapping[str, str],
-                     *, required: bool) -> Any:
-    """The table with each ${NAME} in its `keys` replaced; ConfigError names a missing NAME, never a value."""
+                     *, required: bool, problems: list[str]) -> Any:
+    """The table with each ${NAME} in its `keys` replaced; a missing NAME (never a value) goes to `problems`."""
     if not isinstance(table, dict):
         return table
     credentials = environ.get("CREDENTIALS_DIRECTORY")
@@ -293,10 +339,10 @@ def _resolve_secrets(table: Any, where: str, keys: tuple[str, ...], path: Path |
             return environ[name]
         if credentials and (Path(credentials) / name).is_file():
             return (Path(credentials) / name).read_text(encoding="utf-8").strip()
-        if not required:
-            return match[0]
-        raise ConfigError(f"{path or 'config'}: {where}.{key}: ${{{name}}} is not set in the environment "
-                          "nor in $CREDENTIALS_DIRECTORY")
+        if required:
+            problems.append(f"{path or 'config'}: {where}.{key}: ${{{name}}} is not set in the environment "
+                            "nor in $CREDENTIALS_DIRECTORY")
+        return match[0]
 
     for key in keys:
         if isinstance(table.get(key), str):
@@ -319,7 +365,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
 
 def _describe(exc: ValidationError, path: Path | None, data: Mapping[str, Any],
-              environ: Mapping[str, str]) -> str:
+              environ: Mapping[str, str]) -> list[str]:
     lines = []
     for error in exc.errors():
         key = ".".join(str(part) for part in error["loc"])
@@ -330,9 +376,30 @@ def _describe(exc: ValidationError, path: Path | None, data: Mapping[str, Any],
             where = str(path)
         else:
             where = "defaults"
-        message = "unknown key" if error["type"] == "extra_forbidden" else error["msg"].removeprefix("Value error, ")
+        if error["type"] == "extra_forbidden":
+            message = "unknown key" + _did_you_mean(error["loc"])
+        else:
+            message = error["msg"].removeprefix("Value error, ")
         lines.append(f"{where}: {key}: {message}")
-    return "invalid configuration:\n  " + "\n  ".join(lines)
+    return lines
+
+
+def _did_you_mean(loc: tuple[int | str, ...]) -> str:
+    """'; did you mean X?' for an unknown key close to a known one at the same place, else the known keys."""
+    model: type[BaseModel] = Config
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(str(part))
+        annotation = field.annotation if field else None
+        inner = next((arg for arg in (annotation, *getattr(annotation, "__args__", ()))
+                      if isinstance(arg, type) and issubclass(arg, BaseModel)), None)
+        if inner is None:
+            return ""
+        model = inner
+    known = sorted(model.model_fields)
+    hint = difflib.get_close_matches(str(loc[-1]), known, n=1)
+    return f"; did you mean {hint[0]!r}?" if hint else f"; known keys: {', '.join(known)}"
 
 
 def _has_key(data: Mapping[str, Any], loc: tuple[int | str, ...]) -> bool:

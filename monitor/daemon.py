@@ -33,8 +33,10 @@ from monitor.alerts.backfill import Backfiller, start_backfills
 from monitor.alerts.ledger import Recorder
 from monitor.alerts.notify import ROUND_LIMIT, Notifier
 from monitor.alerts.routing import operator_route
+from monitor.articles import ArticleStage
 from monitor.config import Config
 from monitor.feeds.addresses import AddressPolicy
+from monitor.feeds.article import PAGE_ACCEPT, ArticleReader, user_agent
 from monitor.feeds.fetch import Fetcher, FetchLimits
 from monitor.feeds.parser_pool import ParserPool
 from monitor.feeds.schedule import Cadence
@@ -159,15 +161,22 @@ class Rules:
 
 @contextmanager
 def poller_for(config: Config, engine: Engine, log: FilteringBoundLogger, clock: Clock = utc_now, *,
-               owner: str | None = None, ledger: Recorder | None = None,
-               liveness: Liveness | None = None) -> Iterator[Poller]:
-    """A Poller with its fetcher and parser processes, all closed on exit."""
+               owner: str | None = None, ledger: Recorder | None = None, liveness: Liveness | None = None,
+               rules: Callable[[], ActiveRules | None] | None = None) -> Iterator[Poller]:
+    """A Poller with its fetcher and parser processes, all closed on exit. With `rules` and an
+    `articles.contact` configured, stored items also get their article pages read (see monitor.articles)."""
     polling = config.polling
-    fetcher = Fetcher(FetchLimits.from_settings(polling), policy=AddressPolicy(tuple(polling.allowed_networks)),
-                      pool_size=polling.workers)
+    policy = AddressPolicy(tuple(polling.allowed_networks))
+    fetcher = Fetcher(FetchLimits.from_settings(polling), policy=policy, pool_size=polling.workers)
+    page_fetcher = Fetcher(_page_limits(config), policy=policy, pool_size=polling.workers,
+                           user_agent=user_agent(config.articles.contact), accept=PAGE_ACCEPT)
+    articles = (ArticleStage(engine, ArticleReader(page_fetcher, config.articles), config.articles, rules=rules,
+                             clock=clock, log=log)
+                if rules is not None and config.articles.contact else None)
     parsers = ParserPool(polling.parser_processes, polling.parse_timeout_seconds)
     ingest = Ingest(engine=engine, fetcher=fetcher, parsers=parsers, cadence=Cadence.from_settings(polling),
-                    clock=clock, rng=random.Random(), log=log, ledger=ledger, batch=PollBatch(engine))
+                    clock=clock, rng=random.Random(), log=log, ledger=ledger, batch=PollBatch(engine),
+                    articles=articles)
     release_dead_here(engine, log)
     poller = Poller(ingest, owner=owner or make_owner(), workers=polling.workers, per_host=polling.per_host,
                     lease=timedelta(seconds=polling.lease_seconds),
@@ -178,6 +187,13 @@ def poller_for(config: Config, engine: Engine, log: FilteringBoundLogger, clock:
         poller.stop(timeout=polling.fetch_deadline_seconds)
         parsers.close()
         fetcher.close()
+        page_fetcher.close()
+
+
+def _page_limits(config: Config) -> FetchLimits:
+    polling, articles = config.polling, config.articles
+    return FetchLimits(polling.connect_timeout_seconds, polling.read_timeout_seconds,
+                       articles.fetch_deadline_seconds, articles.max_body_bytes, polling.max_redirects)
 
 
 def liveness_for(config: Config, clock: Clock) -> Liveness:
@@ -205,7 +221,8 @@ def run_once(config: Config, log: FilteringBoundLogger, clock: Clock = utc_now) 
         with heartbeat_for(config, engine, owner=owner, liveness=liveness, log=log, clock=clock).running():
             rules.reload("start")
             ledger = Recorder(engine, config, rules.current, clock, log)
-            with poller_for(config, engine, log, clock, owner=owner, ledger=ledger, liveness=liveness) as poller:
+            with poller_for(config, engine, log, clock, owner=owner, ledger=ledger, liveness=liveness,
+                            rules=rules.current) as poller:
                 polled = poller.run_once()
             ledger.backlog()
             Backfiller(engine, config, rules.book, clock, log, owner=owner).run_due()
@@ -250,7 +267,8 @@ def run_forever(config: Config, log: FilteringBoundLogger, clock: Clock = utc_no
         ledger = Recorder(engine, config, rules.current, clock, log)
         status = functools.partial(status_line, engine, rules, clock)
         with heartbeat.running(), \
-                poller_for(config, engine, log, clock, owner=owner, ledger=ledger, liveness=liveness) as poller, \
+                poller_for(config, engine, log, clock, owner=owner, ledger=ledger, liveness=liveness,
+                           rules=rules.current) as poller, \
                 closing(Notifier(engine, config, log, clock, owner=owner, names=rules.names)) as notifier:
             scheduler = BackgroundScheduler(timezone=UTC, logger=_scheduler_logger())
 

@@ -20,7 +20,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -34,12 +34,12 @@ from monitor.config import AlertSettings, ChannelSettings, Config, PollingSettin
 from monitor.logs import make_logger
 from monitor.rulebook.loader import load_rulebook
 from monitor.web.serve import bind, serve_beside
+from monitor.wording import plural
 from storage.claims import claim_positions, claim_summaries
 from storage.engine import make_engine
 from storage.feeds import list_feeds
 from storage.health import read_health
 
-NEWS_DAY = datetime(2024, 5, 22, tzinfo=UTC)
 CONTENT_TYPES = {".xml": "application/xml; charset=utf-8", ".json": "application/feed+json"}
 SETTLE_SECONDS = 30
 WEB_PORT = 8080
@@ -59,7 +59,6 @@ class NewsDay:
     files: dict[str, bytes]
     seconds: float
     started: float = field(default_factory=time.monotonic)
-    started_at: datetime = field(default_factory=daemon.utc_now)
 
     def __post_init__(self) -> None:
         times = [when for name, body in self.files.items() for when in replay.published(name, body)]
@@ -70,15 +69,20 @@ class NewsDay:
         share = min(1.0, (time.monotonic() - self.started) / self.seconds)
         return self.first + (self.last - self.first) * share
 
+    def clock(self) -> datetime:
+        """The daemon's clock in the demo: the news day's moment, running on at the same pace after its
+        last item, so every time the demo stores and prints is on the news day's clock."""
+        return self.first + (self.last - self.first) * ((time.monotonic() - self.started) / self.seconds)
+
+    def clock_seconds(self, real_seconds: float) -> float:
+        """How many seconds of the daemon's clock pass in `real_seconds`."""
+        return (self.last - self.first).total_seconds() / self.seconds * real_seconds
+
     @property
     def over(self) -> bool:
         """Whether every item has been published."""
         return self.now() >= self.last
 
-    @property
-    def ends_at(self) -> datetime:
-        """The wall-clock time at which the replay ends."""
-        return self.started_at + timedelta(seconds=self.seconds)
 
 
 @dataclass
@@ -154,6 +158,8 @@ def run_demo(out: TextIO, keep: Path | None = None, *, replay_seconds: float = 2
     with tempfile.TemporaryDirectory(prefix="claimwatch-demo-") as scratch, sample_server(day) as server:
         root = keep or Path(scratch)
         config = _demo_config(root, server, day)
+        if keep is not None:
+            _write_kept_config(root)
         with serve_beside(config, _web_socket(web_port)) as web:
             out.write(f"claimwatch demo: {len(day.files)} sample feeds at {server.base} replay "
                       f"{day.first:%d %B %Y} from {day.first:%H:%M} to {day.last:%H:%M} UTC in "
@@ -163,7 +169,14 @@ def run_demo(out: TextIO, keep: Path | None = None, *, replay_seconds: float = 2
                       "\n\nAlerts, as the webhook channel receives them:\n")
             out.flush()
             _run_daemon(out, root, config, server, day, follow=follow)
-        _print_summary(out, config, server)
+        _print_summary(out, config, server, day, kept=keep)
+
+
+def _write_kept_config(root: Path) -> None:
+    """A claimwatch.toml beside the kept state, so `claims show`, `status` and the rest read it afterwards."""
+    (root / "claimwatch.toml").write_text(
+        "# Written by `claimwatch demo --keep`: the demo's database and rules, for looking around afterwards.\n"
+        'state_dir = "state"\nrules_dir = "rules"\n', encoding="utf-8")
 
 
 def _web_socket(port: int) -> socket.socket:
@@ -178,7 +191,7 @@ def _run_daemon(out: TextIO, root: Path, config: Config, server: DemoServer, day
     stop = threading.Event()
     with (root / "claimwatch.log").open("w", encoding="utf-8") as log_file:
         service = threading.Thread(target=daemon.run_forever, name="claimwatch",
-                                   args=(config, make_logger(log_file, json=True)), kwargs={"stop": stop})
+                                   args=(config, make_logger(log_file, json=True), day.clock), kwargs={"stop": stop})
         service.start()
         try:
             _print_alerts_until(out, server, day, config, follow)
@@ -195,14 +208,15 @@ def _demo_config(root: Path, server: DemoServer, day: NewsDay) -> Config:
     (rules / "feeds.yaml").write_text("feeds:\n" + "".join(
         f"  - name: {Path(name).stem}\n    url: {server.base}/{name}\n" for name in sorted(day.files)),
         encoding="utf-8")
-    # The news day is in the past: let its items alert as if they were today's news.
-    max_age = (daemon.utc_now() - NEWS_DAY + timedelta(days=2)).total_seconds()
+    # The daemon runs on the news day's clock, thousands of times faster than real time: leases last a minute
+    # of real time.
+    lease = day.clock_seconds(60)
     return Config(state_dir=root / "state", rules_dir=rules,
                   polling=PollingSettings(workers=4, parser_processes=1, tick_seconds=0.2,
                                           default_interval_seconds=1, min_interval_seconds=1,
-                                          max_interval_seconds=2,
+                                          max_interval_seconds=2, lease_seconds=lease,
                                           allowed_networks=[ip_network("127.0.0.0/8")]),
-                  alerts=AlertSettings(max_age_seconds=max_age, grouping_seconds=2),
+                  alerts=AlertSettings(grouping_seconds=2, lease_seconds=lease),
                   channels=[ChannelSettings(name="demo-webhook", url=server.webhook, tags=["default"])])
 
 
@@ -221,8 +235,8 @@ def _print_alerts_until(out: TextIO, server: DemoServer, day: NewsDay, config: C
             if follow or not day.over:
                 continue
             settle_until = settle_until or time.monotonic() + SETTLE_SECONDS
-            health = read_health(engine, daemon.utc_now())
-            polled_after = all(feed.last_poll and feed.last_poll > day.ends_at for feed in list_feeds(engine))
+            health = read_health(engine, day.clock())
+            polled_after = all(feed.last_poll and feed.last_poll > day.last for feed in list_feeds(engine))
             quiet = not health.alerts.get("pending") and not health.ledger_backlog and polled_after
             if quiet or time.monotonic() > settle_until:
                 return
@@ -237,14 +251,15 @@ def _print_alert(out: TextIO, alert: dict[str, Any], day: NewsDay) -> None:
     out.flush()
 
 
-def _print_summary(out: TextIO, config: Config, server: DemoServer) -> None:
+def _print_summary(out: TextIO, config: Config, server: DemoServer, day: NewsDay, *, kept: Path | None) -> None:
     engine = make_engine(config.effective_database_url)
     book = load_rulebook(config.rules_dir)
     names = {actor.id: actor.name for actor in book.actors}
     summaries = claim_summaries(engine)
-    health = read_health(engine, daemon.utc_now())
-    out.write(f"\nThe news day: {health.items} items stored from {len(list_feeds(engine))} feeds, "
-              f"{health.evidence} pieces of evidence, {health.alerts.get('sent', 0)} alerts sent; "
+    health = read_health(engine, day.clock())
+    feeds, sent = len(list_feeds(engine)), health.alerts.get("sent", 0)
+    out.write(f"\nThe news day: {plural(health.items, 'item')} stored from {plural(feeds, 'feed')}, "
+              f"{plural(health.evidence, 'piece')} of evidence, {plural(sent, 'alert')} sent; "
               f"the feeds answered {server.answers.get(200, 0)} polls with content and "
               f"{server.answers.get(304, 0)} with 304 Not Modified.\n\nEach claim's picture:\n")
     for claim in book.claims:
@@ -253,14 +268,19 @@ def _print_summary(out: TextIO, config: Config, server: DemoServer) -> None:
         if summary is None:
             out.write("    no evidence\n")
             continue
-        out.write(f"    {summary.evidence} pieces of evidence in {summary.stories} stories\n")
+        stories = plural(summary.stories, "story", "stories")
+        out.write(f"    {plural(summary.evidence, 'piece')} of evidence in {stories}\n")
         positions = claim_positions(engine, claim.id)
         for stance in ("corroborates", "denies"):
             holders = [names.get(p.holder, p.holder) for p in positions if p.stance == stance]
             out.write(f"    {PICTURE_WORDS[stance]}: {', '.join(holders) or 'nobody'}\n")
     engine.dispose()
-    out.write("\nclaimwatch claims show CLAIM --config ... gives the timeline; run with --follow to keep polling "
-              "and the web view open.\n")
+    if kept is not None:
+        out.write(f"\nclaimwatch claims show CLAIM --config {kept / 'claimwatch.toml'} gives the timeline; "
+                  "run with --follow to keep polling and the web view open.\n")
+    else:
+        out.write("\nRun with --keep DIR to look around afterwards (claimwatch claims show CLAIM --config "
+                  "DIR/claimwatch.toml), or with --follow to keep polling and the web view open.\n")
 
 
 def _copy_tree(source: Traversable, target: Path) -> None:

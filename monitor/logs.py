@@ -5,10 +5,12 @@ The logger is built here and passed down explicitly: nothing configures structlo
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from enum import StrEnum
 from typing import Any, TextIO
 
 import structlog
@@ -33,6 +35,22 @@ class _LockedWriter:
     log = debug = info = warning = warn = error = critical = exception = msg
 
 
+class LogFormat(StrEnum):
+    """How log events are written: `auto` is readable lines on a terminal, JSON lines otherwise and always
+    under systemd (whose journal sets JOURNAL_STREAM)."""
+
+    AUTO = "auto"
+    CONSOLE = "console"
+    JSON = "json"
+
+
+def wants_json(log_format: LogFormat, stream: TextIO, environ: Mapping[str, str] = os.environ) -> bool:
+    """Whether events on `stream` are rendered as JSON lines."""
+    if log_format is LogFormat.AUTO:
+        return "JOURNAL_STREAM" in environ or not stream.isatty()
+    return log_format is LogFormat.JSON
+
+
 def redact(text: str) -> str:
     """Credentials embedded in URLs (user:password@) replaced by ***."""
     return _SECRET_IN_URL.sub(r"\1***@", text)
@@ -47,11 +65,11 @@ def _redact_values(_logger: WrappedLogger, _name: str, event: EventDict) -> Even
 
 def make_logger(stream: TextIO | None = None, *, json: bool | None = None, level: str = "info",
                 observers: Sequence[Processor] = ()) -> FilteringBoundLogger:
-    """A logger writing to `stream` (stderr by default): JSON unless the stream is a terminal. Each
-    observer sees every event first (the metrics count outcomes this way)."""
+    """A logger writing to `stream` (stderr by default): JSON unless `json` says or, when None, as
+    `LogFormat.AUTO` decides. Each observer sees every event first (the metrics count outcomes this way)."""
     stream = sys.stderr if stream is None else stream
     if json is None:
-        json = not stream.isatty()
+        json = wants_json(LogFormat.AUTO, stream)
     renderer: Any = (structlog.processors.JSONRenderer() if json
                      else structlog.dev.ConsoleRenderer(colors=stream.isatty()))
     processors: list[Any] = [

@@ -1,8 +1,9 @@
 """One feed refresh, top to bottom. The order of the stages is written here and nowhere else:
 
     fetch (conditional GET) -> parse (in a parser process, time-limited) -> store items and the feed's
-    next poll in one transaction -> log -> record: match the new and changed items against the rules in
-    force into the claim ledger, with their alerts in the outbox (one transaction per item)
+    next poll in one transaction -> log -> articles: the new and changed items that want it get their
+    article's text as a new revision -> record: match them against the rules in force into the claim
+    ledger, with their alerts in the outbox (one transaction per item)
 
 Stored items wait in the database until the ledger has recorded them, so a process killed between the
 two stages loses nothing: the daemon's backlog pass records them later.
@@ -21,6 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from structlog.typing import FilteringBoundLogger
 
 from monitor.alerts.ledger import Recorder
+from monitor.articles import ArticleStage
 from monitor.errors import FetchError, ParseError, TransientFetchError
 from monitor.feeds import schedule
 from monitor.feeds.fetch import Fetched, Fetcher
@@ -44,6 +46,7 @@ class Ingest:
     log: FilteringBoundLogger
     ledger: Recorder | None = None
     batch: PollBatch | None = None
+    articles: ArticleStage | None = None
 
 
 def refresh_feed(ingest: Ingest, feed: LeasedFeed) -> StoreOutcome:
@@ -72,8 +75,20 @@ def refresh_feed(ingest: Ingest, feed: LeasedFeed) -> StoreOutcome:
     else:
         outcome = store_poll(ingest.engine, feed, result, items, ingest.clock())
     _log(ingest.log, feed, result, outcome, time.perf_counter() - started)
+    _read_articles(ingest, feed, outcome)
     _record(ingest, feed, outcome)
     return outcome
+
+
+def _read_articles(ingest: Ingest, feed: LeasedFeed, outcome: StoreOutcome) -> None:
+    """Give the stored items that want it their article's text; a database failure leaves them as they are."""
+    if ingest.articles is None or not outcome.keys:
+        return
+    try:
+        ingest.articles.enrich(feed.name, list(outcome.keys))
+    except SQLAlchemyError as exc:
+        error = str(getattr(exc, "orig", None) or type(exc).__name__)
+        ingest.log.warning("article.failed", feed_id=feed.id, error=error, retry="when the feed changes the items")
 
 
 def _record(ingest: Ingest, feed: LeasedFeed, outcome: StoreOutcome) -> None:

@@ -11,7 +11,7 @@ from monitor.config import NodeSettings
 from monitor.feeds.urls import hide_credentials
 from monitor.rulebook.loader import RuleBook
 from monitor.rulebook.schema import ClaimSpec
-from monitor.service_health import node_condition, unhealthy_reasons
+from monitor.service_health import NodeCondition, node_condition, unhealthy_reasons
 from storage.alert_views import AlertListing
 from storage.backfills import BackfillRow
 from storage.claim_views import LastEvidence
@@ -100,10 +100,14 @@ def silence_json(row: SilenceRow) -> Report:
 
 
 def status_report(health: Health, daemons: Sequence[RulesStatus], nodes: Sequence[NodeRow], now: datetime,
-                  settings: NodeSettings, *, backfills: Sequence[BackfillRow] = ()) -> Report:
+                  settings: NodeSettings, *, backfills: Sequence[BackfillRow] = (), daemon_expected: bool = True
+                  ) -> Report:
     """`status`: feeds by state, items, the ledger, the outbox, every node with its heartbeat and each running
-    daemon's rules, the backfills under way, and whether that is healthy (`problems` says why not)."""
+    daemon's rules, the backfills under way, and whether that is healthy (`problems` says why not; with
+    `daemon_expected`, no live daemon is a problem too)."""
     reasons = unhealthy_reasons(health, daemons, nodes, now, settings)
+    if daemon_expected and all(node_condition(node, now, settings) is NodeCondition.STALE for node in nodes):
+        reasons.insert(0, "no daemon is running (claimwatch run); pass --no-daemon-expected for run --once setups")
     return {
         "healthy": not reasons,
         "problems": reasons,

@@ -83,6 +83,31 @@ def upgrade(engine: Engine) -> None:
     command.upgrade(_alembic_config(engine), "head")
 
 
+def missing_database_file(url: str) -> Path | None:
+    """The SQLite file `url` names when it does not exist (connecting would create it), else None."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return None
+    path = Path(parsed.database)
+    return None if path.exists() else path
+
+
+def schema_problem(engine: Engine) -> str | None:
+    """Why the database's schema cannot be read as it is (no claimwatch tables, older or newer than this
+    version), or None; nothing is changed."""
+    script = ScriptDirectory.from_config(_alembic_config(engine))
+    with engine.connect() as connection:
+        current = set(MigrationContext.configure(connection).get_current_heads())
+    if not current:
+        return "it has no claimwatch tables yet"
+    if current == set(script.get_heads()):
+        return None
+    known = {revision.revision for revision in script.walk_revisions()}
+    if current - known:
+        return "its schema is newer than this version of claimwatch"
+    return "its schema is older than this version (claimwatch db upgrade)"
+
+
 def is_current(engine: Engine) -> bool:
     """True when the database schema is at the newest migration."""
     heads = set(ScriptDirectory.from_config(_alembic_config(engine)).get_heads())

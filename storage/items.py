@@ -108,3 +108,14 @@ def _update(connection: Connection, feed_id: int, records: Sequence[ItemRecord],
               for record in records]
     connection.execute(statement, params)
     return [known[record.key][0] for record in records]
+
+
+def store_article_text(engine: Engine, item_id: int, revision: int, text: str, now: datetime) -> bool:
+    """Replace the item's content with its article's text as a new revision waiting to be matched again;
+    False when the item has meanwhile changed (its newer revision is left alone). The content hash stays
+    the feed's, so the feed listing the item unchanged does not bring the short text back."""
+    with engine.begin() as connection:
+        changed = connection.execute(
+            update(ITEMS).where(ITEMS.c.id == item_id, ITEMS.c.revision == revision)
+            .values(content=text, revision=ITEMS.c.revision + 1, changed_at=now, ledger_at=None)).rowcount
+    return bool(changed)

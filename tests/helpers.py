@@ -18,6 +18,9 @@ from monitor.daemon import Rules, make_owner, poller_for
 from monitor.logs import make_logger
 from monitor.poller import Poller
 
+EXAMPLE_RULES = Path(__file__).parent / "fixtures" / "example-rules"
+"""The tests' own copy of the example rules: analysts' edits to rules/ do not change what tests expect."""
+
 
 def rss(items: list[dict[str, str]], *, title: str = "Test feed", ttl: int | None = None,
         encoding: str = "utf-8") -> bytes:

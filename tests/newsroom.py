@@ -20,7 +20,7 @@ from monitor.matching.model import Explanation, Match, Stance
 from monitor.rulebook.reload import ActiveRules
 from storage.models import ALERTS
 from tests.feedserver import FeedServer, Reply
-from tests.helpers import FakeClock, fast_polling, ingest_stack, rss
+from tests.helpers import EXAMPLE_RULES, FakeClock, fast_polling, ingest_stack, rss
 
 ROOT = Path(__file__).parent.parent
 SCENARIO = json.loads((ROOT / "tests" / "fixtures" / "seed-scenario.json").read_text())
@@ -31,8 +31,8 @@ FEEDS = ("wire", "usdesk", "herald", "daily", "asia")
 def seed_rules(rules: Path, feeds: dict[str, str]) -> Path:
     """A rules folder with the shipped actors, the seed claim and `feeds` (name -> URL)."""
     (rules / "claims").mkdir(parents=True)
-    shutil.copy(ROOT / "rules" / "actors.yaml", rules / "actors.yaml")
-    shutil.copy(ROOT / "rules" / "claims" / f"{CLAIM}.yaml", rules / "claims" / f"{CLAIM}.yaml")
+    shutil.copy(EXAMPLE_RULES / "actors.yaml", rules / "actors.yaml")
+    shutil.copy(EXAMPLE_RULES / "claims" / f"{CLAIM}.yaml", rules / "claims" / f"{CLAIM}.yaml")
     (rules / "feeds.yaml").write_text("feeds:\n" + "".join(f"  - name: {name}\n    url: {url}\n"
                                                             for name, url in feeds.items()))
     return rules

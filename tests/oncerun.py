@@ -12,20 +12,19 @@ from pathlib import Path
 from typing import Any
 
 from tests.feedserver import FeedServer, Reply
-from tests.helpers import rss
+from tests.helpers import EXAMPLE_RULES, rss
 from tests.receivers import HttpReceiver
 
-ROOT = Path(__file__).parent.parent
 CLAIMWATCH = [sys.executable, "-m", "monitor"]
-SHIPPED_CLAIMS = sorted(path.stem for path in (ROOT / "rules" / "claims").glob("*.yaml"))
+SHIPPED_CLAIMS = sorted(path.stem for path in (EXAMPLE_RULES / "claims").glob("*.yaml"))
 
 
 def shipped_rules(rules: Path, feeds: dict[str, str], extra_actors: str = "") -> Path:
     """A rules folder with a copy of rules/claims and rules/actors.yaml (plus `extra_actors`, YAML list entries
     appended to the copy only) and a feeds.yaml listing `feeds` (name -> URL)."""
     rules.mkdir(parents=True)
-    shutil.copytree(ROOT / "rules" / "claims", rules / "claims")
-    actors = (ROOT / "rules" / "actors.yaml").read_text(encoding="utf-8")
+    shutil.copytree(EXAMPLE_RULES / "claims", rules / "claims")
+    actors = (EXAMPLE_RULES / "actors.yaml").read_text(encoding="utf-8")
     (rules / "actors.yaml").write_text(actors.rstrip("\n") + "\n" + extra_actors, encoding="utf-8")
     (rules / "feeds.yaml").write_text("feeds:\n" + "".join(f"  - name: {name}\n    url: {url}\n"
                                                             for name, url in feeds.items()), encoding="utf-8")

@@ -95,8 +95,9 @@ def test_seed_scenario_through_run_once(tmp_path: Path, feed_server: FeedServer,
             assert alert_id not in seen_ids
             seen_ids.add(alert_id)
     assert len(hook.posted) == 3 and len(smtp.messages) == 3
-    status = subprocess.run([*CLAIMWATCH, "status", "--json", "--config", str(config)], capture_output=True,
-                            text=True, timeout=60, check=False, env={**os.environ, "CLAIMWATCH_CONFIG": ""})
+    status = subprocess.run([*CLAIMWATCH, "status", "--json", "--no-daemon-expected", "--config", str(config)],
+                            capture_output=True, text=True, timeout=60, check=False,
+                            env={**os.environ, "CLAIMWATCH_CONFIG": ""})
     report = json.loads(status.stdout)
     assert status.returncode == 0 and report["healthy"], status.stdout
     assert report["outbox"] == {"pending": 0, "dead": 0, "sent": 3, "silenced": 0}

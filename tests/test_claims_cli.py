@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 
 from storage.engine import make_engine, upgrade
 from tests.feedserver import FeedServer
+from tests.helpers import EXAMPLE_RULES
 from tests.newsroom import CLAIM, SCENARIO, WAVERING, Newsroom
 
 CLAIMWATCH = [sys.executable, "-m", "monitor"]
@@ -99,7 +100,7 @@ def test_silence_add_list_remove(tmp_path: Path) -> None:
     refused with exit 2 and removing twice exits 1."""
     rules = tmp_path / "rules"
     (rules / "claims").mkdir(parents=True)
-    root = Path(__file__).parent.parent / "rules"
+    root = EXAMPLE_RULES
     (rules / "actors.yaml").write_text((root / "actors.yaml").read_text())
     (rules / "feeds.yaml").write_text("feeds: []\n")
     (rules / "claims" / f"{CLAIM}.yaml").write_text((root / "claims" / f"{CLAIM}.yaml").read_text())
@@ -118,3 +119,26 @@ def test_silence_add_list_remove(tmp_path: Path) -> None:
     assert _claimwatch(config, "silence", "remove", silence_id).returncode == 0
     assert json.loads(_claimwatch(config, "silence", "list", "--json").stdout) == []
     assert _claimwatch(config, "silence", "remove", silence_id).returncode == 1
+
+
+def test_silence_add_refuses_nothing_and_warns_about_long_ones(tmp_path: Path) -> None:
+    """`silence add` refuses a zero duration, names the actor id a speaker alias stands for, and accepts a
+    silence longer than 30 days with a warning."""
+    rules = tmp_path / "rules"
+    (rules / "claims").mkdir(parents=True)
+    (rules / "actors.yaml").write_text((EXAMPLE_RULES / "actors.yaml").read_text())
+    (rules / "feeds.yaml").write_text("feeds: []\n")
+    (rules / "claims" / f"{CLAIM}.yaml").write_text((EXAMPLE_RULES / "claims" / f"{CLAIM}.yaml").read_text())
+    config = tmp_path / "claimwatch.toml"
+    config.write_text(f'rules_dir = "{rules}"\nstate_dir = "{tmp_path / "state"}"\n')
+
+    zero = _claimwatch(config, "silence", "add", "--claim", CLAIM, "--for", "0s", "--reason", "x")
+    assert zero.returncode == 2 and "longer than 0" in zero.stderr
+    alias = _claimwatch(config, "silence", "add", "--claim", CLAIM, "--speaker", "Beijing", "--for", "1h",
+                        "--reason", "x")
+    assert alias.returncode == 2 and "it is an alias of 'china'" in alias.stderr
+    typo = _claimwatch(config, "silence", "add", "--claim", CLAIM, "--speaker", "chna", "--for", "1h", "--reason", "x")
+    assert typo.returncode == 2 and "did you mean 'china'?" in typo.stderr
+    long = _claimwatch(config, "silence", "add", "--claim", CLAIM, "--for", "45d", "--reason", "summit season")
+    assert long.returncode == 0, long.stderr
+    assert "warning: this silence lasts 45 days" in long.stderr and long.stdout.rstrip().endswith(" UTC")

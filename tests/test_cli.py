@@ -189,3 +189,25 @@ def test_feed_credentials_are_never_listed(tmp_path: Path, feed_server: FeedServ
     assert row["url"] == feed_server.url("/new.xml").replace("http://", "http://***@")
     assert "s3cret" not in listing.stdout + table.stdout + run.stderr
     assert "http://***@127.0.0.1" in table.stdout
+
+
+def test_status_in_an_empty_folder_creates_nothing_and_exits_2(tmp_path: Path) -> None:
+    """`status` where nothing has run says there is no database, exits 2 and leaves no state folder behind."""
+    config = _write_config(tmp_path, [])
+    status = _claimwatch("status", "--config", str(config))
+    assert status.returncode == 2, status.stderr
+    assert status.stderr.startswith(f"claimwatch: no database at {tmp_path / 'state' / 'claimwatch.db'}")
+    assert not (tmp_path / "state").exists()
+
+
+def test_status_without_a_running_daemon_is_unhealthy_unless_none_is_expected(tmp_path: Path,
+                                                                              feed_server: FeedServer) -> None:
+    """After `run --once` has exited, status is unhealthy (exit 1) unless told --no-daemon-expected."""
+    config = _write_config(tmp_path, [("good", feed_server.add("/good.xml", Reply(body=rss(news_items(2)))))])
+    assert _claimwatch("run", "--once", "--config", str(config)).returncode == 0
+    status = _claimwatch("status", "--json", "--config", str(config))
+    report = json.loads(status.stdout)
+    assert (status.returncode, report["healthy"], report["daemons"]) == (1, False, [])
+    assert "no daemon is running" in _claimwatch("status", "--config", str(config)).stdout
+    relaxed = _claimwatch("status", "--json", "--no-daemon-expected", "--config", str(config))
+    assert (relaxed.returncode, json.loads(relaxed.stdout)["healthy"]) == (0, True)

@@ -142,9 +142,32 @@ def test_commands_that_never_send_run_without_channel_secrets(tmp_path: Path) ->
                     'url = "slack://${NO_SUCH_TOKEN_X}"\n')
     assert load_config(path, secrets=False).channels[0].url.get_secret_value() == "slack://${NO_SUCH_TOKEN_X}"
     env = {key: value for key, value in os.environ.items() if key != "CLAIMWATCH_CONFIG"}
-    status = subprocess.run([sys.executable, "-m", "monitor", "status", "--config", str(path)], capture_output=True,
-                            text=True, timeout=60, check=False, env=env)
+    upgrade = subprocess.run([sys.executable, "-m", "monitor", "db", "upgrade", "--config", str(path)],
+                             capture_output=True, text=True, timeout=60, check=False, env=env)
+    assert upgrade.returncode == 0, upgrade.stderr
+    status = subprocess.run([sys.executable, "-m", "monitor", "status", "--no-daemon-expected", "--config", str(path)],
+                            capture_output=True, text=True, timeout=60, check=False, env=env)
     assert status.returncode == 0, status.stderr
     run = subprocess.run([sys.executable, "-m", "monitor", "run", "--once", "--config", str(path)],
                          capture_output=True, text=True, timeout=60, check=False, env=env)
     assert run.returncode == 2 and "NO_SUCH_TOKEN_X" in run.stderr
+
+
+def test_every_config_problem_is_reported_in_one_pass(tmp_path: Path) -> None:
+    """A missing secret, a wrong type, a misspelt key and an unusable channel URL all come back from one run."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "claimwatch.toml"
+    path.write_text('[polling]\nworkers = "many"\nper_hots = 2\n'
+                    '[[channels]]\nname = "slack"\nurl = "slack://${NO_SUCH_TOKEN_Y}"\n'
+                    '[[channels]]\nname = "hook"\nurl = "nosuchscheme://example.org/x"\n')
+    env = {key: value for key, value in os.environ.items() if key != "CLAIMWATCH_CONFIG"}
+    run = subprocess.run([sys.executable, "-m", "monitor", "run", "--once", "--config", str(path)],
+                         capture_output=True, text=True, timeout=60, check=False, env=env)
+    assert run.returncode == 2
+    assert "4 configuration problems" in run.stderr
+    assert "polling.workers: Input should be a valid integer" in run.stderr
+    assert "polling.per_hots: unknown key; did you mean 'per_host'?" in run.stderr
+    assert "${NO_SUCH_TOKEN_Y} is not set" in run.stderr
+    assert "channel 'hook' (nosuchscheme://example.org/***): apprise cannot use this URL" in run.stderr

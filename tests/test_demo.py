@@ -11,6 +11,8 @@ from pathlib import Path
 
 import httpx
 
+from tests.helpers import EXAMPLE_RULES
+
 
 def test_demo_replays_the_news_day_and_prints_alerts_and_pictures() -> None:
     """The demo runs the real daemon over the replayed news day: every sample item is stored, the three
@@ -29,6 +31,8 @@ def test_demo_replays_the_news_day_and_prints_alerts_and_pictures() -> None:
     assert sorted(kind for kind, _ in denials) == ["First", "New"], denials
     assert {who.split()[0] for _, who in denials} == {"US", "China"}
     assert alerts.count("Alert id: ") == 3
+    # Every time printed is on the news day's clock (the daemon's clock runs on past its last item).
+    assert re.findall(r"since (\d{4}-\d\d)", alerts) and set(re.findall(r"since (\d{4}-\d\d)", alerts)) == {"2024-05"}
     assert "iran-missiles-russia" not in alerts and "soybean" not in alerts.lower()
     summary = out.split("The news day:")[1]
     assert re.match(r" 21 items stored from 4 feeds", summary)
@@ -41,10 +45,10 @@ def test_demo_replays_the_news_day_and_prints_alerts_and_pictures() -> None:
     assert "iran-missiles-russia (active): Iran has supplied" in summary
 
 
-def test_demo_rules_are_the_shipped_example_rules() -> None:
-    """The demo bundles the repository's example actors and claims unchanged (the package cannot reach rules/)."""
+def test_demo_rules_are_the_example_rules() -> None:
+    """The demo bundles the example actors and claims unchanged (the package cannot reach rules/)."""
     root = Path(__file__).parent.parent
-    shipped = {p.relative_to(root / "rules"): p.read_bytes() for p in (root / "rules").rglob("*.yaml")
+    shipped = {p.relative_to(EXAMPLE_RULES): p.read_bytes() for p in EXAMPLE_RULES.rglob("*.yaml")
                if p.name != "feeds.yaml"}
     bundled = {p.relative_to(root / "monitor" / "samples" / "rules"): p.read_bytes()
                for p in (root / "monitor" / "samples" / "rules").rglob("*.yaml")}
@@ -73,3 +77,19 @@ def test_demo_follow_keeps_running_until_interrupted() -> None:
             demo.kill()
     assert demo.returncode == 0, err
     assert "interrupted" in out and "Each claim's picture:" in out
+
+
+def test_demo_keep_leaves_a_config_for_the_printed_hint(tmp_path: Path) -> None:
+    """`demo --keep DIR` leaves DIR/claimwatch.toml, and the `claims show` command it prints works afterwards."""
+    kept = tmp_path / "kept"
+    run = subprocess.run([sys.executable, "-m", "monitor", "demo", "--replay-seconds", "8", "--keep", str(kept)],
+                         capture_output=True, text=True, timeout=240, check=False)
+    assert run.returncode == 0, run.stderr
+    hint = re.search(r"(claimwatch claims show CLAIM --config \S+)", run.stdout)
+    assert hint is not None and hint[1].endswith(str(kept / "claimwatch.toml"))
+    args = hint[1].split()[1:]
+    args[args.index("CLAIM")] = "china-lethal-aid-russia"
+    show = subprocess.run([sys.executable, "-m", "monitor", *args], capture_output=True, text=True, timeout=60,
+                          check=False)
+    assert show.returncode == 0, show.stderr
+    assert "Corroborate: UK government" in show.stdout, show.stdout

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import EXAMPLE_RULES
+
 ROOT = Path(__file__).parent.parent
 UNIT = ROOT / "deploy" / "claimwatch.service"
 DROP_IN = ROOT / "deploy" / "credentials.conf"
@@ -110,7 +112,7 @@ def test_unit_commands_run_as_the_cli_understands_them(tmp_path: Path) -> None:
     here against a copy of /etc/claimwatch in a temporary folder (`run` gets --once to return)."""
     etc = tmp_path / "etc"
     rules = etc / "rules"
-    shutil.copytree(ROOT / "rules", rules)
+    shutil.copytree(EXAMPLE_RULES, rules)
     (rules / "feeds.yaml").write_text("feeds: []\n", encoding="utf-8")
     config = etc / "claimwatch.toml"
     config.write_text(EXAMPLE_CONFIG.read_text(encoding="utf-8")

@@ -33,18 +33,18 @@ def test_valid_file_gives_feeds_with_durations(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("text", "expected"), [
     ("feeds:\n  - name: a\n    url: http://x/\n    intervall: 5m\n",
-     ["feeds.yaml:4:5: feeds.0.intervall: unknown key; did you mean 'interval'?"]),
+     ["feeds.yaml:4:5: feeds.1.intervall: unknown key; did you mean 'interval'?"]),
     ("feeds:\n  - name: a\n    url: ftp://x/\n",
-     ["feeds.yaml:3:10: feeds.0.url: must be an http:// or https:// address"]),
+     ["feeds.yaml:3:10: feeds.1.url: must be an http:// or https:// address"]),
     ("feeds:\n  - name: a\n    url: http://x/\n    interval: soon\n",
-     ["feeds.yaml:4:15: feeds.0.interval: 'soon' is not a duration; write e.g. 90s, 15m, 2h or 1d"]),
-    ("feeds:\n  - url: http://x/\n", ["feeds.yaml:2:5: feeds.0.name: required field is missing"]),
+     ["feeds.yaml:4:15: feeds.1.interval: 'soon' is not a duration; write e.g. 90s, 15m, 2h or 1d"]),
+    ("feeds:\n  - url: http://x/\n", ["feeds.yaml:2:5: feeds.1.name: required field is missing"]),
     ("feeds:\n  - name: a\n    url: http://x/\n  - name: a\n    url: http://y/\n",
-     ["feeds.yaml:4:11: feeds.1.name: 'a' is already used on line 2; feed names must be unique"]),
+     ["feeds.yaml:4:11: feeds.2.name: 'a' is already used on line 2; feed names must be unique"]),
     ("feeds:\n  - name: a\n   url: http://x/\n", ["feeds.yaml:3:4: YAML syntax:"]),
     ("feeds:\n  - name: a\n    name: b\n    url: http://x/\n", ["feeds.yaml:3:5: YAML syntax:"]),
     ("feeds:\n  - name: a\n    url: https://desk:s3cret@x.example/feed\n",
-     ["feeds.yaml:3:10: feeds.0.url: must not hold a user name or password"]),
+     ["feeds.yaml:3:10: feeds.1.url: must not hold a user name or password"]),
 ])
 def test_each_error_is_located(tmp_path: Path, text: str, expected: list[str]) -> None:
     """Each kind of mistake is reported as FILE:LINE:COL: field: message."""

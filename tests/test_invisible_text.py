@@ -16,7 +16,8 @@ import pytest
 from monitor.feeds.text import html_to_text
 from monitor.matching.normalize import fold, normalize
 from tests.feedserver import FeedServer
-from tests.oncerun import ROOT, Wire, cli_json, once_config, run_once, shipped_rules
+from tests.helpers import EXAMPLE_RULES
+from tests.oncerun import Wire, cli_json, once_config, run_once, shipped_rules
 from tests.receivers import HttpReceiver
 
 INVISIBLE = ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad", "\u180e", "\u2063", "\U000e0041"]
@@ -68,7 +69,7 @@ def hook() -> Iterator[HttpReceiver]:
 
 
 def _explain(text: str) -> str:
-    run = subprocess.run([sys.executable, "-m", "monitor", "rules", "explain", CLAIM, "--rules", str(ROOT / "rules"),
+    run = subprocess.run([sys.executable, "-m", "monitor", "rules", "explain", CLAIM, "--rules", str(EXAMPLE_RULES),
                           "--text", text, "--json"], capture_output=True, text=True, timeout=120, check=True)
     return str(json.loads(run.stdout)["label"])
 

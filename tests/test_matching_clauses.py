@@ -17,15 +17,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
 from monitor.matching.matcher import Matcher
 from monitor.matching.model import UNATTRIBUTED, Match
 from monitor.rulebook.loader import RuleBook, load_rulebook
+from tests.helpers import EXAMPLE_RULES
 
-ROOT = Path(__file__).parent.parent
 CHINA = "china-lethal-aid-russia"
 IRAN = "iran-missiles-russia"
 KIM = "kim-jong-un-gravely-ill"
@@ -305,7 +304,7 @@ PARAMS = [pytest.param(c, id=case_id) for case_id, c in CASES]
 @pytest.fixture(scope="module")
 def book() -> RuleBook:
     """The shipped rules folder."""
-    return load_rulebook(ROOT / "rules")
+    return load_rulebook(EXAMPLE_RULES)
 
 
 @pytest.fixture(scope="module")

@@ -14,8 +14,8 @@ from monitor.matching.matcher import Matcher
 from monitor.matching.model import Actor, Claim, RuleSet
 from monitor.matching.normalize import normalize
 from monitor.rulebook.loader import load_rulebook
+from tests.helpers import EXAMPLE_RULES
 
-ROOT = Path(__file__).parent.parent
 DRONES = "Chinese drones found in Russian arsenal, Ukrainian intelligence says"
 SHELLS = "Alleged North Korean shell shipments to Russia raise concern in Seoul"
 SHELLS_CLAIM = Claim("north-korea-shells-russia", "North Korea is supplying artillery shells to Russia",
@@ -26,7 +26,7 @@ SHELLS_CLAIM = Claim("north-korea-shells-russia", "North Korea is supplying arti
 @pytest.fixture(scope="module")
 def shipped() -> RuleSet:
     """Every claim and actor of the shipped rules folder."""
-    book = load_rulebook(ROOT / "rules")
+    book = load_rulebook(EXAMPLE_RULES)
     return book.ruleset([claim.id for claim in book.claims])
 
 
@@ -202,13 +202,13 @@ def test_schema_problems_are_located(tmp_path: Path) -> None:
         "  - id: taiwan\n    name: Taiwan\n    kind: government\n    derive_names: perhaps\n"
         "    demonyms: [Taiwanese, Chinese]\n"))
     problems = _problems(folder)
-    assert any(p.startswith("actors.yaml:9:19: actors.1.derive_names: Input should be a valid boolean")
+    assert any(p.startswith("actors.yaml:9:19: actors.2.derive_names: Input should be a valid boolean")
                for p in problems), problems
     folder = _rules(tmp_path / "second", (
         "actors:\n"
         "  - id: china\n    name: China\n    kind: government\n    aliases: [Chinese]\n"
         "  - id: taiwan\n    name: Taiwan\n    kind: government\n    demonyms: [Taiwanese, Chinese]\n"))
-    assert _problems(folder) == ["actors.yaml:9:27: actors.1.demonyms.1: 'Chinese' also names 'china' (line 2); "
+    assert _problems(folder) == ["actors.yaml:9:27: actors.2.demonyms.2: 'Chinese' also names 'china' (line 2); "
                                  "an alias must belong to one actor"]
 
 

@@ -10,6 +10,7 @@ import pytest
 from monitor.matching.matcher import Matcher
 from monitor.matching.model import UNATTRIBUTED, Match
 from monitor.rulebook.loader import load_rulebook
+from tests.helpers import EXAMPLE_RULES
 
 ROOT = Path(__file__).parent.parent
 STORIES = json.loads((ROOT / "tests" / "fixtures" / "matching" / "demo-stories.json").read_text(encoding="utf-8"))
@@ -19,7 +20,7 @@ CLAIM = "china-lethal-aid-russia"
 @pytest.fixture(scope="module")
 def matcher() -> Matcher:
     """A matcher for every claim of the shipped rules."""
-    book = load_rulebook(ROOT / "rules")
+    book = load_rulebook(EXAMPLE_RULES)
     return Matcher(book.ruleset([claim.id for claim in book.claims]))
 
 

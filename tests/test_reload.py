@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 
 from tests.feedserver import FeedServer, Reply
-from tests.helpers import news_items, rss
+from tests.helpers import EXAMPLE_RULES, news_items, rss
 from tests.receivers import HttpReceiver
 
 CLAIMWATCH = [sys.executable, "-m", "monitor"]
-SHIPPED_ACTORS = Path(__file__).parent.parent / "rules" / "actors.yaml"
+SHIPPED_ACTORS = EXAMPLE_RULES / "actors.yaml"
 CLAIM = "id: c\nstatement: China is supplying lethal aid to Russia\nsubjects: [china]\n"
 
 

@@ -11,8 +11,9 @@ from hypothesis import strategies as st
 
 from monitor.errors import RuleFileError
 from monitor.rulebook.loader import load_rulebook
+from tests.helpers import EXAMPLE_RULES
 
-SHIPPED = Path(__file__).parent.parent / "rules"
+SHIPPED = EXAMPLE_RULES
 ACTORS = """actors:
   - id: china
     name: China
@@ -56,6 +57,17 @@ def test_minimal_claim_gets_defaults(tmp_path: Path) -> None:
     assert (claim.status, claim.severity, claim.realert, claim.alert_on_discusses) == ("active", "medium", 86400, False)
 
 
+def test_problems_come_sorted_by_file_and_line(tmp_path: Path) -> None:
+    """Problems from several files and checks are listed file by file, top to bottom, whatever found them."""
+    folder = _folder(tmp_path, {
+        "b.yaml": "id: b\nstatment: x\n",
+        "a.yaml": "id: a\nstatement: China arms Russia today\nexamples:\n  - text: x\n    label: denies\n"
+                  "    speaker: nato\nobjects: [rusia]\n"})
+    problems = _problems(folder)
+    assert [p.split(": ")[0] for p in problems] == ["claims/a.yaml:6:14", "claims/a.yaml:7:11",
+                                                    "claims/b.yaml:1:1", "claims/b.yaml:2:1"]
+
+
 @pytest.mark.parametrize(("text", "expected"), [
     ("id: c\nstatment: China arms Russia today\n",
      ["claims/c.yaml:1:1: statement: required field is missing",
@@ -65,21 +77,29 @@ def test_minimal_claim_gets_defaults(tmp_path: Path) -> None:
     ("id: c\nstatement: China arms Russia today\nstatus: on\n",
      ["claims/c.yaml:3:9: status: Input should be 'active', 'paused' or 'retired'"]),
     ("id: c\nstatement: China arms Russia today\nsubjects: [chna]\n",
-     ["claims/c.yaml:3:12: subjects.0: unknown actor 'chna'; did you mean 'china'?"]),
+     ["claims/c.yaml:3:12: subjects.1: unknown actor 'chna'; did you mean 'china'?"]),
     ("id: c\nstatement: China arms Russia today\nrealert: often\n",
      ["claims/c.yaml:3:10: realert: 'often' is not a duration; write e.g. 90s, 15m, 2h or 1d"]),
     ("id: c\nstatement: China arms Russia today\nkeyphrases: [drones, Drones]\n",
      ["claims/c.yaml:3:1: keyphrases: 'Drones' is listed twice"]),
     ("id: c\nstatement: China arms Russia today\nexamples:\n  - text: x\n    label: supports\n",
-     ["claims/c.yaml:5:12: examples.0.label: Input should be 'corroborates', 'denies', 'discusses' or 'unrelated'"]),
+     ["claims/c.yaml:5:12: examples.1.label: Input should be 'corroborates', 'denies', 'discusses' or 'unrelated'"]),
     ("id: c\nstatement: China arms Russia today\nexclusions: [soybean]\nexamples:\n"
      "  - text: China sends soybean and drones to Russia\n    label: corroborates\n",
-     ["claims/c.yaml:6:12: examples.0.label: the example contains the exclusion 'soybean', so it can only be "
+     ["claims/c.yaml:6:12: examples.1.label: the example contains the exclusion 'soybean', so it can only be "
       "'unrelated', not 'corroborates'"]),
     ("id: c\nstatement: China arms Russia today\nexamples:\n  - text: x\n    label: denies\n    speaker: kremlin\n",
-     ["claims/c.yaml:6:14: examples.0.speaker: unknown actor 'kremlin'; add it to actors.yaml"]),
-    ("id: c\nstatement: [unclosed\n", ["claims/c.yaml:3:1: YAML syntax:"]),
-    ("id: c\nid: d\nstatement: China arms Russia today\n", ["claims/c.yaml:2:1: YAML syntax:"]),
+     ["claims/c.yaml:6:14: examples.1.speaker: unknown actor 'kremlin': it is an alias of 'russia'; "
+      "write the actor id 'russia'"]),
+    ("id: c\nstatement: China arms Russia today\nexamples:\n  - text: x\n    label: denies\n    speaker: nato\n",
+     ["claims/c.yaml:6:14: examples.1.speaker: unknown actor 'nato'; add it to actors.yaml"]),
+    ("id: c\nstatement: [unclosed\n", ["claims/c.yaml:3:1: YAML syntax: a list opened with [ is not closed with ]"]),
+    ("id: c\nid: d\nstatement: China arms Russia today\n",
+     ["claims/c.yaml:2:1: YAML syntax: the key 'id' appears twice; keep one"]),
+    ("id: c\nstatement: Officials said: China arms Russia\n",
+     ["claims/c.yaml:2:26: YAML syntax: unexpected ':'; put a text holding ': ' in quotes"]),
+    ("id: c\n\tstatement: China arms Russia today\n",
+     ["claims/c.yaml:2:1: YAML syntax: a tab character; indent with spaces"]),
 ])
 def test_claim_errors_are_located(tmp_path: Path, text: str, expected: list[str]) -> None:
     """Each kind of mistake in a claim file is reported with its position, field and fix."""
@@ -91,13 +111,13 @@ def test_claim_errors_are_located(tmp_path: Path, text: str, expected: list[str]
 
 @pytest.mark.parametrize(("actors", "expected"), [
     (ACTORS + "  - id: xi\n    name: Xi Jinping\n    affiliation: chna\n",
-     "actors.yaml:11:18: actors.2.affiliation: unknown actor 'chna'; did you mean 'china'?"),
+     "actors.yaml:11:18: actors.3.affiliation: unknown actor 'chna'; did you mean 'china'?"),
     (ACTORS + "  - id: kremlin\n    name: Kremlin staff\n    aliases: [kremlin]\n",
-     "actors.yaml:11:15: actors.2.aliases.0: 'kremlin' also names 'russia' (line 6); "
+     "actors.yaml:11:15: actors.3.aliases.1: 'kremlin' also names 'russia' (line 6); "
      "an alias must belong to one actor"),
-    (ACTORS + "  - id: china\n    name: PRC\n", "actors.yaml:9:9: actors.2.id: 'china' is already used on line 2"),
+    (ACTORS + "  - id: china\n    name: PRC\n", "actors.yaml:9:9: actors.3.id: 'china' is already used on line 2"),
     ("actors:\n  - id: a\n    name: A\n    affiliation: b\n  - id: b\n    name: B\n    affiliation: a\n",
-     "actors.yaml:4:18: actors.0.affiliation: affiliations form a loop: a -> b -> a"),
+     "actors.yaml:4:18: actors.1.affiliation: affiliations form a loop: a -> b -> a"),
 ])
 def test_actor_errors_are_located(tmp_path: Path, actors: str, expected: str) -> None:
     """Cross-entry problems in actors.yaml name both places involved."""
@@ -115,7 +135,7 @@ def test_every_problem_in_every_file_at_once(tmp_path: Path) -> None:
     (folder / "feeds.yaml").write_text("feeds:\n  - name: x\n    url: gopher://x\n")
     problems = _problems(folder)
     assert [p.split(": ")[0] for p in problems] == [
-        "feeds.yaml:3:10", "claims/c.yaml:4:11", "claims/b.yaml:1:5"]
+        "claims/b.yaml:1:5", "claims/c.yaml:4:11", "feeds.yaml:3:10"]
 
 
 def test_fingerprint_changes_with_any_file(tmp_path: Path) -> None:

@@ -10,7 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).parent.parent
+from tests.helpers import EXAMPLE_RULES
+
 CLAIMWATCH = [sys.executable, "-m", "monitor"]
 SEED = (Path(__file__).parent / "fixtures" / "seed-article.txt").read_text(encoding="utf-8")
 
@@ -24,8 +25,8 @@ def _one_claim_rules(tmp_path: Path, extra_examples: str = "") -> Path:
     rules = tmp_path / "rules"
     (rules / "claims").mkdir(parents=True)
     for name in ("feeds.yaml", "actors.yaml"):
-        shutil.copy(ROOT / "rules" / name, rules / name)
-    claim = (ROOT / "rules" / "claims" / "china-lethal-aid-russia.yaml").read_text(encoding="utf-8")
+        shutil.copy(EXAMPLE_RULES / name, rules / name)
+    claim = (EXAMPLE_RULES / "claims" / "china-lethal-aid-russia.yaml").read_text(encoding="utf-8")
     (rules / "claims" / "china-lethal-aid-russia.yaml").write_text(claim + extra_examples, encoding="utf-8")
     return rules
 
@@ -37,7 +38,7 @@ def _line(lines: list[str], prefix: str) -> str:
 def test_check_reports_every_problem_and_exits_1(tmp_path: Path) -> None:
     """`rules check` prints each problem as FILE:LINE:COL: message and exits 1; a clean folder exits 0."""
     rules = tmp_path / "rules"
-    shutil.copytree(ROOT / "rules", rules)
+    shutil.copytree(EXAMPLE_RULES, rules)
     assert _run("rules", "check", str(rules)).returncode == 0
     (rules / "claims" / "bad.yaml").write_text("id: bad\nstatement: China is arming Russia\nstatus: maybe\n"
                                                "subjects: [chinaa]\n")
@@ -52,7 +53,7 @@ def test_check_reports_every_problem_and_exits_1(tmp_path: Path) -> None:
 
 def test_shipped_examples_all_pass() -> None:
     """Every example in the shipped claim files gets its label (and speaker) from the real matcher."""
-    run = _run("rules", "test", str(ROOT / "rules"))
+    run = _run("rules", "test", str(EXAMPLE_RULES))
     assert run.returncode == 0, run.stdout
     assert run.stdout.strip().endswith(" failed") and ", 0 failed" in run.stdout
 
@@ -60,7 +61,7 @@ def test_shipped_examples_all_pass() -> None:
 def test_failing_example_is_explained(tmp_path: Path) -> None:
     """A wrong example label makes `rules test` exit 1 and print the matcher's explanation."""
     rules = tmp_path / "rules"
-    shutil.copytree(ROOT / "rules", rules)
+    shutil.copytree(EXAMPLE_RULES, rules)
     claim = rules / "claims" / "china-lethal-aid-russia.yaml"
     extra = "  - text: China denies sending lethal aid to Russia\n    label: corroborates\n"
     claim.write_text(claim.read_text() + extra)
@@ -72,7 +73,7 @@ def test_failing_example_is_explained(tmp_path: Path) -> None:
 
 def test_explain_the_seed_article() -> None:
     """`rules explain` on the seed article shows the UK corroboration and the US denial with their quotes."""
-    run = _run("rules", "explain", "china-lethal-aid-russia", "--rules", str(ROOT / "rules"), "--text", SEED)
+    run = _run("rules", "explain", "china-lethal-aid-russia", "--rules", str(EXAMPLE_RULES), "--text", SEED)
     assert run.returncode == 0, run.stderr
     assert "speaker uk-defence-secretary (uk-government): corroborates" in run.stdout
     assert "speaker us-national-security-adviser (us-government): denies" in run.stdout

@@ -13,12 +13,12 @@ from pathlib import Path
 from monitor.systemd import ServiceManager
 from tests.daemons import NotifySocket
 from tests.feedserver import FeedServer, Reply
-from tests.helpers import news_items, rss
+from tests.helpers import EXAMPLE_RULES, news_items, rss
 from tests.newsroom import SCENARIO, seed_rules
 from tests.receivers import free_port
 
 CLAIM = "id: c\nstatement: China is supplying lethal aid to Russia\nsubjects: [china]\n"
-ACTORS = Path(__file__).parent.parent / "rules" / "actors.yaml"
+ACTORS = EXAMPLE_RULES / "actors.yaml"
 
 
 def test_notifier_is_silent_outside_systemd() -> None:

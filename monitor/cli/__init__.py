@@ -11,13 +11,14 @@ from typing import Annotated
 import typer
 
 from monitor import __version__
-from monitor.cli import alerts, claims, evidence, replay, rules, service, web
+from monitor.cli import alerts, claims, evidence, feeds, replay, rules, service, web
 
 app = typer.Typer(help="Watch news feeds for new corroborations and denials of tracked claims.",
-                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+                  no_args_is_help=True, add_completion=True, pretty_exceptions_enable=False)
 service.register(app)
 app.command()(web.web)
 replay.register(rules.rules_app)
+app.add_typer(feeds.feeds_app, name="feeds")
 app.add_typer(rules.rules_app, name="rules")
 app.add_typer(alerts.alerts_app, name="alerts")
 app.add_typer(claims.claims_app, name="claims")

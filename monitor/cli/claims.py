@@ -26,6 +26,7 @@ from monitor.daemon import make_owner, utc_now
 from monitor.logs import make_logger
 from monitor.reports import actor_names, claim_report, claim_row, silence_json
 from monitor.rulebook.durations import parse_duration
+from monitor.rulebook.loader import KnownActors, unknown_actor
 from storage.claim_views import all_positions, last_evidence
 from storage.claims import claim_positions, claim_summaries, claim_timeline
 from storage.history import count_stored_items
@@ -34,6 +35,8 @@ from storage.silences import add_silence, list_silences, remove_silence
 claims_app = typer.Typer(help="Each tracked claim's picture (who corroborates, who denies) and timeline.",
                          no_args_is_help=True)
 silence_app = typer.Typer(help="Hold back a claim's alerts (or one speaker's) for a while.", no_args_is_help=True)
+LONG_SILENCE_DAYS = 30
+"""A silence longer than this is accepted with a warning: it is more often a typo than a wish."""
 STANCE_WORD = {"corroborates": "corroborate", "denies": "deny"}
 
 
@@ -176,18 +179,24 @@ def silence_add(claim: Annotated[str, typer.Option("--claim", help="the claim's 
     except ValueError as exc:
         typer.echo(f"claimwatch: --for: {exc}", err=True)
         raise typer.Exit(2) from None
+    if seconds <= 0:
+        typer.echo("claimwatch: --for: a silence must last longer than 0; to end one, use silence remove", err=True)
+        raise typer.Exit(2)
     book = load_rules_or_exit(settings.rules_dir)
     if book.claim(claim) is None:
         typer.echo(f"claimwatch: no claim {claim!r}; claims: {', '.join(c.id for c in book.claims)}", err=True)
         raise typer.Exit(2)
     if speaker is not None and speaker not in actor_names(book):
-        typer.echo(f"claimwatch: no actor {speaker!r} in actors.yaml", err=True)
+        typer.echo(f"claimwatch: --speaker: {unknown_actor(speaker, KnownActors(book.actors))}", err=True)
         raise typer.Exit(2)
+    if seconds > LONG_SILENCE_DAYS * 86_400:
+        typer.echo(f"claimwatch: warning: this silence lasts {seconds / 86_400:.0f} days, longer than "
+                   f"{LONG_SILENCE_DAYS}; the claim's alerts are held back all that time", err=True)
     now = utc_now()
     ends = now + timedelta(seconds=seconds)
     silence_id = with_store(settings, lambda engine: add_silence(
         engine, claim_id=claim, speaker=speaker, reason=reason, now=now, ends_at=ends))
-    typer.echo(f"silence {silence_id}: {claim}{' / ' + speaker if speaker else ''} until {short(ends)} UTC")
+    typer.echo(f"silence {silence_id}: {claim}{' / ' + speaker if speaker else ''} until {short(ends)}")
 
 
 @silence_app.command("list")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, TypeVar
 
@@ -18,11 +18,11 @@ from alembic.util.exc import CommandError
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
-from monitor.config import Config, load_config
+from monitor.config import ChannelCheck, Config, load_config
 from monitor.errors import ConfigError, RuleFileError
 from monitor.rulebook.durations import parse_duration
 from monitor.rulebook.loader import RuleBook, load_rulebook
-from storage.engine import make_engine, upgrade
+from storage.engine import make_engine, missing_database_file, schema_problem, upgrade
 
 T = TypeVar("T")
 
@@ -31,12 +31,13 @@ ConfigOption = Annotated[Path | None, typer.Option("--config", "-c", help="claim
 JsonOption = Annotated[bool, typer.Option("--json", help="JSON output, for scripts")]
 
 
-def load_config_or_exit(path: Path | None, *, secrets: bool = False, web_secrets: bool | None = None) -> Config:
-    """The configuration, or exit 2 saying what is wrong with it. Only commands that send (`run`) ask for
+def load_config_or_exit(path: Path | None, *, secrets: bool = False, web_secrets: bool | None = None,
+                        check_channels: ChannelCheck | None = None) -> Config:
+    """The configuration, or exit 2 listing everything wrong with it. Only commands that send (`run`) ask for
     the channel secrets, and only those that serve the web view for its secrets; the others run without
     them (see `load_config`)."""
     try:
-        return load_config(path, secrets=secrets, web_secrets=web_secrets)
+        return load_config(path, secrets=secrets, web_secrets=web_secrets, check_channels=check_channels)
     except ConfigError as exc:
         typer.echo(f"claimwatch: {exc}", err=True)
         raise typer.Exit(2) from None
@@ -69,6 +70,30 @@ def with_store(settings: Config, work: Callable[[Engine], T]) -> T:
         engine.dispose()
 
 
+def with_existing_store(settings: Config, work: Callable[[Engine], T]) -> T:
+    """Run `work` on the configured database as it is: never created nor upgraded; exit 2 saying what is
+    missing when there is no database, no schema, or one of another version."""
+    url = settings.effective_database_url
+    missing = missing_database_file(url)
+    if missing is not None:
+        typer.echo(f"claimwatch: no database at {missing}: nothing has run with this configuration yet "
+                   "(check state_dir or database_url, or start the daemon)", err=True)
+        raise typer.Exit(2)
+    engine = make_engine(url)
+    where = engine.url.render_as_string(hide_password=True)
+    try:
+        problem = schema_problem(engine)
+        if problem:
+            typer.echo(f"claimwatch: database at {where}: {problem}", err=True)
+            raise typer.Exit(2)
+        return work(engine)
+    except STORE_ERRORS as exc:
+        typer.echo(f"claimwatch: database unavailable: {store_error(exc)}", err=True)
+        raise typer.Exit(2) from None
+    finally:
+        engine.dispose()
+
+
 def load_rules_or_exit(folder: Path) -> RuleBook:
     try:
         return load_rulebook(folder)
@@ -80,8 +105,9 @@ def load_rules_or_exit(folder: Path) -> RuleBook:
 
 
 def short(value: datetime | None) -> str:
-    """A compact UTC timestamp for tables, or '-'."""
-    return value.strftime("%Y-%m-%d %H:%M:%S") if value else "-"
+    """A compact timestamp with its zone, for tables and messages (`2024-03-01 09:30:00 UTC`), or '-'. Every
+    command shows time this one way: in UTC, the zone the database and the logs keep."""
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if value else "-"
 
 
 @contextmanager

@@ -20,6 +20,7 @@ from monitor.rulebook.examples import ExampleResult, describe, label_match, mode
 from monitor.rulebook.feeds import FeedsFile
 from monitor.rulebook.loader import load_rulebook
 from monitor.rulebook.schema import ActorsFile, ClaimSpec
+from monitor.wording import plural
 
 
 class SchemaKind(StrEnum):
@@ -50,14 +51,13 @@ def rules_check(directory: RulesDir = None, config: ConfigOption = None) -> None
         for problem in exc.problems:
             typer.echo(str(problem))
         files = len({problem.file for problem in exc.problems})
-        typer.echo(f"{len(exc.problems)} problem{'s' * (len(exc.problems) != 1)} in {files} "
-                   f"file{'s' * (files != 1)}", err=True)
+        typer.echo(f"{plural(len(exc.problems), 'problem')} in {plural(files, 'file')}", err=True)
         raise typer.Exit(1) from None
     for warning in book.warnings:
         typer.echo(str(warning))
     active = sum(claim.status == "active" for claim in book.claims)
-    typer.echo(f"{folder}: OK: {len(book.feeds)} feeds, {len(book.actors)} actors, "
-               f"{len(book.claims)} claims ({active} active)")
+    typer.echo(f"{folder}: OK: {plural(len(book.feeds), 'feed')}, {plural(len(book.actors), 'actor')}, "
+               f"{plural(len(book.claims), 'claim')} ({active} active)")
 
 
 @rules_app.command("test")

@@ -1,4 +1,4 @@
-"""The service commands: run, demo, status, db upgrade, feeds list, evaluate."""
+"""The service commands: run, demo, status, db upgrade and prune, evaluate."""
 
 from __future__ import annotations
 
@@ -14,24 +14,30 @@ import typer
 
 from monitor import daemon
 from monitor.alerts.send import check_channels
-from monitor.cli.common import STORE_ERRORS, ConfigOption, load_config_or_exit, short, store_error, with_store
+from monitor.cli.common import (
+    STORE_ERRORS,
+    ConfigOption,
+    load_config_or_exit,
+    short,
+    store_error,
+    with_existing_store,
+    with_store,
+)
 from monitor.cli.web import listen_or_exit
 from monitor.demo import run_demo
-from monitor.feeds.urls import hide_credentials
-from monitor.logs import make_logger
+from monitor.logs import LogFormat, make_logger, wants_json
 from monitor.matching.evaluate import PairsFileError, evaluate_csv
 from monitor.metrics import Metrics
-from monitor.reports import feed_json, status_report
+from monitor.reports import status_report
 from monitor.service_health import node_condition
 from monitor.web.serve import serve_beside
+from monitor.wording import plural
 from storage.backfills import list_backfills
-from storage.feeds import list_feeds
 from storage.health import read_health
 from storage.nodes import list_nodes
 from storage.rules_state import rules_statuses
 
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
-feeds_app = typer.Typer(help="The feeds from rules/feeds.yaml and their polling state.", no_args_is_help=True)
 
 
 def register(app: typer.Typer) -> None:
@@ -41,10 +47,9 @@ def register(app: typer.Typer) -> None:
     app.command()(status)
     app.command()(evaluate)
     app.add_typer(db_app, name="db")
-    app.add_typer(feeds_app, name="feeds")
 
 
-def run(config: ConfigOption = None,
+def run(config: ConfigOption = None, *,
         once: Annotated[bool, typer.Option("--once", help="poll every due feed once, deliver, then exit")] = False,
         metrics_port: Annotated[int | None, typer.Option(
             help="serve Prometheus metrics on /metrics and a health check on /healthz at this port")] = None,
@@ -52,15 +57,14 @@ def run(config: ConfigOption = None,
         web_port: Annotated[int | None, typer.Option(
             min=0, max=65_535, help="also serve the web view at this port (on [web] host, 127.0.0.1 by default)")]
         = None,
+        log_format: Annotated[LogFormat, typer.Option(
+            help="auto: readable lines on a terminal, JSON lines under systemd or into a pipe or file")]
+        = LogFormat.AUTO,
         ) -> None:
     """Run the daemon: poll, match, record and deliver on schedule until SIGTERM (or once, with --once)."""
-    settings = load_config_or_exit(config, secrets=True)
-    problems = check_channels(settings.channels)
-    if problems:
-        typer.echo("claimwatch: invalid configuration:\n  " + "\n  ".join(problems), err=True)
-        raise typer.Exit(2)
+    settings = load_config_or_exit(config, secrets=True, check_channels=check_channels)
     metrics = Metrics() if metrics_port is not None and not once else None
-    log = make_logger(observers=[metrics.observe] if metrics else ())
+    log = make_logger(json=wants_json(log_format, sys.stderr), observers=[metrics.observe] if metrics else ())
     sock = listen_or_exit(settings, settings.web.host, web_port) if web_port is not None and not once else None
     try:
         if once:
@@ -88,17 +92,22 @@ def demo(keep: Annotated[Path | None, typer.Option(help="keep the state in this 
 
 
 def status(config: ConfigOption = None,
-           as_json: Annotated[bool, typer.Option("--json", help="one JSON object, for scripts")] = False) -> None:
-    """Feeds by state, items, the ledger, the outbox, every node (daemon) with its heartbeat and rules; exit 1
-    when unhealthy: a rules edit was rejected, no feed is healthy, alerts are dead in the outbox, feeds are
-    overdue, or a node is silent or cannot write."""
+           as_json: Annotated[bool, typer.Option("--json", help="one JSON object, for scripts")] = False,
+           no_daemon_expected: Annotated[bool, typer.Option(
+               "--no-daemon-expected", help="healthy without a running daemon (setups that use run --once)")]
+           = False) -> None:
+    """Feeds by state, items, the ledger, the outbox, every node (daemon) with its heartbeat and rules, and the
+    backfills under way. Exit 1 when unhealthy (no daemon running unless --no-daemon-expected, a rules edit
+    rejected, no healthy feed, dead alerts, overdue feeds, a node silent or unable to write), 2 when there is
+    no database to read; the database is never created nor upgraded."""
     settings = load_config_or_exit(config)
     now = daemon.utc_now()
     overdue_before = now - timedelta(seconds=settings.nodes.overdue_seconds)
-    health, daemons, nodes, backfills = with_store(settings, lambda engine: (
+    health, daemons, nodes, backfills = with_existing_store(settings, lambda engine: (
         read_health(engine, now, overdue_before), rules_statuses(engine), list_nodes(engine),
         list_backfills(engine, unfinished_only=True)))
-    report = status_report(health, daemons, nodes, now, settings.nodes, backfills=backfills)
+    report = status_report(health, daemons, nodes, now, settings.nodes, backfills=backfills,
+                           daemon_expected=not no_daemon_expected)
     feeds, outbox, reasons = health.feeds, report["outbox"], report["problems"]
     if as_json:
         typer.echo(json.dumps(report, indent=2))
@@ -118,8 +127,8 @@ def status(config: ConfigOption = None,
                        f"{(now - node.heartbeat_at).total_seconds():.0f} s ago, "
                        f"last poll stored {short(node.last_stored_at)}")
         for running in daemons:
-            state = "rules ok" if running.ok else f"rules REJECTED ({len(running.problems)} problems)"
-            typer.echo(f"daemon {running.owner}: {state}; {running.claims} active claims "
+            state = "rules ok" if running.ok else f"rules REJECTED ({plural(len(running.problems), 'problem')})"
+            typer.echo(f"daemon {running.owner}: {state}; {plural(running.claims, 'active claim')} "
                        f"since {short(running.loaded_at)}")
             for problem in running.problems:
                 typer.echo(f"  {problem}")
@@ -145,21 +154,9 @@ def db_prune(config: ConfigOption = None) -> None:
     settings = load_config_or_exit(config)
     pruned = with_store(settings, lambda engine: daemon.housekeeping(
         engine, settings, daemon.utc_now, make_logger(level="warning")))
-    typer.echo(f"pruned {pruned.items} items (text and evidence), {pruned.keys} item keys, {pruned.stories} "
-               f"stories, {pruned.alerts} alerts, {pruned.silences} silences")
-
-
-@feeds_app.command("list")
-def feeds_list(config: ConfigOption = None,
-               as_json: Annotated[bool, typer.Option("--json", help="a JSON list, for scripts")] = False) -> None:
-    """Each feed's URL, status, last and next poll, consecutive errors, last error and stored items."""
-    settings = load_config_or_exit(config)
-    overdue_before = daemon.utc_now() - timedelta(seconds=settings.nodes.overdue_seconds)
-    rows = with_store(settings, lambda engine: list_feeds(engine, overdue_before))
-    if as_json:
-        typer.echo(json.dumps([feed_json(row) for row in rows], indent=2))
-        return
-    typer.echo(format_feed_table(rows))
+    typer.echo(f"pruned {plural(pruned.items, 'item')} (text and evidence), {plural(pruned.keys, 'item key')}, "
+               f"{plural(pruned.stories, 'story', 'stories')}, {plural(pruned.alerts, 'alert')}, "
+               f"{plural(pruned.silences, 'silence')}")
 
 
 def evaluate(pairs: Annotated[Path, typer.Argument(help="CSV with id,claim,title,text", exists=True, dir_okay=False)],
@@ -173,17 +170,4 @@ def evaluate(pairs: Annotated[Path, typer.Argument(help="CSV with id,claim,title
     except PairsFileError as exc:
         typer.echo(f"claimwatch: {pairs}: {exc}", err=True)
         raise typer.Exit(2) from None
-    typer.echo(f"{written} predictions written to {output}", err=True)
-
-
-def format_feed_table(rows: list) -> str:  # type: ignore[type-arg]
-    """A fixed-width table of feeds for a terminal."""
-    header = ("NAME", "STATUS", "ITEMS", "ERRORS", "LAST POLL", "NEXT POLL", "URL / LAST ERROR")
-    lines = [header]
-    for row in rows:
-        detail = hide_credentials(row.url) + (f"  ({row.last_error})" if row.last_error else "")
-        lines.append((row.name, row.status, str(row.items), str(row.consecutive_errors),
-                      short(row.last_poll), short(row.next_poll), detail))
-    widths = [max(len(line[i]) for line in lines) for i in range(len(header) - 1)]
-    return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=False))
-                     + "  " + line[-1] for line in lines)
+    typer.echo(f"{plural(written, 'prediction')} written to {output}", err=True)

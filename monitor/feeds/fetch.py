@@ -72,8 +72,11 @@ class Fetcher:
 
     def __init__(self, limits: FetchLimits, *, policy: AddressPolicy, pool_size: int = 32,
                  transport: httpx.BaseTransport | None = None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, user_agent: str = USER_AGENT,
+                 accept: str = ACCEPT) -> None:
         self._limits = limits
+        self._user_agent = user_agent
+        self._accept = accept
         self._clock = clock
         self._transport = transport or policed_transport(
             policy, httpx.Limits(max_connections=pool_size * 2, max_keepalive_connections=pool_size))
@@ -87,7 +90,7 @@ class Fetcher:
     def fetch(self, url: str, *, etag: str | None = None, last_modified: str | None = None) -> Fetched:
         """GET `url` conditionally, following up to max_redirects redirects; see the module docstring."""
         deadline = self._clock() + self._limits.deadline
-        headers = {"User-Agent": USER_AGENT, "Accept": ACCEPT, "Accept-Encoding": "gzip, deflate, br"}
+        headers = {"User-Agent": self._user_agent, "Accept": self._accept, "Accept-Encoding": "gzip, deflate, br"}
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:

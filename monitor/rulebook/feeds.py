@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -31,6 +31,10 @@ class FeedSpec(BaseModel):
     language: LanguageCode | None = Field(None, description=(
         "the language the feed publishes in (en, ru, uk, zh, fr, de, es, ar); `rules check` warns about "
         "claims that follow the feed with no keyphrases in it"))
+    site: str | None = Field(None, description="the web site the feed belongs to (OPML htmlUrl); not polled")
+    full_text: Literal["always", "candidates", "never"] = Field("candidates", description=(
+        "when an item's article page is read for its full text: always, only for items that are candidates "
+        "for a claim but carry little text, or never"))
 
     @field_validator("url")
     @classmethod
@@ -64,7 +68,7 @@ def duplicate_names(feeds: Sequence[FeedSpec], locate: Locate, display: str) -> 
             line, column = locate(["feeds", index, "name"])
             earlier, _ = locate(["feeds", first[feed.name], "name"])
             problems.append(RuleProblem(display, line, column,
-                                        f"feeds.{index}.name: {feed.name!r} is already used on line {earlier}; "
+                                        f"feeds.{index + 1}.name: {feed.name!r} is already used on line {earlier}; "
                                         "feed names must be unique"))
         else:
             first[feed.name] = index

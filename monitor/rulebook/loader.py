@@ -26,6 +26,7 @@ from monitor.rulebook.feeds import FEEDS_FILE, FeedsFile, FeedSpec, duplicate_na
 from monitor.rulebook.schema import ActorsFile, ActorSpec, ClaimSpec
 from monitor.rulebook.yaml_source import (
     describe_errors,
+    field_path,
     load_fast,
     load_positioned,
     nesting_problem,
@@ -95,7 +96,7 @@ class _Source:
 
     def problem(self, loc: Sequence[int | str], message: str) -> RuleProblem:
         line, column = self.locate(loc)
-        field_name = ".".join(str(part) for part in loc)
+        field_name = field_path(loc)
         return RuleProblem(self.display, line, column, f"{field_name}: {message}" if field_name else message)
 
 
@@ -159,12 +160,12 @@ def load_rulebook(rules_dir: Path) -> RuleBook:
             claims.append((claim, source))
     if actors_source is not None:
         collect.problems.extend(_check_actors(actors, actors_source))
-    known = {actor.id for actor in actors}
+    known = KnownActors(actors)
     for claim, source in claims:
         collect.problems.extend(_check_claim(claim, source, known))
     collect.problems.extend(_duplicate_claims(claims))
     if collect.problems:
-        raise RuleFileError(collect.problems)
+        raise RuleFileError(sorted(collect.problems, key=lambda p: (p.file, p.line, p.column)))
     return RuleBook(feeds=tuple(feeds), actors=tuple(actors), claims=tuple(claim for claim, _ in claims),
                     fingerprint=collect.digest.hexdigest(), warnings=tuple(_language_warnings(feeds, claims)))
 
@@ -174,14 +175,29 @@ def alias_key(alias: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", alias).casefold().split())
 
 
-def _unknown_actor(actor_id: str, known: set[str]) -> str:
-    hint = difflib.get_close_matches(actor_id, sorted(known), n=1)
+class KnownActors:
+    """The actor ids, and which actor each name, alias and demonym belongs to, for "did you mean"."""
+
+    def __init__(self, actors: Sequence[ActorSpec]) -> None:
+        self.ids = {actor.id for actor in actors}
+        self.names = {alias_key(name): actor.id for actor in actors for _, name in _names(actor, [])}
+
+    def __contains__(self, actor_id: object) -> bool:
+        return actor_id in self.ids
+
+
+def unknown_actor(actor_id: str, known: KnownActors) -> str:
+    """Why `actor_id` is not an actor id, with the id it most likely means."""
+    owner = known.names.get(alias_key(actor_id))
+    if owner is not None:
+        return f"unknown actor {actor_id!r}: it is an alias of {owner!r}; write the actor id {owner!r}"
+    hint = difflib.get_close_matches(actor_id, sorted(known.ids), n=1)
     return f"unknown actor {actor_id!r}" + (f"; did you mean {hint[0]!r}?" if hint else f"; add it to {ACTORS_FILE}")
 
 
 def _check_actors(actors: Sequence[ActorSpec], source: _Source) -> list[RuleProblem]:
     problems = []
-    known = {actor.id for actor in actors}
+    known = KnownActors(actors)
     first_id: dict[str, int] = {}
     owner: dict[str, tuple[str, int]] = {}
     for index, actor in enumerate(actors):
@@ -191,7 +207,7 @@ def _check_actors(actors: Sequence[ActorSpec], source: _Source) -> list[RuleProb
             problems.append(source.problem([*base, "id"], f"{actor.id!r} is already used on line {line}"))
         first_id.setdefault(actor.id, index)
         if actor.affiliation is not None and actor.affiliation not in known:
-            problems.append(source.problem([*base, "affiliation"], _unknown_actor(actor.affiliation, known)))
+            problems.append(source.problem([*base, "affiliation"], unknown_actor(actor.affiliation, known)))
         for loc, alias in _names(actor, base):
             key = alias_key(alias)
             if key in owner and owner[key][0] != actor.id:
@@ -229,16 +245,16 @@ def _affiliation_cycles(actors: Sequence[ActorSpec], source: _Source) -> list[Ru
     return problems
 
 
-def _check_claim(claim: ClaimSpec, source: _Source, known: set[str]) -> list[RuleProblem]:
+def _check_claim(claim: ClaimSpec, source: _Source, known: KnownActors) -> list[RuleProblem]:
     problems = []
     for role in ("subjects", "objects"):
         for index, actor_id in enumerate(getattr(claim, role)):
             if actor_id not in known:
-                problems.append(source.problem([role, index], _unknown_actor(actor_id, known)))
+                problems.append(source.problem([role, index], unknown_actor(actor_id, known)))
     exclusions = [(phrase, alias_key(phrase)) for phrase in claim.exclusions]
     for index, example in enumerate(claim.examples):
         if example.speaker is not None and example.speaker not in known:
-            problems.append(source.problem(["examples", index, "speaker"], _unknown_actor(example.speaker, known)))
+            problems.append(source.problem(["examples", index, "speaker"], unknown_actor(example.speaker, known)))
         if example.label != "unrelated":
             text = alias_key(example.text)
             hit = next((phrase for phrase, key in exclusions if key in text), None)

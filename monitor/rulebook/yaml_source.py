@@ -7,6 +7,7 @@ remembers where each key and value stood, which is what an analyst's editor need
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -71,11 +72,40 @@ def load_positioned(text: str, display: str) -> tuple[Any, list[RuleProblem]]:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         problem = " ".join(part for part in (exc.context, exc.problem) if part)
-        return None, [RuleProblem(display, line, column, f"YAML syntax: {problem}")]
+        return None, [RuleProblem(display, line, column, f"YAML syntax: {plain_syntax_problem(problem)}")]
     except YAMLError as exc:
         return None, [RuleProblem(display, 1, 1, f"YAML syntax: {exc}")]
     except RecursionError:
         return None, [RuleProblem(display, 1, 1, "YAML nested too deeply")]
+
+
+_PLAIN_SYNTAX = [
+    (re.compile(r'duplicate key "(?P<key>[^"]*)"'), "the key '{key}' appears twice; keep one"),
+    (re.compile(r"flow sequence expected ','"), "a list opened with [ is not closed with ]"),
+    (re.compile(r"flow mapping expected ','"), "a map opened with { is not closed with }"),
+    (re.compile(r"quoted scalar found unexpected end"), "a quoted text is not closed; add the closing quote"),
+    (re.compile(r"character '\\t'"), "a tab character; indent with spaces"),
+    (re.compile(r"mapping values are not allowed here"),
+     "unexpected ':'; put a text holding ': ' in quotes, or check the indentation of this line"),
+    (re.compile(r"could not find expected ':'"), "a line without 'key:'; add the colon or indent the line"),
+    (re.compile(r"expected <block end>"), "this line is not indented like the lines it belongs with"),
+    (re.compile(r"undefined alias '(?P<key>[^']*)'"),
+     "'*{key}' refers to nothing; put a text starting with * in quotes"),
+]
+
+
+def plain_syntax_problem(problem: str) -> str:
+    """The YAML parser's message said in an analyst's words (the parser's own when it is not a common one)."""
+    for pattern, plain in _PLAIN_SYNTAX:
+        found = pattern.search(problem)
+        if found:
+            return plain.format(**found.groupdict())
+    return problem
+
+
+def field_path(loc: Sequence[int | str]) -> str:
+    """A field's place for an analyst: keys joined by dots, list entries counted from 1 (`examples.1.label`)."""
+    return ".".join(str(part + 1) if isinstance(part, int) else str(part) for part in loc)
 
 
 def position(node: Any, loc: Sequence[int | str]) -> tuple[int, int]:
@@ -104,7 +134,7 @@ def describe_errors(exc: ValidationError, document: Any, display: str, model: ty
     problems = []
     for error in exc.errors():
         loc = [*prefix, *error["loc"]]
-        field = ".".join(str(part) for part in loc) or "document"
+        field = field_path(loc) or "document"
         if error["type"] == "extra_forbidden":
             *parent, key = loc
             line, column = _key_position(document, parent, key)
