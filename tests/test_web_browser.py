@@ -27,7 +27,8 @@ if HAVE_BROWSER or BROWSER_REQUIRED:
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
     from selenium.webdriver.remote.webdriver import WebDriver
-    from selenium.webdriver.support.ui import Select
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import Select, WebDriverWait
 
 
 @pytest.fixture(scope="module")
@@ -93,7 +94,9 @@ def test_a_silence_added_in_the_page_is_listed_by_the_cli(site: str, browser: We
     form.find_element(By.NAME, "duration").send_keys("3h")
     form.find_element(By.NAME, "reason").send_keys("Beijing's denials are known; hold them during the summit")
     form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    assert "hold them during the summit" in browser.find_element(By.CSS_SELECTOR, "table.silences").text
+    WebDriverWait(browser, 30).until(expected_conditions.staleness_of(form))
+    WebDriverWait(browser, 30).until(expected_conditions.text_to_be_present_in_element(
+        (By.CSS_SELECTOR, "table.silences"), "hold them during the summit"))
     listed = claimwatch_json(seed.config, "silence", "list")
     assert isinstance(listed, list)
     assert [(s["claim_id"], s["speaker"], s["reason"]) for s in listed] == [
