@@ -26,7 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.sql import FromClause
 
 from storage.ledger import ClaimStateRow, PositionRow
-from storage.models import CLAIM_STATES, EVIDENCE, FEEDS, ITEMS, POSITIONS, STORIES
+from storage.models import CLAIM_STATES, CORRECTIONS, EVIDENCE, FEEDS, ITEMS, POSITIONS, STORIES
 from storage.types import UTCDateTime
 
 QUOTE_CHARS = 200
@@ -136,13 +136,15 @@ def claim_state(engine: Engine, claim_id: str) -> ClaimStateRow | None:
     return ClaimStateRow(*row) if row is not None else None
 
 
-def evidence_version(engine: Engine, claim_id: str) -> tuple[int, int | None]:
-    """How many pieces of evidence the claim has and the newest one's id: they change whenever its
-    evidence (and so its picture) does, so they key what is drawn from it."""
+def evidence_version(engine: Engine, claim_id: str) -> tuple[int, int | None, int | None]:
+    """How many pieces of evidence the claim has, the newest one's id and its newest correction's id: they
+    change whenever its evidence (and so its picture) does, so they key what is drawn from it."""
     with engine.connect() as connection:
         count, newest = connection.execute(select(func.count(), func.max(EVIDENCE.c.id))
                                            .where(EVIDENCE.c.claim_id == claim_id)).one()
-    return int(count), newest
+        corrected = connection.execute(select(func.max(CORRECTIONS.c.id))
+                                       .where(CORRECTIONS.c.claim_id == claim_id)).scalar()
+    return int(count), newest, corrected
 
 
 def said_at(evidence: FromClause = EVIDENCE) -> ColumnElement[datetime]:
@@ -161,13 +163,14 @@ def claim_span(engine: Engine, claim_id: str) -> tuple[datetime | None, datetime
     return first, last
 
 
-def ledger_version(engine: Engine) -> tuple[int, int | None, int]:
-    """How many pieces of evidence there are, the newest one's id, and how many positions: they change
-    whenever the ledger does, so they key what is drawn from it."""
+def ledger_version(engine: Engine) -> tuple[int, int | None, int, int | None]:
+    """How many pieces of evidence there are, the newest one's id, how many positions and the newest
+    correction's id: they change whenever the ledger does, so they key what is drawn from it."""
     with engine.connect() as connection:
         count, newest = connection.execute(select(func.count(), func.max(EVIDENCE.c.id))).one()
         held = connection.execute(select(func.count()).select_from(POSITIONS)).scalar_one()
-    return int(count), newest, int(held)
+        corrected = connection.execute(select(func.max(CORRECTIONS.c.id))).scalar()
+    return int(count), newest, int(held), corrected
 
 
 def chart_data(engine: Engine, claim_id: str, *, start: datetime, end: datetime, columns: int,

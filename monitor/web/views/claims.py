@@ -2,8 +2,8 @@
 most recently evidenced first, LIST_PAGE a page) and each claim's page (statement, timeline chart, evidence
 paged newest first with folded copies, alerts sent), with `/api/claims` and `/api/claims/ID` giving what
 `claims list --json` and `claims show --json` print. The list and each chart are kept (Memo) under a key of
-the ledger's or the claim's evidence count and newest id: a write that changes positions without adding
-evidence must change that key too.
+the ledger's or the claim's evidence count, newest evidence id and newest correction id: a write that
+changes positions without adding evidence or a correction must change that key too.
 
 Evidence corrections (dismiss, correct) will be POST forms in templates/evidence_actions.html, which each
 evidence row includes, handled by a view module of their own listed in views/__init__.py.
@@ -149,7 +149,7 @@ async def timeline_file(context: WebContext, charts: Memo[Markup], request: Requ
 
 
 def _chart(engine: Engine, charts: Memo[Markup], claim: ClaimSpec, book: RuleBook, *,
-           version: tuple[int, int | None], positions: list[PositionRow]) -> Markup:
+           version: tuple[int, int | None, int | None], positions: list[PositionRow]) -> Markup:
     return charts.get((claim.id, version, book.fingerprint),
                       lambda: draw_chart(engine, claim, positions, actor_names(book)))
 
