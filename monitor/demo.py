@@ -1,7 +1,8 @@
 """`claimwatch demo`: the real daemon (`run_forever`) on the embedded default, replaying a bundled news day.
 
 A loopback server publishes the sample feeds (RSS, Atom, JSON Feed) as they stood at each moment of
-22 May 2024, the day of the seed story, compressed into a few seconds: the UK defence secretary's claim,
+22 May 2024, the day of the seed story, compressed into a few seconds and waiting for the daemon at each
+publication moment (so two runs give the same alerts in the same order): the UK defence secretary's claim,
 its syndicated copies, the White House's "we have not seen that", Beijing's rebuttal, unrelated news. The
 daemon polls them into a fresh SQLite file, matches the example claims, records the ledger, and delivers
 its alerts to the server's webhook, which prints them as they arrive. After the replay the demo prints each
@@ -17,10 +18,11 @@ import socket
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
+from functools import partial
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -28,9 +30,11 @@ from ipaddress import ip_network
 from pathlib import Path
 from typing import Any, TextIO
 
+from sqlalchemy import Engine
+
 from monitor import daemon, replay
 from monitor.alerts.render import PICTURE_WORDS
-from monitor.config import AlertSettings, ChannelSettings, Config, PollingSettings
+from monitor.config import AlertSettings, ChannelSettings, Config, NodeSettings, PollingSettings
 from monitor.logs import make_logger
 from monitor.rulebook.loader import load_rulebook
 from monitor.web.serve import bind, serve_beside
@@ -42,6 +46,8 @@ from storage.health import read_health
 
 CONTENT_TYPES = {".xml": "application/xml; charset=utf-8", ".json": "application/feed+json"}
 SETTLE_SECONDS = 30
+HOLD_SECONDS = 10
+HOLD_PACE = 10.0  # seconds of the daemon's clock per real second while the news day waits
 WEB_PORT = 8080
 
 
@@ -54,35 +60,78 @@ def sample_files() -> dict[str, bytes]:
 
 @dataclass
 class NewsDay:
-    """The replay's clock: `seconds` of real time cover the whole day, from its first item to its last."""
+    """The replay's clock: `seconds` of real time cover the whole day, from its first item to its last.
+
+    The day runs in lockstep with the daemon: it reaches each new publication moment only once the daemon
+    has read every feed as it stood before and recorded what it found (or after HOLD_SECONDS), so the
+    alerts come in the same order however slow the machine is. While the day waits, the daemon's clock runs
+    on slowly (HOLD_PACE), so polls fall due.
+    """
 
     files: dict[str, bytes]
     seconds: float
     started: float = field(default_factory=time.monotonic)
+    served: dict[str, tuple[int, datetime]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         times = [when for name, body in self.files.items() for when in replay.published(name, body)]
-        self.first, self.last = min(times), max(times)
+        self.moments = sorted(set(times))
+        self.first, self.last = self.moments[0], self.moments[-1]
+        self.pace = (self.last - self.first) / self.seconds  # news time per real second
+        self.shown = 0  # index of the latest publication moment reached
+        self._since, self._from, self._waited = self.started, self.first, 0.0
+
+    def _waiting(self, at: float) -> float:
+        """Real seconds the day has been waiting at its next moment, as of `at`."""
+        if self.shown + 1 >= len(self.moments):
+            return 0.0
+        reached = self._since + (self.moments[self.shown + 1] - self._from) / self.pace
+        return max(0.0, at - reached)
 
     def now(self) -> datetime:
-        """The moment of the news day the replay has reached."""
-        share = min(1.0, (time.monotonic() - self.started) / self.seconds)
-        return self.first + (self.last - self.first) * share
+        """The moment of the news day the replay has reached: just before a moment not yet reached."""
+        at = time.monotonic()
+        return self._from + self.pace * (at - self._since - self._waiting(at))
 
     def clock(self) -> datetime:
-        """The daemon's clock in the demo: the news day's moment, running on at the same pace after its
-        last item, so every time the demo stores and prints is on the news day's clock."""
-        return self.first + (self.last - self.first) * ((time.monotonic() - self.started) / self.seconds)
+        """The daemon's clock in the demo: the news day's moment (running on at the same pace after its last
+        item), plus HOLD_PACE for every second the day waited, so every time the demo stores and prints is
+        on the news day's clock."""
+        at = time.monotonic()
+        waited = self._waited + self._waiting(at)
+        return self._from + self.pace * (at - self._since - self._waiting(at)) + timedelta(seconds=HOLD_PACE * waited)
 
     def clock_seconds(self, real_seconds: float) -> float:
-        """How many seconds of the daemon's clock pass in `real_seconds`."""
-        return (self.last - self.first).total_seconds() / self.seconds * real_seconds
+        """How many seconds of the daemon's clock pass in `real_seconds` while the day runs."""
+        return self.pace.total_seconds() * real_seconds
+
+    def serve(self, name: str) -> bytes:
+        """The feed `name` as it stands now, noting when (on the daemon's clock) it was first read at the
+        moment reached."""
+        shown = self.shown
+        body = replay.edition(name, self.files[name], self.now())
+        if self.served.get(name, (-1,))[0] != shown:
+            self.served[name] = (shown, self.clock())
+        return body
+
+    def step(self, recorded: Callable[[Mapping[str, datetime]], bool]) -> None:
+        """Go on to the next publication moment when the day waits at it and the daemon has `recorded` every
+        feed as read at the moment reached (given when each was read, on the daemon's clock)."""
+        at = time.monotonic()
+        waiting = self._waiting(at)
+        if waiting <= 0:
+            return
+        read = {name: when for name, (shown, when) in list(self.served.items()) if shown == self.shown}
+        if waiting > HOLD_SECONDS or (len(read) == len(self.files) and recorded(read)):
+            self._from = self.moments[self.shown + 1]
+            self._since = at
+            self._waited += waiting
+            self.shown += 1
 
     @property
     def over(self) -> bool:
         """Whether every item has been published."""
-        return self.now() >= self.last
-
+        return self.shown + 1 >= len(self.moments) and self.now() >= self.last
 
 
 @dataclass
@@ -116,7 +165,7 @@ def sample_server(day: NewsDay) -> Iterator[DemoServer]:
             if name not in day.files:
                 self.send_error(404)
                 return
-            body = replay.edition(name, day.files[name], day.now())
+            body = day.serve(name)
             etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
             status = 304 if self.headers.get("If-None-Match") == etag else 200
             box[0].answers[status] = box[0].answers.get(status, 0) + 1
@@ -209,7 +258,7 @@ def _demo_config(root: Path, server: DemoServer, day: NewsDay) -> Config:
         f"  - name: {Path(name).stem}\n    url: {server.base}/{name}\n" for name in sorted(day.files)),
         encoding="utf-8")
     # The daemon runs on the news day's clock, thousands of times faster than real time: leases last a minute
-    # of real time.
+    # of real time, and so does the silence after which a daemon is taken for dead.
     lease = day.clock_seconds(60)
     return Config(state_dir=root / "state", rules_dir=rules,
                   polling=PollingSettings(workers=4, parser_processes=1, tick_seconds=0.2,
@@ -217,6 +266,7 @@ def _demo_config(root: Path, server: DemoServer, day: NewsDay) -> Config:
                                           max_interval_seconds=2, lease_seconds=lease,
                                           allowed_networks=[ip_network("127.0.0.0/8")]),
                   alerts=AlertSettings(grouping_seconds=2, lease_seconds=lease),
+                  nodes=NodeSettings(stale_seconds=lease, overdue_seconds=lease),
                   channels=[ChannelSettings(name="demo-webhook", url=server.webhook, tags=["default"])])
 
 
@@ -228,10 +278,11 @@ def _print_alerts_until(out: TextIO, server: DemoServer, day: NewsDay, config: C
     try:
         while True:
             try:
-                _print_alert(out, server.alerts.get(timeout=0.5), day)
+                _print_alert(out, server.alerts.get(timeout=0.2), day)
                 continue
             except queue.Empty:
                 pass
+            day.step(partial(_recorded, engine, day))
             if follow or not day.over:
                 continue
             settle_until = settle_until or time.monotonic() + SETTLE_SECONDS
@@ -242,6 +293,14 @@ def _print_alerts_until(out: TextIO, server: DemoServer, day: NewsDay, config: C
                 return
     finally:
         engine.dispose()
+
+
+def _recorded(engine: Engine, day: NewsDay, read: Mapping[str, datetime]) -> bool:
+    """Whether the daemon has stored every feed's poll made after it was `read` and matched what it stored."""
+    polled = {feed.name: feed.last_poll for feed in list_feeds(engine)}
+    if not all((at := polled.get(Path(name).stem)) is not None and at >= when for name, when in read.items()):
+        return False
+    return not read_health(engine, day.clock()).ledger_backlog
 
 
 def _print_alert(out: TextIO, alert: dict[str, Any], day: NewsDay) -> None:
