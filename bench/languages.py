@@ -22,6 +22,7 @@ from pathlib import Path
 
 from ruamel.yaml import YAML
 
+from bench.readme import replace_section
 from monitor.matching.matcher import Matcher
 from monitor.matching.normalize import normalize
 from monitor.rulebook.examples import item_label
@@ -118,23 +119,11 @@ def main() -> int:
 
 def write_readme(body: list[str], argv: list[str]) -> None:
     """Replace (or append) the '## Claims across languages (bench/languages.py)' section of bench/README.md."""
-    readme = Path(__file__).with_name("README.md")
-    heading = "## Claims across languages (bench/languages.py)"
-    section = "\n".join([
-        heading, "",
+    replace_section("## Claims across languages (bench/languages.py)", [
         f"`.venv/bin/python -m bench.languages {' '.join(argv)}` ({time.strftime('%Y-%m-%d')}), on the "
         f"development set `{DEV_SET.relative_to(ROOT)}` (written for this project; the items name the claim "
-        "`china-lethal-aid-russia` of rules/claims/), no language declared:", "", *body, "",
+        "`china-lethal-aid-russia` of rules/claims/), no language declared:", "", *body,
     ])
-    current = readme.read_text(encoding="utf-8")
-    if heading in current:
-        before, _, rest = current.partition(heading)
-        following = rest.find("\n## ")
-        after = rest[following + 1:] if following >= 0 else ""
-        current = before + section + ("\n" + after if after else "")
-    else:
-        current = current.rstrip("\n") + "\n\n" + section
-    readme.write_text(current, encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -57,6 +57,7 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
+from bench.readme import replace_section
 from bench.workload import World, make_body_items, make_items, make_pairs, make_world, write_pairs, write_workload
 from bench.workload_lang import make_mixed_items
 from monitor.matching.evaluate import evaluate_csv
@@ -370,22 +371,10 @@ def main() -> int:
 
 def write_readme(body: list[str], argv: list[str]) -> None:
     """Replace (or append) only the '## Matching (bench/match.py)' section of bench/README.md."""
-    readme = Path(__file__).with_name("README.md")
-    heading = "## Matching (bench/match.py)"
-    section = "\n".join([
-        heading, "",
+    replace_section("## Matching (bench/match.py)", [
         f"`.venv/bin/python -m bench.match {' '.join(argv)}` ({os.cpu_count()}-core machine, one process, "
-        f"CPU time, {time.strftime('%Y-%m-%d')}):", "", *body, "",
+        f"CPU time, {time.strftime('%Y-%m-%d')}):", "", *body,
     ])
-    current = readme.read_text(encoding="utf-8") if readme.exists() else "# Benchmarks\n"
-    if heading in current:
-        before, _, rest = current.partition(heading)
-        following = rest.find("\n## ")
-        after = rest[following + 1:] if following >= 0 else ""
-        current = before + section + ("\n" + after if after else "")
-    else:
-        current = current.rstrip("\n") + "\n\n" + section
-    readme.write_text(current, encoding="utf-8")
 
 
 if __name__ == "__main__":
