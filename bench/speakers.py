@@ -6,7 +6,8 @@ Each item of the set (short news items written for this project, each exercising
 attributes a statement: "according to X", a quotation then "X said", passives, nested quotations, contrast
 clauses, demonyms, capitals, titles, pronouns, headlines, non-comments, denials by absence, names that are
 only the claim's subject or object or sit inside someone else's quotation, the outlet's voice, anonymous
-sources, hedged reports, other languages) goes through the real matcher over the shipped rules. An item is
+sources, hedged reports, other languages) goes through the real matcher over the shipped rules, its `title`
+as the headline and its `text` as the body. An item is
 right when the side-taking matches of its claim (corroborates or denies, by a named speaker) are exactly its
 expected holders, and every expected `discusses` holder is found; an expected actor is met by a match whose
 speaker or speaker's affiliation it is. It prints per-construction accuracy and, with --failures, what each
@@ -67,8 +68,6 @@ def judge(rules: Path, path: Path = DEV_SET) -> list[Judged]:
     judged = []
     for item in items:
         title, text = item.get("title", ""), item.get("text", "")
-        if not title:
-            title, text = text, ""
         matches = [m for m in matcher.match(title, text, item.get("language")) if m.claim_id == item["claim"]]
         expected = [(str(a), str(s)) for a, s in item["holders"]]
         got = tuple((m.speaker, m.label, m.speaker_affiliation) for m in matches)

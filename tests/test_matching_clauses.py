@@ -295,6 +295,54 @@ CASES = [
     case("demonym-russian-investigators-prigozhin", PRIGOZHIN,
          "Russian investigators said genetic tests showed that Prigozhin died in the crash.",
          [("russia", "denies")], [(UNATTRIBUTED, "denies"), (UNATTRIBUTED, "corroborates")]),
+
+    # A pronoun stands for the name opening the sentence before when that one quotes nobody; "he" and "she"
+    # for a person or agency, "it" for an institution.
+    case("pronoun-he-after-peskov-took-questions", CHEMICAL,
+         "Dmitry Peskov took questions from journalists on Friday. He said Russia does not use chemical weapons "
+         "against Ukrainian forces.",
+         [("kremlin-spokesman", "denies")], [(UNATTRIBUTED, "denies")]),
+    case("pronoun-it-after-unification-ministry-briefed", KIM,
+         "South Korea's unification ministry briefed parliament on Thursday. It said there were no signs that "
+         "Kim Jong Un was gravely ill.",
+         [("south-korea-unification-ministry", "denies")], ["kim-jong-un", (UNATTRIBUTED, "denies")]),
+    # An inverted attribution closing the sentence speaks, not the claim's subject before the verb.
+    case("closing-inversion-says-south-korea", KIM, "", [("south-korea", "denies")], ["kim-jong-un", "north-korea"],
+         title="Kim Jong Un is not gravely ill, says South Korea"),
+    # A headline's colon: the name after it speaks when it is all that follows; a name before it only when it
+    # opens the headline.
+    case("headline-suffix-colon-pentagon", IRAN, "", [("us-government", "corroborates")], ["russia", "iran"],
+         title="Iran delivered ballistic missiles to Russia: Pentagon"),
+    # A quoted speaker who turns means what follows the turn.
+    case("quoted-turn-kremlin-denies-but-zelensky", CHINA,
+         '"The Kremlin denies it, but China is shipping ammunition to Russia every week," Zelensky said.',
+         [("ukraine-president", "corroborates")], ["russia", ("ukraine-president", "denies")]),
+    # "As X put it, '...'": the inner speaker speaks.
+    case("nested-as-kanaani-put-it", IRAN,
+         '"As Kanaani put it, \'not one Iranian missile has gone to Russia,\' and we take him at his word," the '
+         "envoy said.",
+         [("iran-foreign-ministry", "denies")], [(UNATTRIBUTED, "denies"), "russia"]),
+    # Whoever accuses asserts.
+    case("contrast-zelensky-accuses-kremlin-denies", CHEMICAL,
+         "Zelensky accuses Russia of gassing Ukrainian soldiers with chloropicrin; the Kremlin denies it.",
+         [("ukraine-president", "corroborates"), ("russia", "denies")]),
+    # "Officials in Beijing" speak for Beijing.
+    case("officials-in-beijing", CHINA, "Officials in Beijing insisted that China sends no weapons to Russia.",
+         [("china", "denies")], [(UNATTRIBUTED, "denies")]),
+    # "claims" after a preposition is a noun, so the name before it says nothing.
+    case("noun-claims-after-neither-nor", CHINA,
+         "Neither London nor Washington commented on claims that China is shipping drones to Russia.",
+         [(UNATTRIBUTED, "discusses")], ["uk-government", "us-government", "russia"]),
+    # A name after "what" reports what someone said earlier; the main attribution speaks.
+    case("subordinate-what-shapps-told-parliament", CHINA,
+         '"There is no sign of Chinese lethal aid reaching Russia," Sullivan said, dismissing what Shapps told '
+         "parliament.",
+         [("us-national-security-adviser", "denies")], ["uk-defence-secretary"]),
+    # Denials by words of slander or by the claim's opposite.
+    case("kcna-calls-it-slander", KIM, '"Talk of Kim Jong Un being gravely ill after surgery is slander," KCNA said.',
+         [("north-korea", "denies")], [("north-korea", "corroborates")]),
+    case("pyongyang-good-health", KIM, "Pyongyang said Kim Jong Un was in good health after reports of surgery.",
+         [("north-korea", "denies")], [("north-korea", "corroborates"), "kim-jong-un"]),
 ]
 
 

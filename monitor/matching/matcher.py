@@ -17,7 +17,8 @@ Contract of `Matcher.match(title, text)`:
   named only in the headline counts for the lead alone; relatedness is read by the body model from the
   best passage and the lead (`score.passage_features`), the headline also on its own;
 - every relevant sentence gets a speaker (`speaker.py`) and a stance, each clause of a turning sentence its
-  own ("X denies ..., but Y insists ..."); sentences are grouped by speaker
+  own ("X denies ..., but Y insists ..."), and a quoted speaker who turns ('"They deny it, but ...," X said')
+  is read from the turn on when what follows names the claim; sentences are grouped by speaker
   actor and each group yields one `Match` (label = argmax of the group's mean stance probabilities).
   Unattributed sentences (and the headline without attribution) form the UNATTRIBUTED group, read in the
   outlet view; attributed ones are read in the speaker view (see `stance.py`).
@@ -243,23 +244,35 @@ class Matcher:
             if inherited and not any(f in cues_outlet.features for f in _INHERITING_CUES):
                 continue
             last = index
-            clauses = speakers.clauses(index)
-            if len(clauses) == 1:
-                units.append(self._unit(item, cues_outlet, clauses[0][1], inherited))
-                continue
-            # A sentence that turns ("..., but ...") gives each clause its own speaker and stance; a speaker who
-            # turns within one sentence ("no sign of X, but that Y") means what follows the turn.
-            parts: list[Unit] = []
-            for clause, speaker in clauses:
-                part = clause_evidence(scan, item, clause)
-                cues = self._unit_cues(doc, profile, part)
-                if part.positions or any(f in cues.features for f in _INHERITING_CUES):
-                    if parts and parts[-1].speaker.actor == speaker.actor != UNATTRIBUTED:
-                        parts.pop()
-                    parts.append(self._unit(part, cues, speaker, inherited))
-            units.extend(parts)
+            units.extend(self._sentence_units(doc, scan, item, profile=profile, cues_outlet=cues_outlet,
+                                              clauses=speakers.clauses(index), inherited=inherited))
         return Assessment(profile, candidate, relevant, probability, reason, tuple(evidence), tuple(units),
                           features)
+
+    def _sentence_units(self, doc: Doc, scan: Scan, item: SentenceEvidence, *, profile: ClaimProfile,
+                        cues_outlet: UnitCues, clauses: Sequence[tuple[Sentence, Speaker]], inherited: bool
+                        ) -> list[Unit]:
+        """The units of one relevant sentence: one, or one per clause of a sentence that turns."""
+        if len(clauses) == 1:
+            speaker = clauses[0][1]
+            turn = doc.quoted_turn(item.sentence) if speaker.actor != UNATTRIBUTED else None
+            part = clause_evidence(scan, item, turn) if turn is not None else None
+            if part is not None and part.positions:
+                # A speaker who turns inside the quotation ('"Beijing denies it, but the evidence shows ...,"
+                # Shapps said') means what follows the turn, when that names the claim.
+                item, cues_outlet = part, self._unit_cues(doc, profile, part)
+            return [self._unit(item, cues_outlet, speaker, inherited)]
+        # A sentence that turns ("..., but ...") gives each clause its own speaker and stance; a speaker who
+        # turns within one sentence ("no sign of X, but that Y") means what follows the turn.
+        parts: list[Unit] = []
+        for clause, speaker in clauses:
+            part = clause_evidence(scan, item, clause)
+            cues = self._unit_cues(doc, profile, part)
+            if part.positions or any(f in cues.features for f in _INHERITING_CUES):
+                if parts and parts[-1].speaker.actor == speaker.actor != UNATTRIBUTED:
+                    parts.pop()
+                parts.append(self._unit(part, cues, speaker, inherited))
+        return parts
 
     def _unit(self, item: SentenceEvidence, cues: UnitCues, speaker: Speaker, inherited: bool) -> Unit:
         """A unit read in the outlet view and, when somebody is quoted, in the speaker view."""

@@ -2,7 +2,7 @@
 
 Patterns, on the sentence's folded words and the actor names the index found in it (exact or fuzzy):
 
-- "<name> said / told Reuters / denied / warned ...", "with <name> saying that ..."
+- "<name> said / told Reuters / denied / warned ...", "with <name> saying that ...", "as <name> put it"
 - inverted after a quotation: '"...," said <name>'
 - "according to <name>", "a senior U.S. official told Reuters" (the name inside the noun phrase)
 - a headline prefix: "Beijing: ...", "Pentagon: ..."; a prefix that shortens the name of a speaker of the
@@ -12,7 +12,9 @@ Patterns, on the sentence's folded words and the actor names the index found in 
   without one ("was said to be at risk") names nobody
 - "a spokesman for <name>"; "<name>'s foreign ministry said"; a demonym heading an institution ("Chinese
   officials", "North Korean state media")
-- "He said" / "she added" / "the spokesperson said": the previous sentence's speaker
+- "He said" / "she added" / "it said" / "the spokesperson said": the previous sentence's speaker, or the name
+  opening the sentence before when that one quotes nobody ("Peskov was asked about the report. He said ...");
+  "he" and "she" never stand for a country or government, "it" never for a person
 - a quotation that opens a sentence without attribution continues the previous speaker's quotation
 
 Each clause of a turning sentence ("Beijing denies the claims, but the UK defence secretary insists ...")
@@ -24,9 +26,9 @@ Ukraine", "in the Ukraine conflict"), opening a relative clause ("a plan that Ky
 possessive before a thing ("Shapps' claims", "the leader's health") is the object or setting of the
 sentence, not its speaker. A name inside a quotation is somebody else's words and never speaks, unless it
 opens a quotation of its own there (the inner speaker speaks). An attribution inside a subordinate clause
-("..., hours after Shapps said ...") reports what someone said earlier; it speaks for the sentence only when
-the sentence has no main attribution. Among the remaining attributions the most specific actor wins (the
-longest affiliation chain, then the last one).
+("..., hours after Shapps said ...", "rejecting what Shapps told the press") reports what someone said
+earlier; it speaks for the sentence only when the sentence has no main attribution. Among the remaining
+attributions the most specific actor wins (the longest affiliation chain, then the last one).
 Names that are no actor of the RuleSet leave the speaker UNATTRIBUTED.
 """
 
@@ -55,12 +57,14 @@ asserted asserts disputed disputes refuted refutes called calls answered answers
 responds
 """)
 _INVERTIBLE = frozenset(["said", "says", "told", "added", "wrote", "tweeted", "stated", "according"])
-_PRONOUNS = frozenset(["he", "she", "they"])
+_PRONOUNS = frozenset(["he", "she", "they", "it"])
+_PERSONAL = frozenset(["he", "she"])
+_COLLECTIVE = frozenset(["country", "government", "media", "group"])
 _FROM_CUES = frozenset(["comment", "response", "reply", "word", "statement"])
 # "according to" in one word of another language: "selon", "laut", "según", "据" (`lexicon.py`).
 _ACCORDING_TO = "according_to"
 # Every word that can open an attribution: a sentence with none of them has none.
-_TRIGGERS = SPEECH_VERBS | _FROM_CUES | {"according", _ACCORDING_TO}
+_TRIGGERS = SPEECH_VERBS | _FROM_CUES | {"according", _ACCORDING_TO, "put"}
 # Words that govern a following name as an object or setting, never as the speaker.
 _PREPOSITIONS = wordset("""
 to into in on at for from of with by over against about toward towards across between among amid onto upon
@@ -71,12 +75,22 @@ _DETERMINERS = wordset("""
 the a an its his her their our this that these those northern southern eastern western northeastern
 northwestern southeastern southwestern occupied neighbouring neighboring
 """)
+# Speech verbs that are also nouns: after a preposition or determiner ("on claims", "the reports") they
+# attribute nothing.
+_NOUN_FORMS = wordset("""
+claims reports questions notes calls answers replies comments statements warns tweets writes
+""")
 # Subordinators that put an attribution into a clause about an earlier statement.
 _SUBORDINATORS = wordset("""
-after before since following until when while once hours days weeks
+after before since following until when while once hours days weeks what
 """)
 # A speech verb that opens a quotation inside a quotation: "told reporters, 'China ...".
 _INNER_QUOTE = re.compile(r"\w+(?:\s+[\w.]+){0,3}?\s*[,:]?\s*'\w")
+# What may follow the name of an inverted attribution that closes its clause: "..., said Peskov on Monday".
+_AFTER_INVERSION = wordset("""
+on in at during after before while when late earlier yesterday today tonight monday tuesday wednesday thursday
+friday saturday sunday
+""")
 # Forms of "be" that make a following speech verb passive.
 _BE = wordset("""
 is are was were be been being
@@ -126,21 +140,28 @@ def resolve(
     previous: Speaker | None = None,
     *,
     adjacent: bool = True,
+    antecedent: Speaker | None = None,
 ) -> Speaker:
     """The speaker of one sentence (`actor_hits`: the item's actor hits; `previous`: last speaker, who spoke
-    in the sentence just before when `adjacent`)."""
+    in the sentence just before when `adjacent`; `antecedent`: the name opening the sentence before, when
+    that sentence quotes nobody)."""
     first, last = sentence.first_token, sentence.last_token
     hits = [h for h in actor_hits if first <= h.first_token < last]
     found, pronoun_at = _attributions(doc, sentence, hits)
     if sentence.is_title and not found:
         found = _headline_prefix(doc, sentence, hits)
     if not found:
-        if previous is None or previous.actor == UNATTRIBUTED:
-            return UNKNOWN
         starts, ends = doc.tokens.starts, doc.tokens.ends
         if pronoun_at is not None:
-            return Speaker(previous.actor, previous.affiliation,
+            pronoun = doc.tokens.texts[first + pronoun_at - 1]
+            referent = next((s for s in (antecedent, previous) if s is not None and s.actor != UNATTRIBUTED
+                             and _agrees(pronoun, s.actor, actors)), None)
+            if referent is None:
+                return UNKNOWN
+            return Speaker(referent.actor, referent.affiliation,
                            ((starts[first + pronoun_at - 1], ends[first + pronoun_at], "pronoun"),))
+        if previous is None or previous.actor == UNATTRIBUTED:
+            return UNKNOWN
         if adjacent and last > first and _continues_quote(doc, sentence):
             return Speaker(previous.actor, previous.affiliation,
                            ((starts[first], ends[first], "continued quotation"),))
@@ -154,6 +175,40 @@ def resolve(
     evidence = ((hit.start, hit.end, "name"), (doc.tokens.starts[verb], doc.tokens.ends[verb],
                                                f"attribution:{verb_text}"))
     return Speaker(hit.key, chain[-1] if chain else None, evidence)
+
+
+def _agrees(pronoun: str, actor_id: str, actors: Mapping[str, Actor]) -> bool:
+    """Whether a pronoun can stand for an actor: "he" and "she" for a person or an agency (whose aliases name
+    its spokespeople), never a country or government; "it" for anything but a person."""
+    actor = actors.get(actor_id)
+    if actor is None or pronoun == "they":
+        return True
+    if pronoun in _PERSONAL:
+        return actor.kind not in _COLLECTIVE
+    return actor.kind != "person"
+
+
+def opening_name(doc: Doc, sentence: Sentence, hits: Sequence[Hit], actors: Mapping[str, Actor]) -> Speaker | None:
+    """The actor named at the head of a sentence ("Peskov was asked ...", "The Unification Ministry briefed
+    ..."), which a pronoun in the next sentence may stand for; None when the sentence opens otherwise."""
+    words = doc.tokens.texts[sentence.first_token:sentence.last_token]
+    position = 0
+    while position < len(words) and words[position] in _DETERMINERS:
+        position += 1
+    hit = next((h for h in hits if h.first_token - sentence.first_token == position), None)
+    if hit is None or doc.in_quote(hit.start, hit.end):
+        return None
+    if doc.tokens.texts[hit.last_token - 1].endswith("'s") or doc.folded[hit.end:hit.end + 1] == "'":
+        # "South Korea's unification ministry briefed ...": the institution acts, named or not; "Kim's
+        # health ...": a possessor before a thing does not.
+        owned = next((h for h in hits if h.first_token == hit.last_token), None)
+        if owned is not None:
+            hit = owned
+        elif hit.last_token - sentence.first_token >= len(words) or words[hit.last_token - sentence.first_token] \
+                not in _INSTITUTIONS:
+            return None
+    chain = affiliation_chain(hit.key, actors)
+    return Speaker(hit.key, chain[-1] if chain else None, ((hit.start, hit.end, "name"),))
 
 
 def _name_before(hits: Sequence[Hit], base: int, index: int, reach: int = 6) -> Hit | None:
@@ -199,7 +254,7 @@ def _attributions(doc: Doc, sentence: Sentence, hits: Sequence[Hit]
             if hit is not None:
                 found.append((hit, index, "according to" if word == _ACCORDING_TO else f"{word} {following}"))
             continue
-        if word not in SPEECH_VERBS:
+        if not _speaks(word, following, words[index - 1] if index > 0 else ""):
             continue
         if index > 0 and words[index - 1] in _BE:
             # A passive: "was denied by X" names its speaker after "by"; "was said to be" names none.
@@ -209,7 +264,8 @@ def _attributions(doc: Doc, sentence: Sentence, hits: Sequence[Hit]
                 if hit is not None:
                     found.append((hit, index, f"{word} by"))
             continue
-        inverted = _inverted(doc, hits, base, index) if doc.language != Language.EN else None
+        inverted = (_inverted(doc, hits, base, index) if doc.language != Language.EN
+                    else _closing_inversion(doc, words, hits, base, index))
         hit = inverted or _name_before(hits, base, index)
         if hit is not None and (hit is inverted or (_is_subject(doc, words, base, hit, index)
                                                      and not _inside_quote_only(doc, hit, starts[base + index]))):
@@ -226,6 +282,16 @@ def _attributions(doc: Doc, sentence: Sentence, hits: Sequence[Hit]
     return found, pronoun_at
 
 
+def _speaks(word: str, following: str, before: str) -> bool:
+    """Whether a word is a speech verb here: "as Sullivan put it" attributes, "China put weapons on trains"
+    does not; "commented on claims" and "the reports" are nouns."""
+    if word == "put":
+        return following == "it"
+    if word in _NOUN_FORMS and (before in _PREPOSITIONS or before in _DETERMINERS):
+        return False
+    return word in SPEECH_VERBS
+
+
 def _inverted(doc: Doc, hits: Sequence[Hit], base: int, index: int) -> Hit | None:
     """In another language, the name right after a speech verb that follows a comma or quotation (Russian,
     German, Spanish...: ", заявил Песков", ", sagte Peskow"), or, in Arabic, which puts the verb before its
@@ -235,16 +301,48 @@ def _inverted(doc: Doc, hits: Sequence[Hit], base: int, index: int) -> Hit | Non
     return _name_after(hits, base, index, 4) if after_comma or verb_first else None
 
 
+def _closing_inversion(doc: Doc, words: Sequence[str], hits: Sequence[Hit], base: int, index: int) -> Hit | None:
+    """In English, the name of an inverted attribution that closes its clause ("Kim Jong Un not gravely ill,
+    says Seoul"; '"...," said the Kremlin on Monday'): it speaks even when another name stands before the
+    verb. A name followed by more of the sentence ("..., said Beijing was arming Russia") is not one."""
+    if words[index] not in _INVERTIBLE or index == 0 or not _after_quote(doc, doc.tokens.starts[base + index]):
+        return None
+    hit = _name_after(hits, base, index, 4)
+    if hit is None or any(w not in _DETERMINERS and w not in _INSTITUTIONS
+                          for w in words[index + 1:hit.first_token - base]):
+        return None
+    after = hit.last_token - base
+    if after >= len(words) or words[after] in _AFTER_INVERSION:
+        return hit
+    gap = doc.folded[hit.end:doc.tokens.starts[hit.last_token]]
+    return hit if any(c in gap for c in ',;:.!?"()') else None
+
+
 def _headline_prefix(doc: Doc, sentence: Sentence, hits: Sequence[Hit]) -> list[tuple[Hit, int, str]]:
-    """'Beijing: ...' in a headline: the name before an early colon speaks."""
+    """'Beijing: ...' in a headline: the name opening it before an early colon speaks; '...: US' or
+    '... - foreign ministry', a name that is all that follows the last colon or dash, speaks too. A name
+    inside the words before the colon ('Iran sent missiles to Russia: US') does not."""
+    words = doc.tokens.texts[sentence.first_token:sentence.last_token]
+    opening = 0
+    while opening < len(words) and words[opening] in _DETERMINERS:
+        opening += 1
     colon = doc.folded.find(":", sentence.start, sentence.end)
-    if colon <= 0:
-        return []
-    prefix = [h for h in hits if h.end <= colon and h.first_token - sentence.first_token <= 5]
-    if not prefix:
-        return []
-    hit = max(prefix, key=lambda h: h.end - h.start)
-    return [(hit, hit.first_token - sentence.first_token, ":")]
+    if colon > 0:
+        prefix = [h for h in hits if h.end <= colon and h.first_token - sentence.first_token <= opening
+                  and len(doc.folded[h.end:colon].split()) <= 1]
+        if prefix:
+            hit = max(prefix, key=lambda h: h.end - h.start)
+            return [(hit, hit.first_token - sentence.first_token, ":")]
+    tail = max(doc.folded.rfind(": ", sentence.start, sentence.end),
+               doc.folded.rfind(" - ", sentence.start, sentence.end))
+    suffix = [h for h in hits if h.start > tail > sentence.start
+              and not doc.folded[h.end:sentence.end].strip(" .!\"'")
+              and all(w in _DETERMINERS or w in _INSTITUTIONS
+                      for w in doc.folded[tail + 2:h.start].split())]
+    if suffix:
+        hit = min(suffix, key=lambda h: h.start)
+        return [(hit, hit.first_token - sentence.first_token, ":")]
+    return []
 
 
 def _after_quote(doc: Doc, offset: int) -> bool:
@@ -285,8 +383,8 @@ def _is_subject(doc: Doc, words: Sequence[str], base: int, hit: Hit, verb_index:
         return True
     if words[position] == "with" and words[verb_index].endswith("ing"):
         return True  # "..., with Sullivan saying that ...": the name is the participle's subject
-    if words[position] in ("for", "of") and position > 0 and words[position - 1] in _SPOKESPEOPLE:
-        return True  # "a spokesman for the Chinese embassy declined ...": the one spoken for speaks
+    if words[position] in ("for", "of", "in") and position > 0 and words[position - 1] in _SPOKESPEOPLE:
+        return True  # "a spokesman for the Chinese embassy", "officials in Beijing": the one spoken for speaks
     # Punctuation between the preposition and the name ends the phrase ('"... seen that," Sullivan said').
     gap = doc.folded[tokens.ends[base + position]:hit.start]
     return any(c in gap for c in ',;:"()')
@@ -341,7 +439,9 @@ class ItemSpeakers:
         self._hits: dict[int, list[Hit]] | None = None
         self._resolved: list[Speaker] = []  # as `resolve` finds them, the headline's before any renaming
         self._incoming: list[Speaker | None] = []  # the last speaker before each sentence
+        self._antecedents: list[Speaker | None] = []  # the name opening the sentence before, if unquoted
         self._previous: Speaker | None = None
+        self._antecedent: Speaker | None = None
         self._headline: Speaker | None = None
 
     def __getitem__(self, index: int) -> Speaker:
@@ -369,7 +469,8 @@ class ItemSpeakers:
         carried = self._incoming[index]
         found: list[Speaker] = []
         for clause in clauses:
-            speaker = resolve(self._doc, clause, hits, self._actors, carried, adjacent=False)
+            speaker = resolve(self._doc, clause, hits, self._actors, carried, adjacent=False,
+                              antecedent=self._antecedents[index] if carried is self._incoming[index] else None)
             found.append(speaker)
             if speaker.actor != UNATTRIBUTED:
                 carried = speaker
@@ -388,12 +489,16 @@ class ItemSpeakers:
         while len(resolved) <= index and len(resolved) < len(sentences):
             sentence = sentences[len(resolved)]
             self._incoming.append(self._previous)
+            self._antecedents.append(self._antecedent)
             adjacent = bool(resolved) and resolved[-1].actor != UNATTRIBUTED
-            found = resolve(self._doc, sentence, self._hits.get(sentence.index, ()), self._actors, self._previous,
-                            adjacent=adjacent) if self._hits else UNKNOWN
+            hits = self._hits.get(sentence.index, ())
+            found = resolve(self._doc, sentence, hits, self._actors, self._previous, adjacent=adjacent,
+                            antecedent=self._antecedent) if self._hits else UNKNOWN
             resolved.append(found)
             if found.actor != UNATTRIBUTED:
-                self._previous = found
+                self._previous, self._antecedent = found, None
+            else:
+                self._antecedent = opening_name(self._doc, sentence, hits, self._actors)
 
     def _named_headline(self, found: Speaker) -> Speaker:
         first = self._doc.sentences[0]
