@@ -341,6 +341,21 @@ CASES = [
     # Denials by words of slander or by the claim's opposite.
     case("kcna-calls-it-slander", KIM, '"Talk of Kim Jong Un being gravely ill after surgery is slander," KCNA said.',
          [("north-korea", "denies")], [("north-korea", "corroborates")]),
+    # Names joined as subjects of one verb all speak; "and" before another attributed statement turns.
+    case("coordinated-beijing-and-moscow-reject", CHINA,
+         "Beijing and Moscow both reject reports that China ships drones to Russia.",
+         [("china", "denies"), ("russia", "denies")], [(UNATTRIBUTED, "denies")]),
+    case("coordinated-list-us-britain-france", IRAN,
+         "The US, Britain and France say Iran has sent ballistic missiles to Russia.",
+         [("us-government", "corroborates"), ("uk-government", "corroborates")], ["iran", "russia"]),
+    case("and-turns-russia-denies-kyiv-says", CHEMICAL,
+         "Russia denies using chemical weapons against Ukraine and Kyiv says it has proof.",
+         [("russia", "denies")], [("ukraine", "denies"), ("russia", "corroborates")]),
+    # A clause holding only the claim's own cue phrase ("no unusual movements") keeps its speaker's stance.
+    case("claim-cue-clause-unification-ministry", KIM,
+         "While rumours swirled that Kim Jong Un was gravely ill, the Unification Ministry said it had seen no "
+         "unusual movements in the North.",
+         [("south-korea-unification-ministry", "denies")], ["kim-jong-un", (UNATTRIBUTED, "denies")]),
     case("pyongyang-good-health", KIM, "Pyongyang said Kim Jong Un was in good health after reports of surgery.",
          [("north-korea", "denies")], [("north-korea", "corroborates"), "kim-jong-un"]),
 ]

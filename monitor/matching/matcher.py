@@ -45,7 +45,7 @@ import functools
 import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from monitor.matching.derive import ClaimProfile, actor_table, compile_claim
 from monitor.matching.index import CandidateIndex, Hit, Scan
@@ -77,7 +77,10 @@ remarks comments story rumor rumour rumors rumours
 _FUTURE = re.compile(r"\b(?:will|would|could|may|might|plans?|planning|going\s+to|to\s+be|soon)\b")
 # A statement that is itself a report ("a priest ... says he met God").
 _REPORTING = re.compile(r"\b(?:says?|said|claims?|claimed|tells|told|reports?|reported|insists|insisted)\b")
-_INHERITING_CUES = ("phrase:absence", "phrase:no-comment", "family:deny", "phrase:assert", "scope:negated-deny")
+# Cues that carry a stance without naming the claim: the analyst's own cue phrases of the claim ("no unusual
+# signs") among them.
+_INHERITING_CUES = ("phrase:absence", "phrase:no-comment", "family:deny", "phrase:assert", "scope:negated-deny",
+                    "claim:denies", "claim:corroborates")
 
 
 @dataclass(frozen=True)
@@ -261,7 +264,7 @@ class Matcher:
                 # A speaker who turns inside the quotation ('"Beijing denies it, but the evidence shows ...,"
                 # Shapps said') means what follows the turn, when that names the claim.
                 item, cues_outlet = part, self._unit_cues(doc, profile, part)
-            return [self._unit(item, cues_outlet, speaker, inherited)]
+            return _with_partners([self._unit(item, cues_outlet, speaker, inherited)])
         # A sentence that turns ("..., but ...") gives each clause its own speaker and stance; a speaker who
         # turns within one sentence ("no sign of X, but that Y") means what follows the turn.
         parts: list[Unit] = []
@@ -272,7 +275,7 @@ class Matcher:
                 if parts and parts[-1].speaker.actor == speaker.actor != UNATTRIBUTED:
                     parts.pop()
                 parts.append(self._unit(part, cues, speaker, inherited))
-        return parts
+        return _with_partners(parts)
 
     def _unit(self, item: SentenceEvidence, cues: UnitCues, speaker: Speaker, inherited: bool) -> Unit:
         """A unit read in the outlet view and, when somebody is quoted, in the speaker view."""
@@ -439,6 +442,13 @@ class Matcher:
         if key not in seen:
             seen.add(key)
             spans.append(self._span(doc, hit.start, hit.end, hit.kind, hit.key, score=hit.score))
+
+
+def _with_partners(units: list[Unit]) -> list[Unit]:
+    """The units, each followed by the same unit for every name that speaks with its speaker ("Tehran and
+    Moscow deny ...": both deny)."""
+    return [shared for unit in units
+            for shared in (unit, *(replace(unit, speaker=partner) for partner in unit.speaker.partners))]
 
 
 # One item is often read against several claims in a row (`evaluate`, `rules explain` then `match`): keep

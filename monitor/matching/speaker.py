@@ -54,7 +54,7 @@ warns confirmed confirms rejected rejects dismissed dismisses questioned questio
 argues noted notes wrote writes tweeted tweets saying telling reported acknowledged admitted admits explained
 declined revealed reveals alleged alleges accused accuses suggested suggests maintained maintains believes
 asserted asserts disputed disputes refuted refutes called calls answered answers replied replies responded
-responds
+responds reject dismiss confirm insist warn accuse dispute refute allege admit argue maintain assert
 """)
 _INVERTIBLE = frozenset(["said", "says", "told", "added", "wrote", "tweeted", "stated", "according"])
 _PRONOUNS = frozenset(["he", "she", "they", "it"])
@@ -121,6 +121,7 @@ class Speaker:
     actor: str
     affiliation: str | None
     evidence: tuple[tuple[int, int, str], ...]
+    partners: tuple[Speaker, ...] = ()  # who speak with it: "Tehran and Moscow deny ..."
 
     @property
     def clear(self) -> bool:
@@ -172,9 +173,49 @@ def resolve(
                                                              f[0].first_token))
     chain = affiliation_chain(hit.key, actors)
     verb = first + min(verb_index, last - first - 1)
-    evidence = ((hit.start, hit.end, "name"), (doc.tokens.starts[verb], doc.tokens.ends[verb],
-                                               f"attribution:{verb_text}"))
-    return Speaker(hit.key, chain[-1] if chain else None, evidence)
+    said = (doc.tokens.starts[verb], doc.tokens.ends[verb], f"attribution:{verb_text}")
+    partners = tuple(Speaker(h.key, _top(h.key, actors), ((h.start, h.end, "name"), said))
+                     for h in _coordinated(doc, sentence, hits, hit) if h.key != hit.key)
+    return Speaker(hit.key, chain[-1] if chain else None, ((hit.start, hit.end, "name"), said), partners)
+
+
+def _top(actor_id: str, actors: Mapping[str, Actor]) -> str | None:
+    chain = affiliation_chain(actor_id, actors)
+    return chain[-1] if chain else None
+
+
+def _coordinated(doc: Doc, sentence: Sentence, hits: Sequence[Hit], hit: Hit) -> list[Hit]:
+    """The names joined to a speaking name as subjects of one verb ("Tehran and Moscow both deny", "the US,
+    Britain and France say"); none when the first of them is governed by a preposition ("aid to Russia and
+    Iran said")."""
+    texts, ends = doc.tokens.texts, doc.tokens.ends
+    partners: list[Hit] = []
+    current = hit
+    listed = hit.last_token < sentence.last_token and texts[hit.last_token] == "and"  # "Britain and France say"
+    while True:
+        position = current.first_token - 1
+        while position >= sentence.first_token and texts[position] in _DETERMINERS:
+            position -= 1
+        if position >= sentence.first_token and texts[position] == "and":
+            end = position  # "Tehran and Moscow"
+        elif (partners or listed) and position >= sentence.first_token and "," in doc.folded[
+                ends[position]:current.start]:
+            end = position + 1  # "the US, Britain and France"
+        else:
+            break
+        partner = next((h for h in hits if h.last_token == end), None)
+        if partner is None:
+            break
+        partners.append(partner)
+        current = partner
+    if partners:
+        position = current.first_token - 1
+        while position >= sentence.first_token and texts[position] in (_DETERMINERS | {"both"}):
+            position -= 1
+        if position >= sentence.first_token and texts[position] in _PREPOSITIONS and "," not in doc.folded[
+                ends[position]:current.start]:
+            return []
+    return partners
 
 
 def _agrees(pronoun: str, actor_id: str, actors: Mapping[str, Actor]) -> bool:
@@ -458,14 +499,17 @@ class ItemSpeakers:
         A clause names its own speaker ("Beijing denies the claims, but the UK defence secretary insists
         ..."); a clause without one takes a trailing attribution of the last clause ("..., but ..., Shapps
         said"), else a pronoun's antecedent ("but he added"), else nobody: a contrast turns away from the
-        speaker before it, so the speaker of another clause is never carried across.
+        speaker before it, so the speaker of another clause is never carried across. A sentence that joins two
+        attributed statements with "and" ("Russia denies it and Kyiv says ...") turns there as well.
         """
         whole = self[index]
         sentence = self._doc.sentences[index]
+        hits = self._hits.get(index, ()) if self._hits else ()
         clauses = self._doc.clauses(sentence)
+        if len(clauses) == 1 and whole.actor != UNATTRIBUTED:
+            clauses = _and_turn(self._doc, sentence, hits) or clauses
         if len(clauses) == 1:
             return [(sentence, whole)]
-        hits = self._hits.get(index, ()) if self._hits else ()
         carried = self._incoming[index]
         found: list[Speaker] = []
         for clause in clauses:
@@ -513,6 +557,29 @@ class ItemSpeakers:
             if self._resolved[index].actor != UNATTRIBUTED:
                 yield self._resolved[index]
             index += 1
+
+
+def _and_turn(doc: Doc, sentence: Sentence, hits: Sequence[Hit]) -> tuple[Sentence, Sentence] | None:
+    """A sentence split before "and <name> <speech verb>" when a speech verb comes before the "and" too
+    ("Russia denies using chemical weapons and Kyiv says it has proof"); None when there is no such turn, or
+    when the name is a second subject of the same verb ("Tehran and Moscow deny")."""
+    texts, starts = doc.tokens.texts, doc.tokens.starts
+    for hit in hits:
+        position = hit.first_token - 1
+        while position > sentence.first_token and texts[position] in _DETERMINERS:
+            position -= 1
+        if position <= sentence.first_token or texts[position] != "and" or doc.in_quote(hit.start, hit.end):
+            continue
+        if _coordinated(doc, sentence, hits, hit):
+            continue  # "Tehran and Moscow deny": one verb, two subjects
+        after = texts[hit.last_token:min(sentence.last_token, hit.last_token + 3)]
+        before = texts[sentence.first_token:position]
+        if any(w in SPEECH_VERBS for w in after) and any(w in SPEECH_VERBS for w in before):
+            cut = starts[position]
+            return (Sentence(sentence.index, sentence.start, cut, sentence.first_token, position, sentence.is_title),
+                    Sentence(sentence.index, starts[position + 1], sentence.end, position + 1, sentence.last_token,
+                             sentence.is_title))
+    return None
 
 
 def _heads_institution(doc: Doc, hit: Hit) -> bool:
