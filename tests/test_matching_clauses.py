@@ -317,6 +317,11 @@ CASES = [
     case("quoted-turn-kremlin-denies-but-zelensky", CHINA,
          '"The Kremlin denies it, but China is shipping ammunition to Russia every week," Zelensky said.',
          [("ukraine-president", "corroborates")], ["russia", ("ukraine-president", "denies")]),
+    # A speaker quoted inside another's quotation is read from the inner quotation alone.
+    case("inner-quotation-shapps-to-the-committee", CHINA,
+         '"Shapps told the committee, \'China is now sending lethal aid to Russia,\' and nobody there disputed '
+         'it," an aide recalled.',
+         [("uk-defence-secretary", "corroborates")], [("uk-defence-secretary", "denies"), "russia"]),
     # "As X put it, '...'": the inner speaker speaks.
     case("nested-as-kanaani-put-it", IRAN,
          '"As Kanaani put it, \'not one Iranian missile has gone to Russia,\' and we take him at his word," the '

@@ -17,8 +17,9 @@ Contract of `Matcher.match(title, text)`:
   named only in the headline counts for the lead alone; relatedness is read by the body model from the
   best passage and the lead (`score.passage_features`), the headline also on its own;
 - every relevant sentence gets a speaker (`speaker.py`) and a stance, each clause of a turning sentence its
-  own ("X denies ..., but Y insists ..."), and a quoted speaker who turns ('"They deny it, but ...," X said')
-  is read from the turn on when what follows names the claim; sentences are grouped by speaker
+  own ("X denies ..., but Y insists ..."); a quoted speaker who turns ('"They deny it, but ...," X said')
+  is read from the turn on, and a speaker quoted inside another's quotation from the inner quotation, when
+  that names the claim; sentences are grouped by speaker
   actor and each group yields one `Match` (label = argmax of the group's mean stance probabilities).
   Unattributed sentences (and the headline without attribution) form the UNATTRIBUTED group, read in the
   outlet view; attributed ones are read in the speaker view (see `stance.py`).
@@ -62,7 +63,7 @@ from monitor.matching.score import (
     sentence_evidence,
     with_fuzzy,
 )
-from monitor.matching.speaker import ItemSpeakers, Speaker
+from monitor.matching.speaker import ItemSpeakers, Speaker, inner_quotation
 from monitor.matching.stance import STANCES, UnitCues, speaker_features, unit_features
 from monitor.matching.text import wordset
 from monitor.matching.verdict import body_cues, claim_cues, item_features
@@ -258,11 +259,13 @@ class Matcher:
         """The units of one relevant sentence: one, or one per clause of a sentence that turns."""
         if len(clauses) == 1:
             speaker = clauses[0][1]
-            turn = doc.quoted_turn(item.sentence) if speaker.actor != UNATTRIBUTED else None
-            part = clause_evidence(scan, item, turn) if turn is not None else None
+            # An inner speaker means the inner quotation ('"Shapps said, \'...,\' and nobody was surprised,"');
+            # a speaker who turns inside the quotation ('"Beijing denies it, but the evidence shows ...,"
+            # Shapps said') means what follows the turn; either when it names the claim.
+            focus = None if speaker.actor == UNATTRIBUTED else (
+                inner_quotation(doc, item.sentence, speaker) or doc.quoted_turn(item.sentence))
+            part = clause_evidence(scan, item, focus) if focus is not None else None
             if part is not None and part.positions:
-                # A speaker who turns inside the quotation ('"Beijing denies it, but the evidence shows ...,"
-                # Shapps said') means what follows the turn, when that names the claim.
                 item, cues_outlet = part, self._unit_cues(doc, profile, part)
             return _with_partners([self._unit(item, cues_outlet, speaker, inherited)])
         # A sentence that turns ("..., but ...") gives each clause its own speaker and stance; a speaker who

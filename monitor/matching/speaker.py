@@ -35,7 +35,7 @@ Names that are no actor of the RuleSet leave the speaker UNATTRIBUTED.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -91,6 +91,8 @@ _AFTER_INVERSION = wordset("""
 on in at during after before while when late earlier yesterday today tonight monday tuesday wednesday thursday
 friday saturday sunday
 """)
+# Where an inner quotation closes: a single quote before punctuation, a space or the outer quotation's end.
+_INNER_CLOSE = re.compile(r"'(?=[\s,.;:!?\"]|$)")
 # Forms of "be" that make a following speech verb passive.
 _BE = wordset("""
 is are was were be been being
@@ -403,6 +405,25 @@ def _inside_quote_only(doc: Doc, hit: Hit, verb_start: int) -> bool:
         return True
     after = doc.folded[verb_start:verb_start + 40]
     return _INNER_QUOTE.match(after) is None
+
+
+def inner_quotation(doc: Doc, sentence: Sentence, speaker: Speaker) -> Sentence | None:
+    """The words of an inner speaker quoted inside someone else's quotation ('"Shapps said, \'Beijing is
+    sending lethal aid,\' and nobody was surprised," a staffer recalled' -> 'Beijing is sending lethal aid'),
+    or None when the speaker is not quoted that way."""
+    verb = next((start for start, _, kind in speaker.evidence if kind.startswith("attribution:")), None)
+    if verb is None or not doc.in_quote(verb, verb + 1):
+        return None
+    opening = _INNER_QUOTE.match(doc.folded, verb, sentence.end)
+    if opening is None:
+        return None
+    start = opening.end() - 1
+    closing = _INNER_CLOSE.search(doc.folded, start, sentence.end)
+    end = closing.start() if closing is not None else sentence.end
+    starts = doc.tokens.starts
+    first = bisect_left(starts, start, sentence.first_token, sentence.last_token)
+    last = bisect_left(starts, end, first, sentence.last_token)
+    return Sentence(sentence.index, start, end, first, last, sentence.is_title) if last > first else None
 
 
 def _is_subject(doc: Doc, words: Sequence[str], base: int, hit: Hit, verb_index: int) -> bool:
