@@ -361,6 +361,15 @@ CASES = [
          "While rumours swirled that Kim Jong Un was gravely ill, the Unification Ministry said it had seen no "
          "unusual movements in the North.",
          [("south-korea-unification-ministry", "denies")], ["kim-jong-un", (UNATTRIBUTED, "denies")]),
+    # A country qualifying a noun that is no institution ("a UK tabloid") names no speaker.
+    case("qualifier-a-uk-tabloid-reported", KIM,
+         "A UK tabloid reported that Kim Jong Un was gravely ill after heart surgery.",
+         [(UNATTRIBUTED, "discusses")], ["uk-government", "kim-jong-un"]),
+    # A sentence with the claim's own cue phrase just before the one that states the claim inherits it.
+    case("claim-cue-before-the-claim", KIM,
+         "The Unification Ministry said it had seen no unusual movements in the North. A Japanese weekly had "
+         "claimed that Kim Jong Un was gravely ill after surgery.",
+         [("south-korea-unification-ministry", "denies")], ["kim-jong-un"]),
     case("pyongyang-good-health", KIM, "Pyongyang said Kim Jong Un was in good health after reports of surgery.",
          [("north-korea", "denies")], [("north-korea", "corroborates"), "kim-jong-un"]),
 ]

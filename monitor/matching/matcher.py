@@ -11,7 +11,9 @@ Contract of `Matcher.match(title, text)`:
   its own only when the subject is near the claim's words: in the same sentence, or in the headline;
 - sentences that only point back ("We have not seen that to date", "no comment on the claims"), or that
   repeat the claim without its subject, inherit relevance from a relevant (or inheriting) sentence at most
-  two sentences before when they carry a stance cue;
+  two sentences before when they carry a stance cue; a sentence right before a relevant one inherits it when
+  it carries one of the claim's own cue phrases ("Seoul said it saw no unusual signs. A report had said Kim
+  ...");
 - in an article body (BODY_SENTENCES or more), a sentence counts on its own only as part of a passage that
   also names one of the claim's objects (the sentence and its neighbours, or the headline), and a subject
   named only in the headline counts for the lead alone; relatedness is read by the body model from the
@@ -74,6 +76,7 @@ _REFERRING_NOUNS = wordset("""
 claim claims claimed assertion assertions allegation allegations report reports accusation accusations suggestion
 remarks comments story rumor rumour rumors rumours
 """)
+_CLAIM_CUES = ("claim:denies", "claim:corroborates")
 # A statement about the future ("Apple will release ...", "X plans to ...").
 _FUTURE = re.compile(r"\b(?:will|would|could|may|might|plans?|planning|going\s+to|to\s+be|soon)\b")
 # A statement that is itself a report ("a priest ... says he met God").
@@ -240,12 +243,15 @@ class Matcher:
             known, carries = by_index.get(index, (None, False))
             inherited = index not in own_indexes
             # Sentences that point back at a relevant one ("We have not seen that"), or that repeat the claim
-            # without its subject, inherit it when they carry a stance cue.
-            if inherited and (last is None or index - last > 2 or not (carries or _points_back(doc, sentence))):
+            # without its subject, inherit it when they carry a stance cue; a sentence just before a relevant
+            # one when it carries one of the claim's own cue phrases ("X said it had detected no unusual
+            # signs. Reports had said Kim ...").
+            behind = last is not None and index - last <= 2 and (carries or _points_back(doc, sentence))
+            if inherited and not behind and index + 1 not in own_indexes:
                 continue
             item = known or empty_evidence(sentence)
             cues_outlet = self._unit_cues(doc, profile, item)
-            if inherited and not any(f in cues_outlet.features for f in _INHERITING_CUES):
+            if inherited and not any(f in cues_outlet.features for f in (_INHERITING_CUES if behind else _CLAIM_CUES)):
                 continue
             last = index
             units.extend(self._sentence_units(doc, scan, item, profile=profile, cues_outlet=cues_outlet,

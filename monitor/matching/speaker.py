@@ -433,9 +433,11 @@ def _is_subject(doc: Doc, words: Sequence[str], base: int, hit: Hit, verb_index:
     if any(w in ("that", "which", "who", "whom", "whose", "while", "whereas") for w in between):
         return False
     possessive = doc.folded[hit.end:hit.end + 1] == "'" or doc.tokens.texts[hit.last_token - 1].endswith("'s")
-    if possessive and (not between or between[0] not in _INSTITUTIONS):
+    qualifier = first > 0 and words[first - 1] in ("a", "an") and bool(between)
+    if (possessive or qualifier) and (not between or between[0] not in _INSTITUTIONS):
         # "Shapps' claims", "China's denials", "the leader's health was said ...": a possessive before a noun
-        # is the topic; before an institution ("China's foreign ministry said") it is the speaker.
+        # is the topic; before an institution ("China's foreign ministry said") it is the speaker. So for a
+        # name qualifying a noun: "a US outlet reported" names none, "a US official said" speaks for it.
         return False
     tokens = doc.tokens
     position = first - 1
