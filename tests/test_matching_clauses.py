@@ -331,6 +331,11 @@ CASES = [
     case("contrast-zelensky-accuses-kremlin-denies", CHEMICAL,
          "Zelensky accuses Russia of gassing Ukrainian soldiers with chloropicrin; the Kremlin denies it.",
          [("ukraine-president", "corroborates"), ("russia", "denies")]),
+    # Being accused asserts nothing: neither a headline's participle nor an impersonal form in another language.
+    case("participle-china-accused-of", CHINA, "", [("china", "discusses")], [("china", "corroborates")],
+         title="China accused of sending drones to Russia"),
+    case("impersonal-russian-china-is-accused", CHINA, "", [("china", "discusses")], [("china", "corroborates")],
+         title="Китай обвиняют в поставках дронов России"),
     # "Officials in Beijing" speak for Beijing.
     case("officials-in-beijing", CHINA, "Officials in Beijing insisted that China sends no weapons to Russia.",
          [("china", "denies")], [(UNATTRIBUTED, "denies")]),

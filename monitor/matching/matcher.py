@@ -52,6 +52,7 @@ from dataclasses import dataclass, replace
 
 from monitor.matching.derive import ClaimProfile, actor_table, compile_claim
 from monitor.matching.index import CandidateIndex, Hit, Scan
+from monitor.matching.language import Language
 from monitor.matching.model import UNATTRIBUTED, Claim, Explanation, Label, Match, RuleSet, Span, Stance
 from monitor.matching.normalize import Doc, Sentence, fold, normalize
 from monitor.matching.passages import has_body, own_passages, relatedness_features
@@ -66,7 +67,7 @@ from monitor.matching.score import (
     with_fuzzy,
 )
 from monitor.matching.speaker import ItemSpeakers, Speaker, inner_quotation
-from monitor.matching.stance import STANCES, UnitCues, speaker_features, unit_features
+from monitor.matching.stance import ACCUSING, STANCES, UnitCues, speaker_features, unit_features
 from monitor.matching.text import wordset
 from monitor.matching.verdict import body_cues, claim_cues, item_features
 from monitor.matching.weights import Models, default_models
@@ -273,7 +274,7 @@ class Matcher:
             part = clause_evidence(scan, item, focus) if focus is not None else None
             if part is not None and part.positions:
                 item, cues_outlet = part, self._unit_cues(doc, profile, part)
-            return _with_partners([self._unit(item, cues_outlet, speaker, inherited)])
+            return _with_partners([self._unit(doc, item, cues_outlet, speaker, inherited)])
         # A sentence that turns ("..., but ...") gives each clause its own speaker and stance; a speaker who
         # turns within one sentence ("no sign of X, but that Y") means what follows the turn.
         parts: list[Unit] = []
@@ -283,18 +284,16 @@ class Matcher:
             if part.positions or any(f in cues.features for f in _INHERITING_CUES):
                 if parts and parts[-1].speaker.actor == speaker.actor != UNATTRIBUTED:
                     parts.pop()
-                parts.append(self._unit(part, cues, speaker, inherited))
+                parts.append(self._unit(doc, part, cues, speaker, inherited))
         return _with_partners(parts)
 
-    def _unit(self, item: SentenceEvidence, cues: UnitCues, speaker: Speaker, inherited: bool) -> Unit:
+    def _unit(self, doc: Doc, item: SentenceEvidence, cues: UnitCues, speaker: Speaker, inherited: bool) -> Unit:
         """A unit read in the outlet view and, when somebody is quoted, in the speaker view."""
         stance = self.models.stance
         outlet = stance.probabilities(cues.features)
         spoken = outlet
         if speaker.actor != UNATTRIBUTED:
-            verb = next((kind.removeprefix("attribution:") for _, _, kind in speaker.evidence
-                         if kind.startswith("attribution:")), "")
-            spoken = stance.probabilities(speaker_features(cues.features, verb))
+            spoken = stance.probabilities(speaker_features(cues.features, _attributing_verb(doc, speaker)))
         return Unit(item.sentence, speaker, outlet, spoken, cues, inherited)
 
     def _relatedness(self, doc: Doc, profile: ClaimProfile, evidence: Sequence[SentenceEvidence],
@@ -451,6 +450,19 @@ class Matcher:
         if key not in seen:
             seen.add(key)
             spans.append(self._span(doc, hit.start, hit.end, hit.kind, hit.key, score=hit.score))
+
+
+def _attributing_verb(doc: Doc, speaker: Speaker) -> str:
+    """The verb that attributes a unit to its speaker. An accusation is the speaker's own assertion only in
+    English and in the active voice ("Kyiv accused Russia of ..."): not in a headline's participle ("China
+    accused of arming Russia"), nor in other languages, whose impersonal forms ("Китай обвиняют") read as it."""
+    for _, end, kind in speaker.evidence:
+        if kind.startswith("attribution:"):
+            verb = kind.removeprefix("attribution:")
+            if verb in ACCUSING and (doc.language != Language.EN or doc.folded[end:end + 4] == " of "):
+                return ""
+            return verb
+    return ""
 
 
 def _with_partners(units: list[Unit]) -> list[Unit]:

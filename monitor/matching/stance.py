@@ -33,7 +33,7 @@ _REJECTING = frozenset(["questioned", "questions", "disputed", "disputes", "chal
                         "contradicted", "contradicts"])
 # Attributing verbs by which the speaker asserts what the outlet would only call an accusation ("Kyiv accuses
 # Russia of using chemical weapons"); passives ("was accused by") are not among them.
-_ACCUSING = frozenset(["accuses", "accused", "alleges", "alleged"])
+ACCUSING = frozenset(["accuses", "accused", "alleges", "alleged"])
 # How far a negator reaches where every character is a word (Chinese): about four words.
 _CHARACTER_REACH = 12
 _REPORT_FEATURES = frozenset({"family:report", "attribution-end"} | {f"word:{w}" for w in WORDS["report"]})
@@ -165,7 +165,7 @@ def speaker_features(features: Mapping[str, float], verb: str = "") -> dict[str,
         spoken["speaker:negates"] = 1.0
     if verb.split(" ", maxsplit=1)[0] in _REJECTING:
         spoken["speaker:rejects"] = 1.0
-    elif verb in _ACCUSING and "speaker:negates" not in spoken:
+    elif verb in ACCUSING and "speaker:negates" not in spoken:
         spoken["speaker:accuses"] = 1.0
     return spoken
 
