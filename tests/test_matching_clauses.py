@@ -336,6 +336,18 @@ CASES = [
          title="China accused of sending drones to Russia"),
     case("impersonal-russian-china-is-accused", CHINA, "", [("china", "discusses")], [("china", "corroborates")],
          title="Китай обвиняют в поставках дронов России"),
+    # A possessor before "press"/"deputy" speaks; so does a subject past a parenthesis set off by commas, and
+    # the name after "said" opens the reported clause when a verb follows it.
+    case("possessive-deputy-spokesman", IRAN,
+         "The State Department's deputy spokesman said Iran had shipped ballistic missiles to Russia.",
+         [("us-government", "corroborates")], ["iran", "russia"]),
+    case("parenthesis-budanov-speaking-in-kyiv", CHEMICAL,
+         "Budanov, speaking at a conference in Kyiv, said Russia had used chloropicrin against Ukrainian soldiers.",
+         [("ukraine-military-intelligence", "corroborates")], ["russia"]),
+    # A pronoun after an opening clause stands for the name opening it.
+    case("pronoun-after-while-clause", CHEMICAL,
+         "While Peskov offered no details, he said Russia had never used chemical weapons in Ukraine.",
+         [("kremlin-spokesman", "denies")], [(UNATTRIBUTED, "denies")]),
     # "Officials in Beijing" speak for Beijing.
     case("officials-in-beijing", CHINA, "Officials in Beijing insisted that China sends no weapons to Russia.",
          [("china", "denies")], [(UNATTRIBUTED, "denies")]),

@@ -93,13 +93,22 @@ friday saturday sunday
 """)
 # Where an inner quotation closes: a single quote before punctuation, a space or the outer quotation's end.
 _INNER_CLOSE = re.compile(r"'(?=[\s,.;:!?\"]|$)")
+# Words that may open a clause before its subject: "while Shapps has offered no proof, ...".
+_OPENERS = wordset("""
+while whereas although though but however and yet
+""")
+# Auxiliaries that show a name after a speech verb to be the subject of the reported clause.
+_AUXILIARIES = wordset("""
+is are was were has have had will would could can may might did does do should must
+""")
 # Forms of "be" that make a following speech verb passive.
 _BE = wordset("""
 is are was were be been being
 """)
 # Nouns that make a possessive or a demonym the speaker: "China's foreign ministry", "Chinese officials".
 _INSTITUTIONS = wordset("""
-government governments ministry ministries foreign defence defense interior state embassy officials official
+government governments ministry ministries foreign defence defense interior state embassy officials official press
+deputy
 spokesperson spokesman spokeswoman president leader leaders military army navy intelligence media agency
 envoy ambassador diplomat diplomats mission office minister ministers secretary council parliament news
 authorities authority sources leadership administration cabinet spy security top senior chief national
@@ -236,7 +245,7 @@ def opening_name(doc: Doc, sentence: Sentence, hits: Sequence[Hit], actors: Mapp
     ..."), which a pronoun in the next sentence may stand for; None when the sentence opens otherwise."""
     words = doc.tokens.texts[sentence.first_token:sentence.last_token]
     position = 0
-    while position < len(words) and words[position] in _DETERMINERS:
+    while position < len(words) and (words[position] in _DETERMINERS or words[position] in _OPENERS):
         position += 1
     hit = next((h for h in hits if h.first_token - sentence.first_token == position), None)
     if hit is None or doc.in_quote(hit.start, hit.end):
@@ -285,7 +294,6 @@ def _attributions(doc: Doc, sentence: Sentence, hits: Sequence[Hit]
     pronoun_at: int | None = None
     if _TRIGGERS.isdisjoint(words):
         return found, pronoun_at  # most sentences: no speech verb, no "according to", no "comment from"
-    starts = doc.tokens.starts
     # Only the trigger words can attribute; the others are skipped without a look.
     for index in compress(range(len(words)), map(_TRIGGERS.__contains__, words)):
         word = words[index]
@@ -309,20 +317,46 @@ def _attributions(doc: Doc, sentence: Sentence, hits: Sequence[Hit]
             continue
         inverted = (_inverted(doc, hits, base, index) if doc.language != Language.EN
                     else _closing_inversion(doc, words, hits, base, index))
-        hit = inverted or _name_before(hits, base, index)
-        if hit is not None and (hit is inverted or (_is_subject(doc, words, base, hit, index)
-                                                     and not _inside_quote_only(doc, hit, starts[base + index]))):
+        hit = inverted or _subject_before(doc, words, hits, base, index) or _inverted_after(doc, words, hits, base,
+                                                                                             index)
+        if hit is not None:
             found.append((hit, index, word))
             continue
-        if word in _INVERTIBLE and index > 0 and _after_quote(doc, starts[base + index]):
-            hit = _name_after(hits, base, index, 4)
-            if hit is not None:
-                found.append((hit, index, word))
-                continue
         if index > 0 and (words[index - 1] in _PRONOUNS or (
                 words[index - 1] in _ANAPHORS and index > 1 and words[index - 2] == "the")):
             pronoun_at = index
     return found, pronoun_at
+
+
+def _subject_before(doc: Doc, words: Sequence[str], hits: Sequence[Hit], base: int, index: int) -> Hit | None:
+    """The name before a speech verb that is its subject: the closest one, or, past a name inside a
+    parenthesis set off by commas ("Zelensky, speaking in Kyiv, said"), the one before the parenthesis."""
+    verb_start = doc.tokens.starts[base + index]
+    hit = _name_before(hits, base, index)
+    if hit is None:
+        return None
+    if _is_subject(doc, words, base, hit, index) and not _inside_quote_only(doc, hit, verb_start):
+        return hit
+    if "," not in doc.folded[doc.tokens.ends[base + index - 1]:verb_start]:
+        return None
+    outer = next((h for h in sorted(hits, key=lambda h: -h.last_token)
+                  if h.last_token < hit.first_token and index - (h.last_token - base) <= 10
+                  and "," in doc.folded[h.end:doc.tokens.starts[h.last_token]]), None)
+    if outer is None or not _is_subject(doc, words, base, outer, index) or _inside_quote_only(doc, outer, verb_start):
+        return None
+    return outer
+
+
+def _inverted_after(doc: Doc, words: Sequence[str], hits: Sequence[Hit], base: int, index: int) -> Hit | None:
+    """'"...," said White House spokesman ...': the name right after a speech verb that follows a quotation or
+    comma, unless a verb follows it ("..., said Russia had used ...": the name opens the reported clause)."""
+    if words[index] not in _INVERTIBLE or index == 0 or not _after_quote(doc, doc.tokens.starts[base + index]):
+        return None
+    hit = _name_after(hits, base, index, 4)
+    if hit is None:
+        return None
+    after = hit.last_token - base
+    return None if after < len(words) and words[after] in _AUXILIARIES else hit
 
 
 def _speaks(word: str, following: str, before: str) -> bool:
@@ -535,12 +569,14 @@ class ItemSpeakers:
             return [(sentence, whole)]
         carried = self._incoming[index]
         found: list[Speaker] = []
+        antecedent = self._antecedents[index]
         for clause in clauses:
-            speaker = resolve(self._doc, clause, hits, self._actors, carried, adjacent=False,
-                              antecedent=self._antecedents[index] if carried is self._incoming[index] else None)
+            speaker = resolve(self._doc, clause, hits, self._actors, carried, adjacent=False, antecedent=antecedent)
             found.append(speaker)
             if speaker.actor != UNATTRIBUTED:
-                carried = speaker
+                carried, antecedent = speaker, None
+            else:  # "While Shapps has offered no proof, he said ...": the pronoun stands for Shapps
+                antecedent = opening_name(self._doc, clause, hits, self._actors) or antecedent
         for position in range(1, len(found)):
             if found[position].actor == UNATTRIBUTED and self._doc.folded.startswith("that ", clauses[position].start):
                 found[position] = found[position - 1]  # "X said A, but that B": X's reported speech goes on
