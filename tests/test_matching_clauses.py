@@ -295,6 +295,100 @@ CASES = [
     case("demonym-russian-investigators-prigozhin", PRIGOZHIN,
          "Russian investigators said genetic tests showed that Prigozhin died in the crash.",
          [("russia", "denies")], [(UNATTRIBUTED, "denies"), (UNATTRIBUTED, "corroborates")]),
+
+    # A pronoun stands for the name opening the sentence before when that one quotes nobody; "he" and "she"
+    # for a person or agency, "it" for an institution.
+    case("pronoun-he-after-peskov-took-questions", CHEMICAL,
+         "Dmitry Peskov took questions from journalists on Friday. He said Russia does not use chemical weapons "
+         "against Ukrainian forces.",
+         [("kremlin-spokesman", "denies")], [(UNATTRIBUTED, "denies")]),
+    case("pronoun-it-after-unification-ministry-briefed", KIM,
+         "South Korea's unification ministry briefed parliament on Thursday. It said there were no signs that "
+         "Kim Jong Un was gravely ill.",
+         [("south-korea-unification-ministry", "denies")], ["kim-jong-un", (UNATTRIBUTED, "denies")]),
+    # An inverted attribution closing the sentence speaks, not the claim's subject before the verb.
+    case("closing-inversion-says-south-korea", KIM, "", [("south-korea", "denies")], ["kim-jong-un", "north-korea"],
+         title="Kim Jong Un is not gravely ill, says South Korea"),
+    # A headline's colon: the name after it speaks when it is all that follows; a name before it only when it
+    # opens the headline.
+    case("headline-suffix-colon-pentagon", IRAN, "", [("us-government", "corroborates")], ["russia", "iran"],
+         title="Iran delivered ballistic missiles to Russia: Pentagon"),
+    # A quoted speaker who turns means what follows the turn.
+    case("quoted-turn-kremlin-denies-but-zelensky", CHINA,
+         '"The Kremlin denies it, but China is shipping ammunition to Russia every week," Zelensky said.',
+         [("ukraine-president", "corroborates")], ["russia", ("ukraine-president", "denies")]),
+    # A speaker quoted inside another's quotation is read from the inner quotation alone.
+    case("inner-quotation-shapps-to-the-committee", CHINA,
+         '"Shapps told the committee, \'China is now sending lethal aid to Russia,\' and nobody there disputed '
+         'it," an aide recalled.',
+         [("uk-defence-secretary", "corroborates")], [("uk-defence-secretary", "denies"), "russia"]),
+    # "As X put it, '...'": the inner speaker speaks.
+    case("nested-as-kanaani-put-it", IRAN,
+         '"As Kanaani put it, \'not one Iranian missile has gone to Russia,\' and we take him at his word," the '
+         "envoy said.",
+         [("iran-foreign-ministry", "denies")], [(UNATTRIBUTED, "denies"), "russia"]),
+    # Whoever accuses asserts.
+    case("contrast-zelensky-accuses-kremlin-denies", CHEMICAL,
+         "Zelensky accuses Russia of gassing Ukrainian soldiers with chloropicrin; the Kremlin denies it.",
+         [("ukraine-president", "corroborates"), ("russia", "denies")]),
+    # Being accused asserts nothing: neither a headline's participle nor an impersonal form in another language.
+    case("participle-china-accused-of", CHINA, "", [("china", "discusses")], [("china", "corroborates")],
+         title="China accused of sending drones to Russia"),
+    case("impersonal-russian-china-is-accused", CHINA, "", [("china", "discusses")], [("china", "corroborates")],
+         title="Китай обвиняют в поставках дронов России"),
+    # A possessor before "press"/"deputy" speaks; so does a subject past a parenthesis set off by commas, and
+    # the name after "said" opens the reported clause when a verb follows it.
+    case("possessive-deputy-spokesman", IRAN,
+         "The State Department's deputy spokesman said Iran had shipped ballistic missiles to Russia.",
+         [("us-government", "corroborates")], ["iran", "russia"]),
+    case("parenthesis-budanov-speaking-in-kyiv", CHEMICAL,
+         "Budanov, speaking at a conference in Kyiv, said Russia had used chloropicrin against Ukrainian soldiers.",
+         [("ukraine-military-intelligence", "corroborates")], ["russia"]),
+    # A pronoun after an opening clause stands for the name opening it.
+    case("pronoun-after-while-clause", CHEMICAL,
+         "While Peskov offered no details, he said Russia had never used chemical weapons in Ukraine.",
+         [("kremlin-spokesman", "denies")], [(UNATTRIBUTED, "denies")]),
+    # "Officials in Beijing" speak for Beijing.
+    case("officials-in-beijing", CHINA, "Officials in Beijing insisted that China sends no weapons to Russia.",
+         [("china", "denies")], [(UNATTRIBUTED, "denies")]),
+    # "claims" after a preposition is a noun, so the name before it says nothing.
+    case("noun-claims-after-neither-nor", CHINA,
+         "Neither London nor Washington commented on claims that China is shipping drones to Russia.",
+         [(UNATTRIBUTED, "discusses")], ["uk-government", "us-government", "russia"]),
+    # A name after "what" reports what someone said earlier; the main attribution speaks.
+    case("subordinate-what-shapps-told-parliament", CHINA,
+         '"There is no sign of Chinese lethal aid reaching Russia," Sullivan said, dismissing what Shapps told '
+         "parliament.",
+         [("us-national-security-adviser", "denies")], ["uk-defence-secretary"]),
+    # Denials by words of slander or by the claim's opposite.
+    case("kcna-calls-it-slander", KIM, '"Talk of Kim Jong Un being gravely ill after surgery is slander," KCNA said.',
+         [("north-korea", "denies")], [("north-korea", "corroborates")]),
+    # Names joined as subjects of one verb all speak; "and" before another attributed statement turns.
+    case("coordinated-beijing-and-moscow-reject", CHINA,
+         "Beijing and Moscow both reject reports that China ships drones to Russia.",
+         [("china", "denies"), ("russia", "denies")], [(UNATTRIBUTED, "denies")]),
+    case("coordinated-list-us-britain-france", IRAN,
+         "The US, Britain and France say Iran has sent ballistic missiles to Russia.",
+         [("us-government", "corroborates"), ("uk-government", "corroborates")], ["iran", "russia"]),
+    case("and-turns-russia-denies-kyiv-says", CHEMICAL,
+         "Russia denies using chemical weapons against Ukraine and Kyiv says it has proof.",
+         [("russia", "denies")], [("ukraine", "denies"), ("russia", "corroborates")]),
+    # A clause holding only the claim's own cue phrase ("no unusual movements") keeps its speaker's stance.
+    case("claim-cue-clause-unification-ministry", KIM,
+         "While rumours swirled that Kim Jong Un was gravely ill, the Unification Ministry said it had seen no "
+         "unusual movements in the North.",
+         [("south-korea-unification-ministry", "denies")], ["kim-jong-un", (UNATTRIBUTED, "denies")]),
+    # A country qualifying a noun that is no institution ("a UK tabloid") names no speaker.
+    case("qualifier-a-uk-tabloid-reported", KIM,
+         "A UK tabloid reported that Kim Jong Un was gravely ill after heart surgery.",
+         [(UNATTRIBUTED, "discusses")], ["uk-government", "kim-jong-un"]),
+    # A sentence with the claim's own cue phrase just before the one that states the claim inherits it.
+    case("claim-cue-before-the-claim", KIM,
+         "The Unification Ministry said it had seen no unusual movements in the North. A Japanese weekly had "
+         "claimed that Kim Jong Un was gravely ill after surgery.",
+         [("south-korea-unification-ministry", "denies")], ["kim-jong-un"]),
+    case("pyongyang-good-health", KIM, "Pyongyang said Kim Jong Un was in good health after reports of surgery.",
+         [("north-korea", "denies")], [("north-korea", "corroborates"), "kim-jong-un"]),
 ]
 
 

@@ -100,3 +100,21 @@ def test_distant_quotation_is_not_continued(matcher: Matcher) -> None:
     speakers = {m.speaker for m in matcher.match("", text)}
     assert "chinese-foreign-ministry" in speakers
     assert UNATTRIBUTED in speakers
+
+
+def test_he_never_stands_for_a_country(matcher: Matcher) -> None:
+    """A sentence opened by a country gives "he" in the next one nobody to stand for."""
+    text = "China signed a trade deal with Brazil. He said Beijing is sending weapons to Russia."
+    assert {m.speaker for m in matcher.match("", text)} == {UNATTRIBUTED}
+
+
+def test_possessor_before_a_thing_is_no_antecedent(matcher: Matcher) -> None:
+    """A sentence opened by a possessor before a thing ("Shapps's trip ...") gives a pronoun nobody."""
+    text = "Shapps's trip to Kyiv ended on Monday. He said China is sending weapons to Russia."
+    assert {m.speaker for m in matcher.match("", text)} == {UNATTRIBUTED}
+
+
+def test_closing_inversion_outranks_the_name_before_the_verb(matcher: Matcher) -> None:
+    """In "China ..., says Sullivan" the name closing the headline speaks, not the subject before the verb."""
+    assert {m.speaker for m in matcher.match("China is sending weapons to Russia, says Sullivan")} == {
+        "us-national-security-adviser"}

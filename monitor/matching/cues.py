@@ -37,7 +37,8 @@ dismisses dismissed baseless groundless nonsense lie lies lying wrong inaccurate
 nope rubbish bs bullshit doubt doubts doubtful retract retracts retracted rebuff rebuffs rebuffed libel
 misinformation disinformation disproved disproves dispels dispel contrary skeptical sceptical exaggerated
 overblown unfounded unsubstantiated busted fooled duped fabricating slams absurd ridiculous bunk phony phoney
-erroneous untruthful quash quashes quashed squash squashes squashed troll trolls trolled trolling
+erroneous untruthful quash quashes quashed squash squashes squashed troll trolls trolled trolling slander
+slanderous smear smears
 """),
     "hedge": wordset("""
 may might could possibly reportedly allegedly purportedly apparently suspected believed thought likely appears
@@ -131,6 +132,7 @@ PRIORS: Mapping[str, tuple[float, float, float]] = {
     "scope:epistemic": (-1.5, -0.5, 1.5),
     "speaker:negates": (-1.5, 1.5, -0.5),
     "speaker:rejects": (-2.0, 2.0, 0.0),
+    "speaker:accuses": (2.0, -1.0, -1.0),
     "claim:denies": (-1.5, 3.0, 0.0),
     "claim:corroborates": (2.5, -1.5, 0.0),
     "claim:discusses": (-1.0, -1.0, 2.0),

@@ -1,7 +1,7 @@
 """Stance and attribution cues of the other languages, mapped onto the English cue words the models know.
 
 The stance model's features are English cue words and their families (`cues.py`), the speaker patterns read
-English reporting verbs (`speaker.py`), and the fitted weights (weights.json) are about those names. So a
+English reporting verbs (`attribution.py`), and the fitted weights (weights.json) are about those names. So a
 cue in another language is not a feature of its own: it is read as the English word it stands for. In a
 Russian item "заявил" reads as "said", "не" as "not", "опроверг" as "denied"; in a Chinese one "表示" as
 "said", "从未" as "never", "据" as "according to". A word of an item in one of these languages is matched

@@ -11,13 +11,17 @@ Contract of `Matcher.match(title, text)`:
   its own only when the subject is near the claim's words: in the same sentence, or in the headline;
 - sentences that only point back ("We have not seen that to date", "no comment on the claims"), or that
   repeat the claim without its subject, inherit relevance from a relevant (or inheriting) sentence at most
-  two sentences before when they carry a stance cue;
+  two sentences before when they carry a stance cue; a sentence right before a relevant one inherits it when
+  it carries one of the claim's own cue phrases ("Seoul said it saw no unusual signs. A report had said Kim
+  ...");
 - in an article body (BODY_SENTENCES or more), a sentence counts on its own only as part of a passage that
   also names one of the claim's objects (the sentence and its neighbours, or the headline), and a subject
   named only in the headline counts for the lead alone; relatedness is read by the body model from the
   best passage and the lead (`score.passage_features`), the headline also on its own;
 - every relevant sentence gets a speaker (`speaker.py`) and a stance, each clause of a turning sentence its
-  own ("X denies ..., but Y insists ..."); sentences are grouped by speaker
+  own ("X denies ..., but Y insists ..."); a quoted speaker who turns ('"They deny it, but ...," X said')
+  is read from the turn on, and a speaker quoted inside another's quotation from the inner quotation, when
+  that names the claim; sentences are grouped by speaker
   actor and each group yields one `Match` (label = argmax of the group's mean stance probabilities).
   Unattributed sentences (and the headline without attribution) form the UNATTRIBUTED group, read in the
   outlet view; attributed ones are read in the speaker view (see `stance.py`).
@@ -44,10 +48,11 @@ import functools
 import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from monitor.matching.derive import ClaimProfile, actor_table, compile_claim
 from monitor.matching.index import CandidateIndex, Hit, Scan
+from monitor.matching.language import Language
 from monitor.matching.model import UNATTRIBUTED, Claim, Explanation, Label, Match, RuleSet, Span, Stance
 from monitor.matching.normalize import Doc, Sentence, fold, normalize
 from monitor.matching.passages import has_body, own_passages, relatedness_features
@@ -61,8 +66,8 @@ from monitor.matching.score import (
     sentence_evidence,
     with_fuzzy,
 )
-from monitor.matching.speaker import ItemSpeakers, Speaker
-from monitor.matching.stance import STANCES, UnitCues, speaker_features, unit_features
+from monitor.matching.speaker import ItemSpeakers, Speaker, inner_quotation
+from monitor.matching.stance import ACCUSING, STANCES, UnitCues, speaker_features, unit_features
 from monitor.matching.text import wordset
 from monitor.matching.verdict import body_cues, claim_cues, item_features
 from monitor.matching.weights import Models, default_models
@@ -72,11 +77,15 @@ _REFERRING_NOUNS = wordset("""
 claim claims claimed assertion assertions allegation allegations report reports accusation accusations suggestion
 remarks comments story rumor rumour rumors rumours
 """)
+_CLAIM_CUES = ("claim:denies", "claim:corroborates")
 # A statement about the future ("Apple will release ...", "X plans to ...").
 _FUTURE = re.compile(r"\b(?:will|would|could|may|might|plans?|planning|going\s+to|to\s+be|soon)\b")
 # A statement that is itself a report ("a priest ... says he met God").
 _REPORTING = re.compile(r"\b(?:says?|said|claims?|claimed|tells|told|reports?|reported|insists|insisted)\b")
-_INHERITING_CUES = ("phrase:absence", "phrase:no-comment", "family:deny", "phrase:assert", "scope:negated-deny")
+# Cues that carry a stance without naming the claim: the analyst's own cue phrases of the claim ("no unusual
+# signs") among them.
+_INHERITING_CUES = ("phrase:absence", "phrase:no-comment", "family:deny", "phrase:assert", "scope:negated-deny",
+                    "claim:denies", "claim:corroborates")
 
 
 @dataclass(frozen=True)
@@ -235,41 +244,56 @@ class Matcher:
             known, carries = by_index.get(index, (None, False))
             inherited = index not in own_indexes
             # Sentences that point back at a relevant one ("We have not seen that"), or that repeat the claim
-            # without its subject, inherit it when they carry a stance cue.
-            if inherited and (last is None or index - last > 2 or not (carries or _points_back(doc, sentence))):
+            # without its subject, inherit it when they carry a stance cue; a sentence just before a relevant
+            # one when it carries one of the claim's own cue phrases ("X said it had detected no unusual
+            # signs. Reports had said Kim ...").
+            behind = last is not None and index - last <= 2 and (carries or _points_back(doc, sentence))
+            if inherited and not behind and index + 1 not in own_indexes:
                 continue
             item = known or empty_evidence(sentence)
             cues_outlet = self._unit_cues(doc, profile, item)
-            if inherited and not any(f in cues_outlet.features for f in _INHERITING_CUES):
+            if inherited and not any(f in cues_outlet.features for f in (_INHERITING_CUES if behind else _CLAIM_CUES)):
                 continue
             last = index
-            clauses = speakers.clauses(index)
-            if len(clauses) == 1:
-                units.append(self._unit(item, cues_outlet, clauses[0][1], inherited))
-                continue
-            # A sentence that turns ("..., but ...") gives each clause its own speaker and stance; a speaker who
-            # turns within one sentence ("no sign of X, but that Y") means what follows the turn.
-            parts: list[Unit] = []
-            for clause, speaker in clauses:
-                part = clause_evidence(scan, item, clause)
-                cues = self._unit_cues(doc, profile, part)
-                if part.positions or any(f in cues.features for f in _INHERITING_CUES):
-                    if parts and parts[-1].speaker.actor == speaker.actor != UNATTRIBUTED:
-                        parts.pop()
-                    parts.append(self._unit(part, cues, speaker, inherited))
-            units.extend(parts)
+            units.extend(self._sentence_units(doc, scan, item, profile=profile, cues_outlet=cues_outlet,
+                                              clauses=speakers.clauses(index), inherited=inherited))
         return Assessment(profile, candidate, relevant, probability, reason, tuple(evidence), tuple(units),
                           features)
 
-    def _unit(self, item: SentenceEvidence, cues: UnitCues, speaker: Speaker, inherited: bool) -> Unit:
+    def _sentence_units(self, doc: Doc, scan: Scan, item: SentenceEvidence, *, profile: ClaimProfile,
+                        cues_outlet: UnitCues, clauses: Sequence[tuple[Sentence, Speaker]], inherited: bool
+                        ) -> list[Unit]:
+        """The units of one relevant sentence: one, or one per clause of a sentence that turns."""
+        if len(clauses) == 1:
+            speaker = clauses[0][1]
+            # An inner speaker means the inner quotation ('"Shapps said, \'...,\' and nobody was surprised,"');
+            # a speaker who turns inside the quotation ('"Beijing denies it, but the evidence shows ...,"
+            # Shapps said') means what follows the turn; either when it names the claim.
+            focus = None if speaker.actor == UNATTRIBUTED else (
+                inner_quotation(doc, item.sentence, speaker) or doc.quoted_turn(item.sentence))
+            part = clause_evidence(scan, item, focus) if focus is not None else None
+            if part is not None and part.positions:
+                item, cues_outlet = part, self._unit_cues(doc, profile, part)
+            return _with_partners([self._unit(doc, item, cues_outlet, speaker, inherited)])
+        # A sentence that turns ("..., but ...") gives each clause its own speaker and stance; a speaker who
+        # turns within one sentence ("no sign of X, but that Y") means what follows the turn.
+        parts: list[Unit] = []
+        for clause, speaker in clauses:
+            part = clause_evidence(scan, item, clause)
+            cues = self._unit_cues(doc, profile, part)
+            if part.positions or any(f in cues.features for f in _INHERITING_CUES):
+                if parts and parts[-1].speaker.actor == speaker.actor != UNATTRIBUTED:
+                    parts.pop()
+                parts.append(self._unit(doc, part, cues, speaker, inherited))
+        return _with_partners(parts)
+
+    def _unit(self, doc: Doc, item: SentenceEvidence, cues: UnitCues, speaker: Speaker, inherited: bool) -> Unit:
         """A unit read in the outlet view and, when somebody is quoted, in the speaker view."""
         stance = self.models.stance
         outlet = stance.probabilities(cues.features)
         spoken = outlet
         if speaker.actor != UNATTRIBUTED:
-            verb = next((kind.removeprefix("attribution:") for _, _, kind in speaker.evidence
-                         if kind.startswith("attribution:")), "")
-            spoken = stance.probabilities(speaker_features(cues.features, verb))
+            spoken = stance.probabilities(speaker_features(cues.features, _attributing_verb(doc, speaker)))
         return Unit(item.sentence, speaker, outlet, spoken, cues, inherited)
 
     def _relatedness(self, doc: Doc, profile: ClaimProfile, evidence: Sequence[SentenceEvidence],
@@ -426,6 +450,26 @@ class Matcher:
         if key not in seen:
             seen.add(key)
             spans.append(self._span(doc, hit.start, hit.end, hit.kind, hit.key, score=hit.score))
+
+
+def _attributing_verb(doc: Doc, speaker: Speaker) -> str:
+    """The verb that attributes a unit to its speaker. An accusation is the speaker's own assertion only in
+    English and in the active voice ("Kyiv accused Russia of ..."): not in a headline's participle ("China
+    accused of arming Russia"), nor in other languages, whose impersonal forms ("Китай обвиняют") read as it."""
+    for _, end, kind in speaker.evidence:
+        if kind.startswith("attribution:"):
+            verb = kind.removeprefix("attribution:")
+            if verb in ACCUSING and (doc.language != Language.EN or doc.folded[end:end + 4] == " of "):
+                return ""
+            return verb
+    return ""
+
+
+def _with_partners(units: list[Unit]) -> list[Unit]:
+    """The units, each followed by the same unit for every name that speaks with its speaker ("Tehran and
+    Moscow deny ...": both deny)."""
+    return [shared for unit in units
+            for shared in (unit, *(replace(unit, speaker=partner) for partner in unit.speaker.partners))]
 
 
 # One item is often read against several claims in a row (`evaluate`, `rules explain` then `match`): keep

@@ -308,6 +308,19 @@ class Doc:
                 clauses.append(Sentence(sentence.index, start, end, first, last, sentence.is_title))
         return tuple(clauses) or (sentence,)
 
+    def quoted_turn(self, sentence: Sentence) -> Sentence | None:
+        """What follows the last turn inside a quotation ('"Beijing denies it, but the evidence shows ...,"
+        Shapps said' -> 'the evidence shows ...," Shapps said'), or None when no quotation in it turns."""
+        turns = [m for m in _CONTRAST.finditer(self.folded, sentence.start, sentence.end)
+                 if self.in_quote(m.start(), m.end()) and not self._participle(m.group(1), m.end())]
+        if not turns:
+            return None
+        start = turns[-1].end()
+        first = bisect_left(self.tokens.starts, start, sentence.first_token, sentence.last_token)
+        if first >= sentence.last_token:
+            return None
+        return Sentence(sentence.index, start, sentence.end, first, sentence.last_token, sentence.is_title)
+
     def _participle(self, word: str, start: int) -> bool:
         """Whether a word after a turn is a participle ("while visiting Beijing"), not a name ("but Beijing")."""
         return word.endswith("ing") and not self.original_slice(start, start + 1).isupper()

@@ -2,7 +2,7 @@
 
 Patterns, on the sentence's folded words and the actor names the index found in it (exact or fuzzy):
 
-- "<name> said / told Reuters / denied / warned ...", "with <name> saying that ..."
+- "<name> said / told Reuters / denied / warned ...", "with <name> saying that ...", "as <name> put it"
 - inverted after a quotation: '"...," said <name>'
 - "according to <name>", "a senior U.S. official told Reuters" (the name inside the noun phrase)
 - a headline prefix: "Beijing: ...", "Pentagon: ..."; a prefix that shortens the name of a speaker of the
@@ -12,7 +12,9 @@ Patterns, on the sentence's folded words and the actor names the index found in 
   without one ("was said to be at risk") names nobody
 - "a spokesman for <name>"; "<name>'s foreign ministry said"; a demonym heading an institution ("Chinese
   officials", "North Korean state media")
-- "He said" / "she added" / "the spokesperson said": the previous sentence's speaker
+- "He said" / "she added" / "it said" / "the spokesperson said": the previous sentence's speaker, or the name
+  opening the sentence before when that one quotes nobody ("Peskov was asked about the report. He said ...");
+  "he" and "she" never stand for a country or government, "it" never for a person
 - a quotation that opens a sentence without attribution continues the previous speaker's quotation
 
 Each clause of a turning sentence ("Beijing denies the claims, but the UK defence secretary insists ...")
@@ -24,79 +26,46 @@ Ukraine", "in the Ukraine conflict"), opening a relative clause ("a plan that Ky
 possessive before a thing ("Shapps' claims", "the leader's health") is the object or setting of the
 sentence, not its speaker. A name inside a quotation is somebody else's words and never speaks, unless it
 opens a quotation of its own there (the inner speaker speaks). An attribution inside a subordinate clause
-("..., hours after Shapps said ...") reports what someone said earlier; it speaks for the sentence only when
-the sentence has no main attribution. Among the remaining attributions the most specific actor wins (the
-longest affiliation chain, then the last one).
+("..., hours after Shapps said ...", "rejecting what Shapps told the press") reports what someone said
+earlier; it speaks for the sentence only when the sentence has no main attribution. Among the remaining
+attributions the most specific actor wins (the longest affiliation chain, then the last one).
 Names that are no actor of the RuleSet leave the speaker UNATTRIBUTED.
+
+The patterns within one sentence or clause, and their word lists, are in `attribution.py`; this module
+resolves them to speakers, carries speakers from sentence to sentence and gives each clause its own.
 """
 
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from itertools import compress
 
+from monitor.matching.attribution import (
+    DETERMINERS,
+    INNER_QUOTE,
+    INSTITUTIONS,
+    SPEECH_VERBS,
+    attributions,
+    coordinated,
+    headline_attribution,
+    subordinate,
+)
 from monitor.matching.derive import actor_terms, affiliation_chain
 from monitor.matching.index import Hit, Scan
-from monitor.matching.language import Language
 from monitor.matching.model import UNATTRIBUTED, Actor
 from monitor.matching.normalize import Doc, Sentence
 from monitor.matching.text import wordset
 
-SPEECH_VERBS = wordset("""
-said says say told tells added adds stated states claimed claims denied denies deny insisted insists warned
-warns confirmed confirms rejected rejects dismissed dismisses questioned questions announced announces argued
-argues noted notes wrote writes tweeted tweets saying telling reported acknowledged admitted admits explained
-declined revealed reveals alleged alleges accused accuses suggested suggests maintained maintains believes
-asserted asserts disputed disputes refuted refutes called calls answered answers replied replies responded
-responds
-""")
-_INVERTIBLE = frozenset(["said", "says", "told", "added", "wrote", "tweeted", "stated", "according"])
-_PRONOUNS = frozenset(["he", "she", "they"])
-_FROM_CUES = frozenset(["comment", "response", "reply", "word", "statement"])
-# "according to" in one word of another language: "selon", "laut", "según", "据" (`lexicon.py`).
-_ACCORDING_TO = "according_to"
-# Every word that can open an attribution: a sentence with none of them has none.
-_TRIGGERS = SPEECH_VERBS | _FROM_CUES | {"according", _ACCORDING_TO}
-# Words that govern a following name as an object or setting, never as the speaker.
-_PREPOSITIONS = wordset("""
-to into in on at for from of with by over against about toward towards across between among amid onto upon
-through via within without near behind beyond under like than that which whom whose
-""")
-# Determiners and modifiers that may stand between a preposition and the name it governs.
-_DETERMINERS = wordset("""
-the a an its his her their our this that these those northern southern eastern western northeastern
-northwestern southeastern southwestern occupied neighbouring neighboring
-""")
-# Subordinators that put an attribution into a clause about an earlier statement.
-_SUBORDINATORS = wordset("""
-after before since following until when while once hours days weeks
-""")
-# A speech verb that opens a quotation inside a quotation: "told reporters, 'China ...".
-_INNER_QUOTE = re.compile(r"\w+(?:\s+[\w.]+){0,3}?\s*[,:]?\s*'\w")
-# Forms of "be" that make a following speech verb passive.
-_BE = wordset("""
-is are was were be been being
-""")
-# Nouns that make a possessive or a demonym the speaker: "China's foreign ministry", "Chinese officials".
-_INSTITUTIONS = wordset("""
-government governments ministry ministries foreign defence defense interior state embassy officials official
-spokesperson spokesman spokeswoman president leader leaders military army navy intelligence media agency
-envoy ambassador diplomat diplomats mission office minister ministers secretary council parliament news
-authorities authority sources leadership administration cabinet spy security top senior chief national
-presidential central state-run investigators prosecutors police commanders generals negotiators lawmakers
-""")
-# Who speaks for somebody else: "a spokesman for X", "officials of X".
-_SPOKESPEOPLE = wordset("""
-spokesman spokeswoman spokesperson spokespeople representative representatives official officials envoy
-""")
-# Anaphoric heads: "the spokesperson said" speaks for the previous speaker.
-_ANAPHORS = wordset("""
-spokesperson spokesman spokeswoman official officials ministry minister embassy adviser advisor secretary
-president department office agency government
+_PERSONAL = frozenset(["he", "she"])
+_COLLECTIVE = frozenset(["country", "government", "media", "group"])
+# Where an inner quotation closes: a single quote before punctuation, a space or the outer quotation's end.
+_INNER_CLOSE = re.compile(r"'(?=[\s,.;:!?\"]|$)")
+# Words that may open a clause before its subject: "while Shapps has offered no proof, ...".
+_OPENERS = wordset("""
+while whereas although though but however and yet
 """)
 
 
@@ -107,6 +76,7 @@ class Speaker:
     actor: str
     affiliation: str | None
     evidence: tuple[tuple[int, int, str], ...]
+    partners: tuple[Speaker, ...] = ()  # who speak with it: "Tehran and Moscow deny ..."
 
     @property
     def clear(self) -> bool:
@@ -126,182 +96,100 @@ def resolve(
     previous: Speaker | None = None,
     *,
     adjacent: bool = True,
+    antecedent: Speaker | None = None,
 ) -> Speaker:
     """The speaker of one sentence (`actor_hits`: the item's actor hits; `previous`: last speaker, who spoke
-    in the sentence just before when `adjacent`)."""
+    in the sentence just before when `adjacent`; `antecedent`: the name opening the sentence before, when
+    that sentence quotes nobody)."""
     first, last = sentence.first_token, sentence.last_token
     hits = [h for h in actor_hits if first <= h.first_token < last]
-    found, pronoun_at = _attributions(doc, sentence, hits)
+    found, pronoun_at = attributions(doc, sentence, hits)
     if sentence.is_title and not found:
-        found = _headline_prefix(doc, sentence, hits)
+        found = headline_attribution(doc, sentence, hits)
     if not found:
-        if previous is None or previous.actor == UNATTRIBUTED:
-            return UNKNOWN
         starts, ends = doc.tokens.starts, doc.tokens.ends
         if pronoun_at is not None:
-            return Speaker(previous.actor, previous.affiliation,
+            pronoun = doc.tokens.texts[first + pronoun_at - 1]
+            referent = next((s for s in (antecedent, previous) if s is not None and s.actor != UNATTRIBUTED
+                             and _agrees(pronoun, s.actor, actors)), None)
+            if referent is None:
+                return UNKNOWN
+            return Speaker(referent.actor, referent.affiliation,
                            ((starts[first + pronoun_at - 1], ends[first + pronoun_at], "pronoun"),))
+        if previous is None or previous.actor == UNATTRIBUTED:
+            return UNKNOWN
         if adjacent and last > first and _continues_quote(doc, sentence):
             return Speaker(previous.actor, previous.affiliation,
                            ((starts[first], ends[first], "continued quotation"),))
         return UNKNOWN
-    main = [f for f in found if not _subordinate(doc, sentence, f[0])]
+    main = [f for f in found if not subordinate(doc, sentence, f[0])]
     found = main or found
     hit, verb_index, verb_text = max(found, key=lambda f: (len(affiliation_chain(f[0].key, actors)),
                                                              f[0].first_token))
     chain = affiliation_chain(hit.key, actors)
     verb = first + min(verb_index, last - first - 1)
-    evidence = ((hit.start, hit.end, "name"), (doc.tokens.starts[verb], doc.tokens.ends[verb],
-                                               f"attribution:{verb_text}"))
-    return Speaker(hit.key, chain[-1] if chain else None, evidence)
+    said = (doc.tokens.starts[verb], doc.tokens.ends[verb], f"attribution:{verb_text}")
+    partners = tuple(Speaker(h.key, _top(h.key, actors), ((h.start, h.end, "name"), said))
+                     for h in coordinated(doc, sentence, hits, hit) if h.key != hit.key)
+    return Speaker(hit.key, chain[-1] if chain else None, ((hit.start, hit.end, "name"), said), partners)
 
 
-def _name_before(hits: Sequence[Hit], base: int, index: int, reach: int = 6) -> Hit | None:
-    """The name ending closest before token `index` (sentence-relative), longest on ties."""
-    best: Hit | None = None
-    for hit in hits:
-        end = hit.last_token - base
-        if index - reach <= end <= index and (best is None or hit.last_token > best.last_token or (
-                hit.last_token == best.last_token and hit.first_token < best.first_token)):
-            best = hit
-    return best
+def _top(actor_id: str, actors: Mapping[str, Actor]) -> str | None:
+    chain = affiliation_chain(actor_id, actors)
+    return chain[-1] if chain else None
 
 
-def _name_after(hits: Sequence[Hit], base: int, index: int, reach: int = 8) -> Hit | None:
-    """The name starting closest after token `index` (sentence-relative), longest on ties."""
-    best: Hit | None = None
-    for hit in hits:
-        start = hit.first_token - base
-        if index < start <= index + reach and (best is None or hit.first_token < best.first_token or (
-                hit.first_token == best.first_token and hit.last_token > best.last_token)):
-            best = hit
-    return best
+def _agrees(pronoun: str, actor_id: str, actors: Mapping[str, Actor]) -> bool:
+    """Whether a pronoun can stand for an actor: "he" and "she" for a person or an agency (whose aliases name
+    its spokespeople), never a country or government; "it" for anything but a person."""
+    actor = actors.get(actor_id)
+    if actor is None or pronoun == "they":
+        return True
+    if pronoun in _PERSONAL:
+        return actor.kind not in _COLLECTIVE
+    return actor.kind != "person"
 
 
-def _attributions(doc: Doc, sentence: Sentence, hits: Sequence[Hit]
-                  ) -> tuple[list[tuple[Hit, int, str]], int | None]:
-    """(name, verb index, verb) attributions of a sentence, and where a pronoun speaks, if anywhere."""
-    base = sentence.first_token
-    words = doc.tokens.texts[base:sentence.last_token]
-    found: list[tuple[Hit, int, str]] = []
-    pronoun_at: int | None = None
-    if _TRIGGERS.isdisjoint(words):
-        return found, pronoun_at  # most sentences: no speech verb, no "according to", no "comment from"
+def opening_name(doc: Doc, sentence: Sentence, hits: Sequence[Hit], actors: Mapping[str, Actor]) -> Speaker | None:
+    """The actor named at the head of a sentence ("Peskov was asked ...", "The Unification Ministry briefed
+    ..."), which a pronoun in the next sentence may stand for; None when the sentence opens otherwise."""
+    words = doc.tokens.texts[sentence.first_token:sentence.last_token]
+    position = 0
+    while position < len(words) and (words[position] in DETERMINERS or words[position] in _OPENERS):
+        position += 1
+    hit = next((h for h in hits if h.first_token - sentence.first_token == position), None)
+    if hit is None or doc.in_quote(hit.start, hit.end):
+        return None
+    if doc.tokens.texts[hit.last_token - 1].endswith("'s") or doc.folded[hit.end:hit.end + 1] == "'":
+        # "South Korea's unification ministry briefed ...": the institution acts, named or not; "Kim's
+        # health ...": a possessor before a thing does not.
+        owned = next((h for h in hits if h.first_token == hit.last_token), None)
+        if owned is not None:
+            hit = owned
+        elif hit.last_token - sentence.first_token >= len(words) or words[hit.last_token - sentence.first_token] \
+                not in INSTITUTIONS:
+            return None
+    chain = affiliation_chain(hit.key, actors)
+    return Speaker(hit.key, chain[-1] if chain else None, ((hit.start, hit.end, "name"),))
+
+
+def inner_quotation(doc: Doc, sentence: Sentence, speaker: Speaker) -> Sentence | None:
+    """The words of an inner speaker quoted inside someone else's quotation ('"Shapps said, \'Beijing is
+    sending lethal aid,\' and nobody was surprised," a staffer recalled' -> 'Beijing is sending lethal aid'),
+    or None when the speaker is not quoted that way."""
+    verb = next((start for start, _, kind in speaker.evidence if kind.startswith("attribution:")), None)
+    if verb is None or not doc.in_quote(verb, verb + 1):
+        return None
+    opening = INNER_QUOTE.match(doc.folded, verb, sentence.end)
+    if opening is None:
+        return None
+    start = opening.end() - 1
+    closing = _INNER_CLOSE.search(doc.folded, start, sentence.end)
+    end = closing.start() if closing is not None else sentence.end
     starts = doc.tokens.starts
-    # Only the trigger words can attribute; the others are skipped without a look.
-    for index in compress(range(len(words)), map(_TRIGGERS.__contains__, words)):
-        word = words[index]
-        following = words[index + 1] if index + 1 < len(words) else ""
-        if word == _ACCORDING_TO or (word == "according" and following == "to") or (
-                word in _FROM_CUES and following == "from"):
-            after = index if word == _ACCORDING_TO else index + 1
-            hit = _name_after(hits, base, after, 3 if word in _FROM_CUES else 8)
-            if hit is not None:
-                found.append((hit, index, "according to" if word == _ACCORDING_TO else f"{word} {following}"))
-            continue
-        if word not in SPEECH_VERBS:
-            continue
-        if index > 0 and words[index - 1] in _BE:
-            # A passive: "was denied by X" names its speaker after "by"; "was said to be" names none.
-            by = next((i for i in range(index + 1, min(len(words), index + 5)) if words[i] == "by"), None)
-            if by is not None:
-                hit = _name_after(hits, base, by, 4)
-                if hit is not None:
-                    found.append((hit, index, f"{word} by"))
-            continue
-        inverted = _inverted(doc, hits, base, index) if doc.language != Language.EN else None
-        hit = inverted or _name_before(hits, base, index)
-        if hit is not None and (hit is inverted or (_is_subject(doc, words, base, hit, index)
-                                                     and not _inside_quote_only(doc, hit, starts[base + index]))):
-            found.append((hit, index, word))
-            continue
-        if word in _INVERTIBLE and index > 0 and _after_quote(doc, starts[base + index]):
-            hit = _name_after(hits, base, index, 4)
-            if hit is not None:
-                found.append((hit, index, word))
-                continue
-        if index > 0 and (words[index - 1] in _PRONOUNS or (
-                words[index - 1] in _ANAPHORS and index > 1 and words[index - 2] == "the")):
-            pronoun_at = index
-    return found, pronoun_at
-
-
-def _inverted(doc: Doc, hits: Sequence[Hit], base: int, index: int) -> Hit | None:
-    """In another language, the name right after a speech verb that follows a comma or quotation (Russian,
-    German, Spanish...: ", заявил Песков", ", sagte Peskow"), or, in Arabic, which puts the verb before its
-    subject, after one with no name before it ("قال شابس إن ...")."""
-    after_comma = index > 0 and _after_quote(doc, doc.tokens.starts[base + index])
-    verb_first = doc.language == Language.AR and _name_before(hits, base, index) is None
-    return _name_after(hits, base, index, 4) if after_comma or verb_first else None
-
-
-def _headline_prefix(doc: Doc, sentence: Sentence, hits: Sequence[Hit]) -> list[tuple[Hit, int, str]]:
-    """'Beijing: ...' in a headline: the name before an early colon speaks."""
-    colon = doc.folded.find(":", sentence.start, sentence.end)
-    if colon <= 0:
-        return []
-    prefix = [h for h in hits if h.end <= colon and h.first_token - sentence.first_token <= 5]
-    if not prefix:
-        return []
-    hit = max(prefix, key=lambda h: h.end - h.start)
-    return [(hit, hit.first_token - sentence.first_token, ":")]
-
-
-def _after_quote(doc: Doc, offset: int) -> bool:
-    """Whether a quotation closes just before `offset` ('..., " said Sullivan')."""
-    before = doc.folded[max(0, offset - 4):offset]
-    return '"' in before or "," in before
-
-
-def _inside_quote_only(doc: Doc, hit: Hit, verb_start: int) -> bool:
-    """A name inside a quotation is somebody else's words: it speaks neither for the verb after the quotation
-    nor for one inside it ('"Washington says it has seen nothing," the commentator said'), unless that verb
-    opens a quotation of its own inside the first ('"Mao Ning told reporters, \'China has never ...\'"': the
-    inner speaker speaks)."""
-    if not doc.in_quote(hit.start, hit.end):
-        return False
-    if not doc.in_quote(verb_start, verb_start + 1):
-        return True
-    after = doc.folded[verb_start:verb_start + 40]
-    return _INNER_QUOTE.match(after) is None
-
-
-def _is_subject(doc: Doc, words: Sequence[str], base: int, hit: Hit, verb_index: int) -> bool:
-    """Whether a name before a speech verb can be its subject (not an object, setting or possessor)."""
-    first, last = hit.first_token - base, hit.last_token - base
-    between = words[last:verb_index]
-    if any(w in ("that", "which", "who", "whom", "whose", "while", "whereas") for w in between):
-        return False
-    possessive = doc.folded[hit.end:hit.end + 1] == "'" or doc.tokens.texts[hit.last_token - 1].endswith("'s")
-    if possessive and (not between or between[0] not in _INSTITUTIONS):
-        # "Shapps' claims", "China's denials", "the leader's health was said ...": a possessive before a noun
-        # is the topic; before an institution ("China's foreign ministry said") it is the speaker.
-        return False
-    tokens = doc.tokens
-    position = first - 1
-    while position >= 0 and words[position] in _DETERMINERS and words[position] != "that":
-        position -= 1
-    if position < 0 or words[position] not in _PREPOSITIONS:
-        return True
-    if words[position] == "with" and words[verb_index].endswith("ing"):
-        return True  # "..., with Sullivan saying that ...": the name is the participle's subject
-    if words[position] in ("for", "of") and position > 0 and words[position - 1] in _SPOKESPEOPLE:
-        return True  # "a spokesman for the Chinese embassy declined ...": the one spoken for speaks
-    # Punctuation between the preposition and the name ends the phrase ('"... seen that," Sullivan said').
-    gap = doc.folded[tokens.ends[base + position]:hit.start]
-    return any(c in gap for c in ',;:"()')
-
-
-def _subordinate(doc: Doc, sentence: Sentence, hit: Hit) -> bool:
-    """Whether a name stands in a subordinate clause ("hours after Shapps said", "following Biden's remarks")."""
-    tokens = doc.tokens
-    start = max(sentence.first_token, hit.first_token - 5)
-    for index in range(hit.first_token - 1, start - 1, -1):
-        if "," in doc.folded[tokens.ends[index]:tokens.starts[index + 1]]:
-            return False
-        if tokens.texts[index] in _SUBORDINATORS:
-            return True
-    return False
+    first = bisect_left(starts, start, sentence.first_token, sentence.last_token)
+    last = bisect_left(starts, end, first, sentence.last_token)
+    return Sentence(sentence.index, start, end, first, last, sentence.is_title) if last > first else None
 
 
 def _continues_quote(doc: Doc, sentence: Sentence) -> bool:
@@ -341,7 +229,9 @@ class ItemSpeakers:
         self._hits: dict[int, list[Hit]] | None = None
         self._resolved: list[Speaker] = []  # as `resolve` finds them, the headline's before any renaming
         self._incoming: list[Speaker | None] = []  # the last speaker before each sentence
+        self._antecedents: list[Speaker | None] = []  # the name opening the sentence before, if unquoted
         self._previous: Speaker | None = None
+        self._antecedent: Speaker | None = None
         self._headline: Speaker | None = None
 
     def __getitem__(self, index: int) -> Speaker:
@@ -358,21 +248,27 @@ class ItemSpeakers:
         A clause names its own speaker ("Beijing denies the claims, but the UK defence secretary insists
         ..."); a clause without one takes a trailing attribution of the last clause ("..., but ..., Shapps
         said"), else a pronoun's antecedent ("but he added"), else nobody: a contrast turns away from the
-        speaker before it, so the speaker of another clause is never carried across.
+        speaker before it, so the speaker of another clause is never carried across. A sentence that joins two
+        attributed statements with "and" ("Russia denies it and Kyiv says ...") turns there as well.
         """
         whole = self[index]
         sentence = self._doc.sentences[index]
+        hits = self._hits.get(index, ()) if self._hits else ()
         clauses = self._doc.clauses(sentence)
+        if len(clauses) == 1 and whole.actor != UNATTRIBUTED:
+            clauses = _and_turn(self._doc, sentence, hits) or clauses
         if len(clauses) == 1:
             return [(sentence, whole)]
-        hits = self._hits.get(index, ()) if self._hits else ()
         carried = self._incoming[index]
         found: list[Speaker] = []
+        antecedent = self._antecedents[index]
         for clause in clauses:
-            speaker = resolve(self._doc, clause, hits, self._actors, carried, adjacent=False)
+            speaker = resolve(self._doc, clause, hits, self._actors, carried, adjacent=False, antecedent=antecedent)
             found.append(speaker)
             if speaker.actor != UNATTRIBUTED:
-                carried = speaker
+                carried, antecedent = speaker, None
+            else:  # "While Shapps has offered no proof, he said ...": the pronoun stands for Shapps
+                antecedent = opening_name(self._doc, clause, hits, self._actors) or antecedent
         for position in range(1, len(found)):
             if found[position].actor == UNATTRIBUTED and self._doc.folded.startswith("that ", clauses[position].start):
                 found[position] = found[position - 1]  # "X said A, but that B": X's reported speech goes on
@@ -388,12 +284,16 @@ class ItemSpeakers:
         while len(resolved) <= index and len(resolved) < len(sentences):
             sentence = sentences[len(resolved)]
             self._incoming.append(self._previous)
+            self._antecedents.append(self._antecedent)
             adjacent = bool(resolved) and resolved[-1].actor != UNATTRIBUTED
-            found = resolve(self._doc, sentence, self._hits.get(sentence.index, ()), self._actors, self._previous,
-                            adjacent=adjacent) if self._hits else UNKNOWN
+            hits = self._hits.get(sentence.index, ())
+            found = resolve(self._doc, sentence, hits, self._actors, self._previous, adjacent=adjacent,
+                            antecedent=self._antecedent) if self._hits else UNKNOWN
             resolved.append(found)
             if found.actor != UNATTRIBUTED:
-                self._previous = found
+                self._previous, self._antecedent = found, None
+            else:
+                self._antecedent = opening_name(self._doc, sentence, hits, self._actors)
 
     def _named_headline(self, found: Speaker) -> Speaker:
         first = self._doc.sentences[0]
@@ -410,12 +310,35 @@ class ItemSpeakers:
             index += 1
 
 
+def _and_turn(doc: Doc, sentence: Sentence, hits: Sequence[Hit]) -> tuple[Sentence, Sentence] | None:
+    """A sentence split before "and <name> <speech verb>" when a speech verb comes before the "and" too
+    ("Russia denies using chemical weapons and Kyiv says it has proof"); None when there is no such turn, or
+    when the name is a second subject of the same verb ("Tehran and Moscow deny")."""
+    texts, starts = doc.tokens.texts, doc.tokens.starts
+    for hit in hits:
+        position = hit.first_token - 1
+        while position > sentence.first_token and texts[position] in DETERMINERS:
+            position -= 1
+        if position <= sentence.first_token or texts[position] != "and" or doc.in_quote(hit.start, hit.end):
+            continue
+        if coordinated(doc, sentence, hits, hit):
+            continue  # "Tehran and Moscow deny": one verb, two subjects
+        after = texts[hit.last_token:min(sentence.last_token, hit.last_token + 3)]
+        before = texts[sentence.first_token:position]
+        if any(w in SPEECH_VERBS for w in after) and any(w in SPEECH_VERBS for w in before):
+            cut = starts[position]
+            return (Sentence(sentence.index, sentence.start, cut, sentence.first_token, position, sentence.is_title),
+                    Sentence(sentence.index, starts[position + 1], sentence.end, position + 1, sentence.last_token,
+                             sentence.is_title))
+    return None
+
+
 def _heads_institution(doc: Doc, hit: Hit) -> bool:
     """Whether a demonym names who speaks ("Chinese officials", "the Russian defence ministry", "North Korean
     state media") rather than what is spoken of ("Chinese drones")."""
     following = doc.tokens.texts[hit.last_token:hit.last_token + 3]
     for word in following:
-        if word in _INSTITUTIONS:
+        if word in INSTITUTIONS:
             return True
         if word in SPEECH_VERBS:
             return False

@@ -31,6 +31,9 @@ _CLAIM_REPORTED = "claim-reported:"
 # Attributing verbs that put the speaker against what follows ("questioned", "was disputed by").
 _REJECTING = frozenset(["questioned", "questions", "disputed", "disputes", "challenged", "challenges",
                         "contradicted", "contradicts"])
+# Attributing verbs by which the speaker asserts what the outlet would only call an accusation ("Kyiv accuses
+# Russia of using chemical weapons"); passives ("was accused by") are not among them.
+ACCUSING = frozenset(["accuses", "accused", "alleges", "alleged"])
 # How far a negator reaches where every character is a word (Chinese): about four words.
 _CHARACTER_REACH = 12
 _REPORT_FEATURES = frozenset({"family:report", "attribution-end"} | {f"word:{w}" for w in WORDS["report"]})
@@ -153,14 +156,17 @@ def unit_features(
 def speaker_features(features: Mapping[str, float], verb: str = "") -> dict[str, float]:
     """The speaker view of a unit's outlet-view features: its reporting cues dropped; a speaker who negates the
     claim's own words ("Mao Ning said China has never provided lethal weapons to Russia") or whose attributing
-    verb rejects it ("was questioned by the White House", `verb` "questioned by") marked as denying it
-    (`speaker:negates`, `speaker:rejects`: priors only, the speaker view is never fitted)."""
+    verb rejects it ("was questioned by the White House", `verb` "questioned by") marked as denying it, one
+    who accuses ("Kyiv accuses Russia of ...") as asserting it (`speaker:negates`, `speaker:rejects`,
+    `speaker:accuses`: priors only, the speaker view is never fitted)."""
     spoken = {name: value for name, value in features.items()
               if name.removeprefix(_CLAIM_REPORTED) not in _REPORT_FEATURES}
     if "scope:negated-claim" in spoken or "scope:negated-predicate" in spoken:
         spoken["speaker:negates"] = 1.0
     if verb.split(" ", maxsplit=1)[0] in _REJECTING:
         spoken["speaker:rejects"] = 1.0
+    elif verb in ACCUSING and "speaker:negates" not in spoken:
+        spoken["speaker:accuses"] = 1.0
     return spoken
 
 
