@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from monitor.alerts.rules_replay import ChangeKind, replay
 from monitor.rulebook.loader import load_rulebook
-from storage.models import ALERTS, EVIDENCE, POSITIONS
+from storage.history import ledger_start, stored_items
+from storage.models import ALERTS, EVIDENCE, ITEMS, POSITIONS
 from tests.feedserver import FeedServer
 from tests.newsroom import CLAIM, SCENARIO, SCOPES, Newsroom, edited_rules
 
@@ -59,3 +60,47 @@ def test_a_window_that_opens_late_starts_from_the_picture_before_it(
     book = load_rulebook(newsroom.config.rules_dir)
     report = replay(engine, book, newsroom.config.alerts, since=newsroom.clock() - timedelta(minutes=50))
     assert 0 < report.items < 7 and report.changes == ()
+
+
+def test_items_recorded_out_of_id_order_replay_in_the_ledgers_order(
+        tmp_path: Path, database_url: str, engine: Engine, feed_server: FeedServer) -> None:
+    """Items stored first and recorded by the real ledger in the reverse of their ids (as concurrent poll
+    workers may) replay unchanged under the rules that recorded them."""
+    newsroom = Newsroom(tmp_path, database_url, engine, feed_server)
+    for stage in SCENARIO["stages"]:
+        newsroom.publish(stage["items"])
+        newsroom.store_only()
+    ledger = newsroom.ledger()
+    with engine.connect() as connection:
+        ids = list(connection.execute(select(ITEMS.c.id).order_by(ITEMS.c.id.desc())).scalars())
+    for item_id in ids:
+        newsroom.clock.advance(60)
+        ledger.record([item_id])
+    with engine.connect() as connection:
+        first = connection.execute(select(ITEMS.c.title).join(EVIDENCE, EVIDENCE.c.item_id == ITEMS.c.id)
+                                   .where(EVIDENCE.c.decision == "first_corroboration")).scalar_one()
+    assert first != SCENARIO["stages"][0]["items"][0]["title"]  # a later copy was the ledger's first
+    book = load_rulebook(newsroom.config.rules_dir)
+    report = replay(engine, book, newsroom.config.alerts, since=newsroom.clock() - timedelta(days=7))
+    assert report.items == len(ids) and report.changes == ()
+
+
+def test_items_stamped_alike_replay_in_id_order(tmp_path: Path, database_url: str, engine: Engine,
+                                                feed_server: FeedServer) -> None:
+    """Items the ledger stamps with one time (one pass, a clock that did not move) are walked in id order,
+    the order that pass recorded them in, a page at a time."""
+    newsroom = Newsroom(tmp_path, database_url, engine, feed_server)
+    for stage in SCENARIO["stages"]:
+        newsroom.publish(stage["items"])
+    newsroom.store_only()
+    newsroom.ledger().record()
+    since = newsroom.clock() - timedelta(days=7)
+    walked = []
+    with engine.connect() as connection:
+        after = ledger_start(connection, since)
+        while after is not None:
+            page = stored_items(connection, since=since, after=after, limit=2)
+            walked += [stored.item.id for stored in page.items]
+            after = page.last
+        ids = list(connection.execute(select(ITEMS.c.id).order_by(ITEMS.c.id)).scalars())
+    assert walked == ids and len(ids) > 2

@@ -79,10 +79,13 @@ class Recorder:
             total += run
 
     def _record_item(self, rules: ActiveRules, item: store.PendingItem, matches: Sequence[Match]) -> LedgerRun:
-        now = self._clock()
         with self._engine.begin() as connection:
+            # The clock is read once the item's claims are locked: the item's `ledger_at` then follows the
+            # order in which the ledger decided items of the same claims, the order a replay walks them in.
+            states = store.lock_claims(connection, [m.claim_id for m in matches], self._clock())
+            now = self._clock()
             if not store.claim_items(connection, [item], now):
                 connection.rollback()
                 return LedgerRun()
-            return self._writer.record(connection, rules.book, item, matches, now)
+            return self._writer.record(connection, rules.book, item, matches, now, states=states)
 
