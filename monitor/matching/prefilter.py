@@ -35,6 +35,8 @@ from monitor.matching.text import HAN, irregular_forms, stem
 # A character a token may hold (`normalize._tokenize`): one before a found key means it starts no word.
 _TOKEN_CHAR = re.compile(rf"[^\W{HAN[1:-1]}]")
 _INNER_HYPHEN = re.compile(rf"(?<=[^\W{HAN[1:-1]}])-(?=[^\W{HAN[1:-1]}])")
+_SPACED = bytes(code if chr(code).isascii() and (chr(code).isalnum() or chr(code) == "_") else 32
+                for code in range(256))
 # Words in these scripts take stems that are not their starts (`text._script_stem`).
 _SNOWBALL_SCRIPTS = re.compile("[\u0400-\u06ff]")
 
@@ -49,12 +51,10 @@ class Prefilter:
         units = self._units
         starts = {start for unit in units for start in _word_starts(unit)}
         self._usable = "" not in starts
-        self._starts = ahocorasick.Automaton()
-        for start in starts:
-            self._starts.add_word(start, len(start))
-        self._empty = not starts
-        if starts:
-            self._starts.make_automaton()
+        self._starts = _automaton({start: len(start) for start in starts})
+        # For ASCII text: each start after a space, searched in the text with every character no token holds
+        # made a space, so that only starts of words are found.
+        self._ascii_starts = _automaton({" " + _spaced(start): 0 for start in starts if start.isascii()})
 
     @classmethod
     def build(cls, keys: Iterable[Sequence[str]], names: NameRepair, cue_words: Iterable[str]) -> Prefilter | None:
@@ -69,20 +69,31 @@ class Prefilter:
     def rules_out(self, item: Folded) -> bool:
         """Whether the item certainly names none of the anchors (False: it may, match it in full)."""
         folded = item.folded
-        if item.origin is not None or (not folded.isascii() and _SNOWBALL_SCRIPTS.search(folded)):
+        if item.origin is not None:
             return False
-        if self._starts_a_word(folded) or ("-" in folded and self._starts_a_word(_INNER_HYPHEN.sub("", folded))):
+        if folded.isascii():
+            starts_a_word = self._starts_an_ascii_word
+        elif _SNOWBALL_SCRIPTS.search(folded):
+            return False
+        else:
+            starts_a_word = self._starts_a_word
+        if starts_a_word(folded) or ("-" in folded and starts_a_word(_INNER_HYPHEN.sub("", folded))):
             return False
         return not any(self._repairs_to_key(text) for text in capitalised_texts(item))
 
     def _starts_a_word(self, text: str) -> bool:
-        if self._empty:
+        if self._starts is None:
             return False
         for end, length in self._starts.iter(text):
             start = end - length + 1
             if start == 0 or _TOKEN_CHAR.match(text, start - 1) is None:
                 return True
         return False
+
+    def _starts_an_ascii_word(self, text: str) -> bool:
+        if self._ascii_starts is None:
+            return False
+        return next(self._ascii_starts.iter(_spaced(" " + text)), None) is not None
 
     def _repairs_to_key(self, text: str) -> bool:
         """Whether name repair would turn a capitalised word with this text into a unit looked for."""
@@ -101,6 +112,21 @@ def _telling_units(keys: Iterable[Sequence[str]]) -> set[str]:
         if alone.isdisjoint(key):
             units.add(max(key, key=lambda unit: (min(map(len, _word_starts(unit))), unit)))
     return units
+
+
+def _automaton(words: dict[str, int]) -> ahocorasick.Automaton | None:
+    if not words:
+        return None
+    automaton = ahocorasick.Automaton()
+    for word, value in words.items():
+        automaton.add_word(word, value)
+    automaton.make_automaton()
+    return automaton
+
+
+def _spaced(text: str) -> str:
+    """ASCII text with every character no token holds (all but letters, digits and "_") made a space."""
+    return text.encode("ascii").translate(_SPACED).decode("ascii")
 
 
 @functools.cache
