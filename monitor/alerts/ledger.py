@@ -1,11 +1,12 @@
 """The ledger stage: match stored items against the rules in force and record what they bring.
 
 For each item revision waiting in the database (new, changed, or left over by a killed process), in one
-transaction: claim the item, lock the states of the claims it matches, fold it into a story, and for each
-(claim, speaker) match store the evidence, the decision (`decide.decide_item` decides the whole item),
-the holder's new position and, when it alerts, the outbox rows. No alert without its evidence, no evidence
-without its decision; a process killed midway leaves the item waiting, and another daemon never records it
-twice.
+transaction: lock the states of the claims it matches, claim the item (its `ledger_at` read from the clock
+once the lock is held, so that the ledger's order is the order items were decided in, the order a replay walks),
+fold it into a story, and for each (claim, speaker) match store the evidence, the decision (`decide.decide_item`
+decides the whole item), the holder's new position and, when it alerts, the outbox rows. No alert without its
+evidence, no evidence without its decision; a process killed midway leaves the item waiting, and another
+daemon never records it twice.
 
 This module only gathers what the decision needs and writes what was decided; every decision (story copy,
 reported speech, one stance per holder per item, silences, reversals) is in `decide.py`.
