@@ -11,6 +11,9 @@ entity of its statement) together with one of its keyphrases or content words. T
 indexed as pair keys, so retrieval enumerates the item's (anchor, evidence) pairs rather than the claims:
 "China and Russia sign a soybean deal" names two anchors of the lethal-aid claim and no evidence, so it is
 never a candidate. A claim with no anchors at all is retrieved by its keyphrases alone.
+
+Before any of this, `rules_out` (`prefilter.py`) reads the folded text for the words an anchor needs; an item
+that cannot have one, most items, is never tokenised.
 """
 
 from __future__ import annotations
