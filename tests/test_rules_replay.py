@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import sqlite3
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine, select
+from sqlalchemy.exc import OperationalError
 
+from monitor.alerts.ledger import Recorder
 from monitor.alerts.rules_replay import ChangeKind, replay
+from monitor.daemon import Rules, make_owner
+from monitor.logs import make_logger
 from monitor.rulebook.loader import load_rulebook
 from storage.history import ledger_start, stored_items
-from storage.models import ALERTS, EVIDENCE, ITEMS, POSITIONS
+from storage.models import ALERTS, CLAIM_STATES, EVIDENCE, ITEMS, POSITIONS
 from tests.feedserver import FeedServer
+from tests.helpers import FakeClock
 from tests.newsroom import CLAIM, SCENARIO, SCOPES, Newsroom, edited_rules
 
 
@@ -104,3 +110,60 @@ def test_items_stamped_alike_replay_in_id_order(tmp_path: Path, database_url: st
             after = page.last
         ids = list(connection.execute(select(ITEMS.c.id).order_by(ITEMS.c.id)).scalars())
     assert walked == ids and len(ids) > 2
+
+
+class WatchingClock:
+    """The newsroom's clock, a second later at each reading, noting whether the claim's state row was locked
+    by another transaction when it was read."""
+
+    def __init__(self, clock: FakeClock, database_url: str, engine: Engine) -> None:
+        self.clock, self.database_url, self.engine = clock, database_url, engine
+        self.locked_at: dict[datetime, bool] = {}
+
+    def __call__(self) -> datetime:
+        self.clock.advance(1)
+        now = self.clock()
+        self.locked_at[now] = self.locked()
+        return now
+
+    def locked(self) -> bool:
+        """Whether another transaction holds the lock a recording takes first."""
+        if self.engine.dialect.name == "sqlite":  # the write lock, taken at BEGIN IMMEDIATE
+            probe = sqlite3.connect(self.database_url.removeprefix("sqlite:///"), timeout=0)
+            try:
+                probe.execute("BEGIN IMMEDIATE")
+                return False
+            except sqlite3.OperationalError:
+                return True
+            finally:
+                probe.close()
+        with self.engine.connect() as connection:
+            try:
+                connection.execute(select(CLAIM_STATES.c.claim_id).where(CLAIM_STATES.c.claim_id == CLAIM)
+                                   .with_for_update(nowait=True)).all()
+                return False
+            except OperationalError:
+                return True
+            finally:
+                connection.rollback()
+
+
+def test_the_ledger_stamps_an_item_while_it_holds_the_claims_lock(
+        tmp_path: Path, database_url: str, engine: Engine, feed_server: FeedServer) -> None:
+    """The ledger reads the time it stamps an item with once the item's claims are locked, so concurrent
+    workers' stamps follow the order in which the ledger decided their items."""
+    newsroom = Newsroom(tmp_path, database_url, engine, feed_server)
+    for stage in SCENARIO["stages"][:2]:
+        newsroom.publish(stage["items"])
+        newsroom.store_only()
+    with engine.connect() as connection:
+        first, second = connection.execute(select(ITEMS.c.id).order_by(ITEMS.c.id)).scalars().all()[:2]
+    newsroom.ledger().record([first])  # the claim's state row exists from here on
+    log = make_logger(json=True, level="error")
+    rules = Rules(newsroom.config, engine, log, make_owner(), newsroom.clock)
+    rules.reload("test")
+    clock = WatchingClock(newsroom.clock, database_url, engine)
+    assert Recorder(engine, newsroom.config, rules.current, clock, log).record([second]).evidence > 0
+    with engine.connect() as connection:
+        stamped = connection.execute(select(ITEMS.c.ledger_at).where(ITEMS.c.id == second)).scalar_one()
+    assert clock.locked_at[stamped] and not clock.locked()
