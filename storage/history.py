@@ -1,16 +1,19 @@
 """Named queries that read back what is already stored, for a replay of edited rules and for backfills: items
-in id order from a cursor, the evidence recorded for them, and what the ledger held before a moment."""
+in the order the ledger recorded them (a replay) or in id order (a backfill) from a cursor, the evidence
+recorded for them, and what the ledger held before a moment."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Connection, and_, func, select
+from sqlalchemy import Connection, and_, bindparam, func, select, tuple_
 
 from storage.ledger import PendingItem
 from storage.models import CORRECTIONS, EVIDENCE, FEEDS, ITEMS
+from storage.types import UTCDateTime
 
 
 @dataclass(frozen=True)
@@ -37,34 +40,53 @@ class RecordedMatch:
 
 
 @dataclass(frozen=True)
+class LedgerCursor:
+    """A place in the ledger's order, which is (ledger_at, id): the ledger stamps each item when it records
+    it, and items stamped alike were recorded in id order (one pass, one timestamp)."""
+
+    ledger_at: datetime
+    item_id: int
+
+
+@dataclass(frozen=True)
 class Page:
-    """One page of `stored_items`: the items that qualify, and the last id looked at (the next cursor; None
-    when there was nothing after the cursor)."""
+    """One page of `stored_items`: the items that qualify, and the last item looked at (the next cursor;
+    None when there was nothing after the cursor)."""
 
     items: list[StoredItem]
-    last_id: int | None
+    last: LedgerCursor | None
 
 
-def stored_items(connection: Connection, *, since: datetime, after_id: int, limit: int,
-                 upto_id: int | None = None, only: Collection[int] | None = None) -> Page:
-    """The next `limit` item ids after `after_id` (up to `upto_id`), keeping those first seen since `since`,
-    already matched into the ledger and not pruned. The page walks the primary key alone (the other tests
-    are applied to its rows), so each page costs the same however far the cursor has gone."""
-    query = (select(ITEMS.c.id, ITEMS.c.revision, FEEDS.c.name, FEEDS.c.tags, ITEMS.c.url, ITEMS.c.title,
-                    ITEMS.c.summary, ITEMS.c.content, ITEMS.c.published_at, ITEMS.c.first_seen_at, ITEMS.c.story_id,
-                    ITEMS.c.ledger_at, ITEMS.c.pruned_at, ITEMS.c.language)
-             .join(FEEDS, FEEDS.c.id == ITEMS.c.feed_id).where(ITEMS.c.id > after_id)
-             .order_by(ITEMS.c.id).limit(limit))
-    if upto_id is not None:
-        query = query.where(ITEMS.c.id <= upto_id)
-    if only is not None:
-        query = query.where(ITEMS.c.id.in_(list(only)))
+_ITEM_COLUMNS = (ITEMS.c.id, ITEMS.c.revision, FEEDS.c.name, FEEDS.c.tags, ITEMS.c.url, ITEMS.c.title,
+                 ITEMS.c.summary, ITEMS.c.content, ITEMS.c.published_at, ITEMS.c.first_seen_at, ITEMS.c.story_id,
+                 ITEMS.c.language, ITEMS.c.ledger_at, ITEMS.c.pruned_at)
+
+
+def _stored(row: Sequence[Any]) -> StoredItem:
+    return StoredItem(PendingItem(id=row[0], revision=row[1], feed=row[2], feed_tags=tuple(row[3] or ()),
+                                  url=row[4], title=row[5], text="\n\n".join(filter(None, (row[6], row[7]))),
+                                  published_at=row[8], first_seen_at=row[9], language=row[11]), row[10])
+
+
+def ledger_start(connection: Connection, since: datetime) -> LedgerCursor | None:
+    """A cursor just before the first item, in the ledger's order, of those first seen since `since` (None
+    when none of them is recorded yet)."""
+    first = connection.execute(select(func.min(ITEMS.c.ledger_at)).where(ITEMS.c.first_seen_at >= since)).scalar()
+    return LedgerCursor(first, 0) if first is not None else None
+
+
+def stored_items(connection: Connection, *, since: datetime, after: LedgerCursor, limit: int) -> Page:
+    """The next `limit` recorded items after `after` in the ledger's order, keeping those first seen since
+    `since` and not pruned. The page walks the (ledger_at, id) index alone (the other tests are applied to
+    its rows), so each page costs the same however far the cursor has gone."""
+    position = tuple_(ITEMS.c.ledger_at, ITEMS.c.id)
+    query = (select(*_ITEM_COLUMNS).join(FEEDS, FEEDS.c.id == ITEMS.c.feed_id)
+             .where(position > tuple_(bindparam("after_at", after.ledger_at, type_=UTCDateTime()),
+                                      bindparam("after_id", after.item_id)))
+             .order_by(ITEMS.c.ledger_at, ITEMS.c.id).limit(limit))
     rows = connection.execute(query).all()
-    items = [StoredItem(PendingItem(id=row[0], revision=row[1], feed=row[2], feed_tags=tuple(row[3] or ()),
-                                    url=row[4], title=row[5], text="\n\n".join(filter(None, (row[6], row[7]))),
-                                    published_at=row[8], first_seen_at=row[9], language=row[13]), row[10])
-             for row in rows if row[11] is not None and row[12] is None and row[9] >= since]
-    return Page(items, rows[-1][0] if rows else None)
+    items = [_stored(row) for row in rows if row[13] is None and row[9] >= since]
+    return Page(items, LedgerCursor(rows[-1][12], rows[-1][0]) if rows else None)
 
 
 @dataclass(frozen=True)
@@ -77,8 +99,10 @@ class TextPage:
 
 def stored_texts(connection: Connection, *, since: datetime, after_id: int, limit: int,
                  upto_id: int | None = None) -> TextPage:
-    """As `stored_items`, only each item's id, title and text: what matching needs, read without the cost
-    of the other columns (a backfill reads the rest with `items_by_id` for the few that match)."""
+    """The next `limit` item ids after `after_id` (up to `upto_id`) in id order, each with its title and text
+    when it was first seen since `since`, is recorded in the ledger and not pruned: what matching needs, read
+    without the cost of the other columns (a backfill reads the rest with `items_by_id` for the few that
+    match). The page walks the primary key alone, so each costs the same however far the cursor has gone."""
     eligible = and_(ITEMS.c.ledger_at.is_not(None), ITEMS.c.pruned_at.is_(None), ITEMS.c.first_seen_at >= since)
     query = (select(ITEMS.c.id, ITEMS.c.title, ITEMS.c.summary, ITEMS.c.content, eligible)
              .where(ITEMS.c.id > after_id).order_by(ITEMS.c.id).limit(limit))
@@ -93,9 +117,9 @@ def items_by_id(connection: Connection, item_ids: Collection[int]) -> list[Store
     """These items in full, with their feeds and stories, in id order."""
     if not item_ids:
         return []
-    ids = sorted(item_ids)
-    return stored_items(connection, since=datetime.min.replace(tzinfo=UTC), after_id=ids[0] - 1,
-                        upto_id=ids[-1], limit=ids[-1] - ids[0] + 1, only=ids).items
+    query = (select(*_ITEM_COLUMNS).join(FEEDS, FEEDS.c.id == ITEMS.c.feed_id)
+             .where(ITEMS.c.id.in_(sorted(item_ids))).order_by(ITEMS.c.id))
+    return [_stored(row) for row in connection.execute(query)]
 
 
 def cursor_before(connection: Connection, since: datetime) -> int:
@@ -107,7 +131,7 @@ def cursor_before(connection: Connection, since: datetime) -> int:
 
 def count_stored_items(connection: Connection, *, since: datetime, after_id: int = 0,
                        upto_id: int | None = None) -> int:
-    """How many items `stored_items` would go through."""
+    """How many items a walk since `since` goes through (`stored_items`, or `stored_texts` between the ids)."""
     query = select(func.count()).select_from(ITEMS).where(
         ITEMS.c.id > after_id, ITEMS.c.ledger_at.is_not(None), ITEMS.c.pruned_at.is_(None),
         ITEMS.c.first_seen_at >= since)

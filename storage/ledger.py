@@ -1,8 +1,8 @@
 """Named queries on the claim ledger: items waiting to be matched, stories, evidence, positions, claim states.
 
-The ledger stage runs one transaction per matching item: it claims the item (`claim_items`), locks the states of the
-claims it matched (`lock_claims`, so concurrent daemons decide "first" and "new" one at a time), folds the
-item into a story, and writes evidence, positions and outbox rows together.
+The ledger stage runs one transaction per matching item: it locks the states of the claims it matched
+(`lock_claims`, so concurrent daemons decide "first" and "new" one at a time), claims the item (`claim_items`,
+stamping `ledger_at`), folds the item into a story, and writes evidence, positions and outbox rows together.
 """
 
 from __future__ import annotations

@@ -69,6 +69,8 @@ class Item(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("feed_id", "key", name="uq_items_feed_key"),
         Index("ix_items_first_seen", "first_seen_at"),
+        # The ledger's order: NULL ledger_at first in id order is the matching queue, the rest in
+        # (ledger_at, id) order is the walk of a replay (`history.stored_items`).
         Index("ix_items_ledger_pending", "ledger_at", "id"),
         Index("ix_items_unpruned", "pruned_at", "first_seen_at"),
     )

@@ -56,10 +56,7 @@ class Desk:
         self.config.write_text(
             f'rules_dir = "{self.rules}"\ndatabase_url = "{self.url}"\n'
             f"[alerts]\ngrouping_seconds = 0\nbackfill_batch = {batch}\n"
-            # One poll at a time: the ledger then meets the items in the order they were stored, which is the
-            # order a replay walks them in (concurrent polls may record a later item's copy first).
-            f"[polling]\nworkers = 1\ndefault_interval_seconds = {interval}\nmin_interval_seconds = 1\n"
-            "parser_processes = 1\n"
+            f"[polling]\ndefault_interval_seconds = {interval}\nmin_interval_seconds = 1\nparser_processes = 1\n"
             "read_timeout_seconds = 5\nfetch_deadline_seconds = 20\nallowed_networks = [\"127.0.0.0/8\"]\n"
             f'[[channels]]\nname = "webhook"\nurl = "{hook.json_url()}"\ntags = ["default", "analysts"]\n')
         self.engine: Engine = make_engine(self.url)

@@ -1,11 +1,12 @@
 """The ledger stage: match stored items against the rules in force and record what they bring.
 
 For each item revision waiting in the database (new, changed, or left over by a killed process), in one
-transaction: claim the item, lock the states of the claims it matches, fold it into a story, and for each
-(claim, speaker) match store the evidence, the decision (`decide.decide_item` decides the whole item),
-the holder's new position and, when it alerts, the outbox rows. No alert without its evidence, no evidence
-without its decision; a process killed midway leaves the item waiting, and another daemon never records it
-twice.
+transaction: lock the states of the claims it matches, claim the item (its `ledger_at` read from the clock
+once the lock is held, so that the ledger's order is the order items were decided in, the order a replay walks),
+fold it into a story, and for each (claim, speaker) match store the evidence, the decision (`decide.decide_item`
+decides the whole item), the holder's new position and, when it alerts, the outbox rows. No alert without its
+evidence, no evidence without its decision; a process killed midway leaves the item waiting, and another
+daemon never records it twice.
 
 This module only gathers what the decision needs and writes what was decided; every decision (story copy,
 reported speech, one stance per holder per item, silences, reversals) is in `decide.py`.
@@ -79,10 +80,13 @@ class Recorder:
             total += run
 
     def _record_item(self, rules: ActiveRules, item: store.PendingItem, matches: Sequence[Match]) -> LedgerRun:
-        now = self._clock()
         with self._engine.begin() as connection:
+            # The clock is read once the item's claims are locked: the item's `ledger_at` then follows the
+            # order in which the ledger decided items of the same claims, the order a replay walks them in.
+            states = store.lock_claims(connection, [m.claim_id for m in matches], self._clock())
+            now = self._clock()
             if not store.claim_items(connection, [item], now):
                 connection.rollback()
                 return LedgerRun()
-            return self._writer.record(connection, rules.book, item, matches, now)
+            return self._writer.record(connection, rules.book, item, matches, now, states=states)
 

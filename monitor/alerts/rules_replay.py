@@ -4,14 +4,16 @@ was recorded. It writes nothing.
 
 Each claim's ledger starts as it stood when the window opens: the picture rebuilt from the evidence recorded
 before then (corrections applied), and the stories that already had evidence. Items are then taken in the
-order they were stored; an item keeps the story it was folded into, or is folded in memory when it matched
-nothing before. Silences are left out on both sides: an alert held back by a silence counts as an alert.
+order the ledger recorded them (several poll workers store items side by side, so an item stored later may
+have been recorded first, and "first" and "copy of" follow the ledger's order); an item keeps the story it
+was folded into, or is folded in memory when it matched nothing before. Silences are left out on both sides:
+an alert held back by a silence counts as an alert.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -31,8 +33,8 @@ from storage.history import (
     RecordedMatch,
     StoredItem,
     count_stored_items,
-    cursor_before,
     dismissed_pairs,
+    ledger_start,
     recorded_matches,
     stored_items,
     stories_covered_before,
@@ -156,9 +158,7 @@ def replay(engine: Engine, book: RuleBook, settings: AlertSettings, *, since: da
     items = 0
     with engine.connect() as connection:
         simulation = _start(connection, book, settings, claims, since)
-        after = cursor_before(connection, since)
-        while (page := stored_items(connection, since=since, after_id=after, limit=BATCH)).last_id is not None:
-            batch = page.items
+        for batch in _batches(connection, since):
             ids = [stored.item.id for stored in batch]
             recorded = _by_item(recorded_matches(connection, ids, claims))
             dismissed = dismissed_pairs(connection, ids)
@@ -168,10 +168,19 @@ def replay(engine: Engine, book: RuleBook, settings: AlertSettings, *, since: da
                 outcome = simulation.step(stored, matches, {c for i, c in dismissed if i == item.id})
                 changes.extend(compare(stored, recorded.get(item.id, []), outcome.decided, matcher))
             items += len(batch)
-            after = page.last_id
             if progress is not None:
                 progress(len(batch))
     return ReplayReport(since, items, claims, tuple(changes))
+
+
+def _batches(connection: Connection, since: datetime) -> Iterator[list[StoredItem]]:
+    """The items to replay, page by page in the ledger's order."""
+    after = ledger_start(connection, since)
+    while after is not None:
+        page = stored_items(connection, since=since, after=after, limit=BATCH)
+        if page.items:
+            yield page.items
+        after = page.last
 
 
 def items_to_replay(engine: Engine, since: datetime) -> int:

@@ -6,7 +6,7 @@ is announced, its outbox row. Shared by the live recorder (`ledger.py`) and back
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -59,11 +59,14 @@ class LedgerWriter:
         self._log = log
 
     def record(self, connection: Connection, book: RuleBook, item: store.PendingItem, matches: Sequence[Match],
-               now: datetime, *, story_id: int | None = None, backfill: bool = False) -> LedgerRun:
-        """Record the item's matches at `now`; `story_id` is the story the item is already in, if any. A
-        backfill records the item as of when it was first seen, without silences and without alerts."""
+               now: datetime, *, story_id: int | None = None, backfill: bool = False,
+               states: Mapping[str, store.ClaimStateRow] | None = None) -> LedgerRun:
+        """Record the item's matches at `now`; `story_id` is the story the item is already in, if any, and
+        `states` the claims' states when the caller has locked them already. A backfill records the item as of
+        when it was first seen, without silences and without alerts."""
         claim_ids = sorted({m.claim_id for m in matches})
-        states = store.lock_claims(connection, claim_ids, now)
+        if states is None:
+            states = store.lock_claims(connection, claim_ids, now)
         story_id, covered = self._story(connection, item, claim_ids, now, story_id)
         silences = () if backfill else silences_in_force(connection, claim_ids, now)
         dismissed = dismissed_claims(connection, item.id)

@@ -11,6 +11,9 @@ entity of its statement) together with one of its keyphrases or content words. T
 indexed as pair keys, so retrieval enumerates the item's (anchor, evidence) pairs rather than the claims:
 "China and Russia sign a soybean deal" names two anchors of the lethal-aid claim and no evidence, so it is
 never a candidate. A claim with no anchors at all is retrieved by its keyphrases alone.
+
+Before any of this, `rules_out` (`prefilter.py`) reads the folded text for the words an anchor needs; an item
+that cannot have one, most items, is never tokenised.
 """
 
 from __future__ import annotations
@@ -27,9 +30,11 @@ from typing import NamedTuple
 import ahocorasick
 
 from monitor.matching.derive import ClaimProfile, actor_references, actor_terms, affiliation_chain
+from monitor.matching.lexicon import cue_words
 from monitor.matching.model import Actor
 from monitor.matching.names import NameRepair
-from monitor.matching.normalize import Doc, fold, stem_positions
+from monitor.matching.normalize import Doc, Folded, fold, stem_positions
+from monitor.matching.prefilter import Prefilter
 from monitor.matching.text import stem, words
 
 
@@ -190,6 +195,21 @@ class CandidateIndex:
             by_evidence[item][anchor] = claims
         self._pairs_by_evidence = dict(by_evidence)
         self._content_vocab = frozenset(item[1:] for item in self._evidence_vocab if item[0] == "s")
+        self._prefilter = self._quick_test(table)
+
+    def _quick_test(self, table: Mapping[str, Sequence[_Entry]]) -> Prefilter | None:
+        """The prefilter of the keys that name the claims' anchors; None unless every claim needs an anchor
+        to be a candidate (strict matching)."""
+        if self.lenient or not all(profile.anchors for profile in self.profiles):
+            return None
+        wanted = {anchor for profile in self.profiles for anchor in profile.anchors}
+        keys = [key.split() for key, entries in table.items()
+                if any(wanted.intersection(self._anchors_of(entry)) for entry in entries)]
+        return Prefilter.build(keys, self._names, cue_words())
+
+    def rules_out(self, item: Folded) -> bool:
+        """Whether the folded item certainly has no candidate (`prefilter.py`); False when it may have one."""
+        return self._prefilter is not None and self._prefilter.rules_out(item)
 
     def _anchors_of(self, entry: _Entry) -> tuple[str, ...]:
         if entry.kind in ("actor", "demonym"):

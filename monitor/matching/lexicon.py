@@ -212,6 +212,11 @@ def entries(language: Language) -> Mapping[tuple[str, ...], str]:
     return _entries(_CUES.get(language, ""))
 
 
+def cue_words() -> frozenset[str]:
+    """Every English word a cue of another language reads as."""
+    return frozenset(word for language in Language for word in entries(language).values() if word != "-")
+
+
 @functools.cache
 def phrase_patterns(language: Language) -> Mapping[str, re.Pattern[str]]:
     """The phrase cues of a language, one regular expression per family."""

@@ -54,7 +54,7 @@ from monitor.matching.derive import ClaimProfile, actor_table, compile_claim
 from monitor.matching.index import CandidateIndex, Hit, Scan
 from monitor.matching.language import Language
 from monitor.matching.model import UNATTRIBUTED, Claim, Explanation, Label, Match, RuleSet, Span, Stance
-from monitor.matching.normalize import Doc, Sentence, fold, normalize
+from monitor.matching.normalize import Doc, Sentence, fold, fold_item, normalize, normalize_folded
 from monitor.matching.passages import has_body, own_passages, relatedness_features
 from monitor.matching.score import (
     SentenceEvidence,
@@ -153,7 +153,10 @@ class Matcher:
     def match(self, title: str, text: str = "", language: str | None = None) -> list[Match]:
         """Every (claim, speaker) match of one item, most confident first (`language`: what the item or its
         feed declares; detected from the text otherwise)."""
-        doc = normalize(title, text, language)
+        folded = fold_item(title, text)
+        if self.index.rules_out(folded):
+            return []  # names none of the claims' anchors: no candidate (most items)
+        doc = normalize_folded(folded, language)
         scan = self.index.scan(doc)
         speakers = ItemSpeakers(doc, scan, self.ruleset.actors)  # shared by the claims, resolved on demand
         matches: list[Match] = []

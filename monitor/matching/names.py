@@ -36,17 +36,27 @@ class NameRepair:
         if not self._keys:
             return tokens, repairs
         for index in self._name_like(doc):
-            text = tokens[index]
-            bare = text[:-2] if text.endswith("'s") else text
-            if "-" in bare:
-                bare = bare.replace("-", "")
-            if bare in self.alias_words:
-                continue
-            best, best_score = self._closest(bare)
+            best, best_score = self._repaired(tokens[index])
             if best:
                 tokens[index] = best
                 repairs.append((index, best, best_score))
         return tokens, repairs
+
+    def repairs_to(self, text: str) -> str:
+        """The alias word `repair` puts in place of a capitalised word of five letters or more with this text
+        (no function word), or "" when it leaves it as it is."""
+        if not self._keys or text[0] not in self._initials or text in self.alias_words:
+            return ""
+        return self._repaired(text)[0]
+
+    def _repaired(self, text: str) -> tuple[str, float]:
+        """The alias word a name-like token's text is repaired to and its ratio, or ("", 0.0)."""
+        bare = text[:-2] if text.endswith("'s") else text
+        if "-" in bare:
+            bare = bare.replace("-", "")
+        if bare in self.alias_words:
+            return "", 0.0
+        return self._closest(bare)
 
     def _name_like(self, doc: Doc) -> list[int]:
         """Indexes of capitalised tokens of five letters or more that are not exact alias words."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import re
 from bisect import bisect_left
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate
 from operator import itemgetter
@@ -59,6 +59,7 @@ NAME_LENGTH = 5
 # the pattern opens with the capital so the regex engine skips ahead to candidates.
 _CAPITALISED = re.compile(r"[A-Z](?<![\w'.-][A-Z])[\w'-]{4,}")
 _CAPITAL = re.compile("[A-Z]")
+_CAPITAL_MARKS = bytes(b"A"[0] if 65 <= code <= 90 else b"."[0] for code in range(256))
 _QUOTE = re.compile(r'"(?:[^"\n]|\n(?!\s*\n)){2,800}?"')
 
 
@@ -378,15 +379,62 @@ def _merge_quoted(bounds: list[tuple[int, int, bool]], quotes: tuple[tuple[int, 
     return merged
 
 
+class Folded(NamedTuple):
+    """An item's text folded, the first step of `normalize`: the original text, the folded text, each folded
+    character's origin (None when one to one) and where the title ends in the folded text."""
+
+    original: str
+    folded: str
+    origin: tuple[int, ...] | None
+    title_end: int
+
+
+def fold_item(title: str, text: str = "") -> Folded:
+    """Fold an item's title and body (either may be empty)."""
+    original = item_text(title, text)
+    folded, origin = fold_with_origin(original)
+    title_end = len(title.strip()) if title.strip() else 0
+    if origin is not None:
+        title_end = bisect_left(origin, title_end)
+    return Folded(original, folded, origin, title_end)
+
+
+def capitalised_texts(item: Folded) -> Iterator[str]:
+    """The texts of the words `Doc.capitalised` finds (perhaps with a few more), read without tokenising the
+    item; for an item folded one character to one (`Folded.origin` is None), the case `Doc.capitalised` reads
+    from the original by the same pattern."""
+    token = _TOKEN_SPLIT_ASCII if item.folded.isascii() else _TOKEN_SPLIT
+    for start in _capitals(item.original):
+        # A match follows no word character, apostrophe, dot or hyphen, so a token starts there.
+        word = token.match(item.folded, start) if _CAPITALISED.match(item.original, start) else None
+        if word is not None:
+            text = word.group()
+            if len(text) >= NAME_LENGTH and text[0].isalpha() and text not in STOPWORDS:
+                yield text
+
+
+def _capitals(original: str) -> Iterator[int]:
+    """The offsets of the capitals A-Z in the text."""
+    if not original.isascii():
+        yield from (found.start() for found in _CAPITAL.finditer(original))
+        return
+    # On ASCII text a byte table marks the capitals, and `find` (memchr) walks them: faster than the regex.
+    marks = original.encode("ascii").translate(_CAPITAL_MARKS)
+    position = marks.find(b"A")
+    while position >= 0:
+        yield position
+        position = marks.find(b"A", position + 1)
+
+
 def normalize(title: str, text: str = "", language: str | None = None) -> Doc:
     """Normalise an item (title and body, either may be empty) into a `Doc`; `language` is what the item
     or its feed declares (detected from the text when it names no supported language)."""
-    original = item_text(title, text)
-    folded, origin = fold_with_origin(original)
-    title_end_original = len(title.strip()) if title.strip() else 0
-    title_end = title_end_original
-    if origin is not None:
-        title_end = bisect_left(origin, title_end_original)
+    return normalize_folded(fold_item(title, text), language)
+
+
+def normalize_folded(item: Folded, language: str | None = None) -> Doc:
+    """`normalize` from an item already folded (`fold_item`)."""
+    original, folded, origin, title_end = item
     tokens = _tokenize(folded)
     found = detect(original, tokens.texts, language, folded)
     return Doc(original, folded, origin, _in_english(tokens, found), title_end, found)

@@ -35,6 +35,13 @@ _IRREGULAR = {
     "beheading": "behead", "beheaded": "behead", "supplies": "supply", "supplied": "supply", "supplying": "supply",
     "supplier": "supply", "suppliers": "supply", "weapons": "weapon", "arms": "arm", "drones": "drone",
 }
+
+
+def irregular_forms() -> frozenset[str]:
+    """The words `stem` first maps to another word ("told": "tell")."""
+    return frozenset(_IRREGULAR)
+
+
 _SUFFIXES = ("ational", "ization", "ments", "ment", "ingly", "iness", "ness", "ings", "ing", "edly", "ies",
              "ied", "ers", "er", "ed", "es", "s")
 # One Han character, as a character class: Chinese words are read character by character.
