@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine, insert
 
 from monitor.web.timeline import KEEPS_POSITION, chart_span, columns_for, timeline_svg
-from storage.claim_views import ChartData, MarkBucket, StanceChange, chart_data, claim_span
+from storage.chart_views import ChartData, MarkBucket, StanceChange, chart_data, claim_span
 from storage.ledger import PositionRow
 from storage.models import EVIDENCE, FEEDS, ITEMS, STORIES
 
