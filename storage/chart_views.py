@@ -116,7 +116,7 @@ def _as_corrected(connection: Connection, claim_id: str, keeps_position: Collect
         FromClause, ColumnElement[str], ColumnElement[str], ColumnElement[bool], ColumnElement[bool]]:
     """The claim's evidence joined to its latest corrections, its holder and stance as corrected, which of it
     counts (not dismissed) and which sets positions; the evidence alone when nothing of the claim was
-    corrected, as is usual, since the join costs as much again as the queries themselves."""
+    corrected, as is usual, since the join adds about an eighth to the queries even with nothing to join."""
     plain = EVIDENCE.c.claim_id == claim_id
     settles = EVIDENCE.c.decision.not_in(list(keeps_position))
     if connection.execute(select(CORRECTIONS.c.id).where(CORRECTIONS.c.claim_id == claim_id).limit(1)).first() is None:
