@@ -115,6 +115,12 @@ def evidence_details(engine: Engine, evidence_ids: Sequence[int]) -> dict[int, E
             for evidence_id, spans in rows}
 
 
+def corrections_of(engine: Engine, evidence_ids: Sequence[int]) -> dict[int, CorrectionRow]:
+    """The latest correction of each of these pieces of evidence that has one, by evidence id."""
+    with engine.connect() as connection:
+        return latest_corrections(connection, evidence_ids)
+
+
 def story_items(engine: Engine, story_ids: Sequence[int]) -> dict[int, list[StoryItem]]:
     """The items folded into each story, by story id, first seen first."""
     if not story_ids:

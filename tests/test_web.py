@@ -256,8 +256,9 @@ def test_a_rejected_rules_edit_is_shown_and_the_last_good_rules_stay(seed: SeedS
 
 def test_a_correction_in_the_claim_page_is_the_clis_and_redraws_the_picture(seed: SeedStory, tmp_path: Path) -> None:
     """Restating China's denial as Russia's through the evidence row's form stores the correction that
-    `claimwatch evidence list --json` shows; the claim page's picture then has Russia, not China, denying, and
-    the chart draws Russia's row among the deniers and China's, left with its other evidence, among no stance."""
+    `claimwatch evidence list --json` and `/api/claims/ID` show; the claim page's picture then has Russia, not
+    China, denying, and the chart draws Russia's row among the deniers and China's, left with its other
+    evidence, among no stance."""
     config = own_copy(seed, tmp_path)
     denial = next(row for row in _evidence(config) if row["holder"] == "china" and row["decision"] == "new_speaker")
     with web_process(config) as site, httpx.Client(timeout=30, follow_redirects=True) as client:
@@ -272,6 +273,8 @@ def test_a_correction_in_the_claim_page_is_the_clis_and_redraws_the_picture(seed
         assert _picture(answer.text) == {"UK government": "corroborates", "US government": "denies",
                                          "Russia": "denies"}
         assert "the Kremlin said it, quoted by Beijing" in answer.text
+        shown = client.get(f"{site}api/claims/{CLAIM}").json()
+        assert next(e for e in shown["timeline"] if e["id"] == denial["id"])["correction"]["speaker"] == "russia"
         chart = client.get(f"{site}claims/{CLAIM}/timeline.svg").text
         assert 'data-holder="russia" data-group="denies"' in chart and 'data-holder="china" data-group="none"' in chart
     correction = next(row for row in _evidence(config) if row["id"] == denial["id"])["correction"]

@@ -1,9 +1,10 @@
-"""Claims: the list (status, picture, evidence counts, newest evidence; filter by status and tag, search; the
-most recently evidenced first, LIST_PAGE a page) and each claim's page (statement, timeline chart, evidence
-paged newest first with folded copies, alerts sent), with `/api/claims` and `/api/claims/ID` giving what
-`claims list --json` and `claims show --json` print. The list and each chart are kept (Memo) under a key of
-the ledger's or the claim's evidence count, newest evidence id and newest correction id: a write that
-changes positions without adding evidence or a correction must change that key too.
+"""Claims: the list (status, picture, evidence counts, newest evidence; filter by status and tag, search; the most
+recently evidenced first, LIST_PAGE a page) and each claim's page (statement, timeline chart, evidence paged
+newest first with folded copies, alerts sent), with `/api/claims` and `/api/claims/ID` giving what
+`claims list --json` and `claims show --json` print (each piece of evidence with its latest correction). The
+list and each chart are kept (Memo) under a key of the ledger's or the claim's evidence count, newest evidence
+id and newest correction id: a write that changes positions without adding evidence or a correction must
+change that key too.
 
 Evidence corrections (dismiss, correct) are POST forms in templates/evidence_actions.html, which each evidence
 row includes, handled by views/evidence.py; a correction that cannot apply comes back on this page
@@ -34,6 +35,7 @@ from storage.alert_views import list_alerts
 from storage.claim_views import (
     all_positions,
     claim_state,
+    corrections_of,
     evidence_details,
     evidence_version,
     last_evidence,
@@ -120,9 +122,10 @@ async def claim_api(context: WebContext, request: Request) -> Response:
 
     def read() -> Report:
         engine = context.engine
-        return claim_report(claim, claim_positions(engine, claim.id), claim_timeline(engine, claim.id, limit=limit),
-                            claim_timeline(engine, claim.id, limit=limit, decision="needs_review"),
-                            actor_names(book))
+        timeline = claim_timeline(engine, claim.id, limit=limit)
+        review = claim_timeline(engine, claim.id, limit=limit, decision="needs_review")
+        return claim_report(claim, claim_positions(engine, claim.id), timeline, review, actor_names(book),
+                            corrections=corrections_of(engine, [entry.id for entry in (*timeline, *review)]))
 
     return context.json(await run_in_threadpool(read))
 
