@@ -3,7 +3,8 @@ speaker, each with a reason. Both forms call `apply_correction`, as `claimwatch 
 the correction is stored and the claim's picture rebuilt in one transaction, and the page, its picture and its
 chart (keyed by the newest correction id) show the corrected state on the next view. A correction that cannot
 apply (an unknown actor, a stance not allowed, evidence already dismissed, no reason) comes back on the claim's
-page with its message, and nothing is stored. The JSON API stays read-only, as it is for silences.
+page with its message, and nothing is stored. A correction is recorded as made by the basic-auth user when
+there is one, else by "web view". The JSON API stays read-only, as it is for silences.
 """
 
 from __future__ import annotations
