@@ -16,6 +16,7 @@ from storage.alert_views import AlertListing
 from storage.backfills import BackfillRow
 from storage.claim_views import LastEvidence
 from storage.claims import ClaimSummary, TimelineEntry
+from storage.corrections import CorrectionRow
 from storage.feeds import FeedListing
 from storage.health import Health
 from storage.ledger import PositionRow
@@ -58,21 +59,35 @@ def claim_row(claim: ClaimSpec, summary: ClaimSummary | None, positions: Sequenc
 
 
 def claim_report(claim: ClaimSpec, positions: Sequence[PositionRow], timeline: Sequence[TimelineEntry],
-                 review: Sequence[TimelineEntry], names: Mapping[str, str]) -> Report:
-    """`claims show`: the claim, its picture, the evidence that needs review, and its timeline."""
+                 review: Sequence[TimelineEntry], names: Mapping[str, str], *,
+                 corrections: Mapping[int, CorrectionRow] | None = None) -> Report:
+    """`claims show`: the claim, its picture, the evidence that needs review, and its timeline, each piece
+    of evidence with its latest correction (from `corrections`, by evidence id)."""
+    fixed = corrections or {}
     return {"id": claim.id, "statement": claim.statement, "description": claim.description,
             "status": claim.status, "severity": claim.severity, "tags": list(claim.tags),
-            "picture": picture_json(positions, names), "needs_review": [entry_json(e) for e in review],
-            "timeline": [entry_json(e) for e in timeline]}
+            "picture": picture_json(positions, names),
+            "needs_review": [entry_json(e, fixed.get(e.id)) for e in review],
+            "timeline": [entry_json(e, fixed.get(e.id)) for e in timeline]}
 
 
-def entry_json(entry: TimelineEntry) -> Report:
-    """One piece of evidence."""
+def entry_json(entry: TimelineEntry, correction: CorrectionRow | None = None) -> Report:
+    """One piece of evidence, with its latest correction."""
     return {"id": entry.id, "seen_at": iso(entry.seen_at), "published_at": iso(entry.published_at),
             "stance": entry.stance, "speaker": entry.speaker, "holder": entry.holder,
             "clear_speaker": entry.clear_speaker, "score": entry.score, "source": entry.feed, "title": entry.title,
             "url": entry.url, "quote": entry.quote, "why": entry.why, "decision": entry.decision,
-            "alert_id": entry.alert_id, "story_id": entry.story_id, "story_copies": entry.story_copies}
+            "alert_id": entry.alert_id, "story_id": entry.story_id, "story_copies": entry.story_copies,
+            "correction": correction_json(correction)}
+
+
+def correction_json(correction: CorrectionRow | None) -> Report | None:
+    """An analyst's correction of a piece of evidence, as `evidence list` and `claims show` print it."""
+    if correction is None:
+        return None
+    return {"action": correction.action, "stance": correction.stance, "speaker": correction.speaker,
+            "holder": correction.holder, "reason": correction.reason, "by": correction.corrected_by,
+            "at": iso(correction.created_at)}
 
 
 def alert_json(row: AlertListing) -> Report:

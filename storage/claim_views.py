@@ -1,35 +1,18 @@
 """Named queries for the web view's claim pages: every claim's picture at once, each claim's latest evidence,
-the timeline chart's summary of a claim's evidence, and the details one page of evidence shows."""
+the versions that key what is drawn from them, and the details one page of evidence shows (the chart's queries
+are in chart_views.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import (
-    BigInteger,
-    ColumnElement,
-    Engine,
-    Integer,
-    String,
-    and_,
-    case,
-    cast,
-    extract,
-    func,
-    or_,
-    select,
-    type_coerce,
-)
-from sqlalchemy.sql import FromClause
+from sqlalchemy import Engine, func, select
 
+from storage.corrections import CorrectionRow, latest_corrections
 from storage.ledger import ClaimStateRow, PositionRow
-from storage.models import CLAIM_STATES, CORRECTIONS, EVIDENCE, FEEDS, ITEMS, POSITIONS, STORIES
-from storage.types import UTCDateTime
-
-QUOTE_CHARS = 200
+from storage.models import CLAIM_STATES, CORRECTIONS, EVIDENCE, FEEDS, ITEMS, POSITIONS
 
 
 @dataclass(frozen=True)
@@ -46,52 +29,14 @@ class LastEvidence:
 
 
 @dataclass(frozen=True)
-class MarkBucket:
-    """The claim's evidence of one holder and stance said within one slice of time, as one chart mark."""
-
-    holder: str
-    stance: str
-    count: int
-    last_id: int
-    first_at: datetime
-    last_at: datetime
-    copies: int
-    quote: str
-
-
-@dataclass(frozen=True)
-class StanceChange:
-    """Evidence where a holder took a stance for the first time (no previous) or turned to the other one, in
-    the order the ledger saw them; `at` is when it was said (see `said_at`)."""
-
-    id: int
-    holder: str
-    stance: str
-    seen_at: datetime
-    at: datetime
-    previous_id: int | None
-    previous_stance: str | None
-    previous_at: datetime | None
-
-
-@dataclass(frozen=True)
-class ChartData:
-    """What the timeline chart draws: its marks, summarised into `columns` slices of [start, end], and the
-    changes of stance."""
-
-    start: datetime
-    end: datetime
-    buckets: list[MarkBucket]
-    changes: list[StanceChange]
-
-
-@dataclass(frozen=True)
 class EvidenceDetail:
-    """What the evidence list adds to a timeline entry: the words of the matcher's cue and speaker spans."""
+    """What the evidence list adds to a timeline entry: the words of the matcher's cue and speaker spans, and
+    the analyst's latest correction of it."""
 
     id: int
     cues: tuple[str, ...]
     speaker_words: tuple[str, ...]
+    correction: CorrectionRow | None = None
 
 
 @dataclass(frozen=True)
@@ -147,22 +92,6 @@ def evidence_version(engine: Engine, claim_id: str) -> tuple[int, int | None, in
     return int(count), newest, corrected
 
 
-def said_at(evidence: FromClause = EVIDENCE) -> ColumnElement[datetime]:
-    """When a piece of evidence was said: its item's publication time, or when it was seen if the item has
-    none or claims a time after it was seen."""
-    published, seen = evidence.c.published_at, evidence.c.seen_at
-    return type_coerce(case((and_(published.is_not(None), published <= seen), published), else_=seen), UTCDateTime())
-
-
-def claim_span(engine: Engine, claim_id: str) -> tuple[datetime | None, datetime | None]:
-    """When the claim's first and last evidence was said."""
-    when = said_at()
-    with engine.connect() as connection:
-        first, last = connection.execute(select(func.min(when), func.max(when))
-                                         .where(EVIDENCE.c.claim_id == claim_id)).one()
-    return first, last
-
-
 def ledger_version(engine: Engine) -> tuple[int, int | None, int, int | None]:
     """How many pieces of evidence there are, the newest one's id, how many positions and the newest
     correction's id: they change whenever the ledger does, so they key what is drawn from it."""
@@ -173,51 +102,23 @@ def ledger_version(engine: Engine) -> tuple[int, int | None, int, int | None]:
     return int(count), newest, int(held), corrected
 
 
-def chart_data(engine: Engine, claim_id: str, *, start: datetime, end: datetime, columns: int,
-               keeps_position: Collection[str]) -> ChartData:
-    """The claim's evidence summarised for a chart of `columns` slices of the time it was said between `start`
-    and `end`: one bucket per holder, stance and slice (with its count, time range, largest story and newest
-    quote), and each holder's changes of stance, in the order the ledger saw them, among the evidence that
-    sets positions (decisions not in `keeps_position`)."""
-    width = max((end - start).total_seconds(), 1.0) / columns
-    when = said_at()
-    column = cast((extract("epoch", when) - int(start.timestamp())) / width, Integer).label("slice")
-    grouped = (select(EVIDENCE.c.holder, EVIDENCE.c.stance, func.count().label("n"), func.max(EVIDENCE.c.id)
-                      .label("last_id"), func.min(when).label("first_at"), func.max(when).label("last_at"))
-               .where(EVIDENCE.c.claim_id == claim_id).group_by(EVIDENCE.c.holder, EVIDENCE.c.stance, column)
-               .subquery())
-    newest = EVIDENCE.alias("newest")
-    buckets = (select(grouped, STORIES.c.copies, func.substr(newest.c.quote, 1, QUOTE_CHARS))
-               .join(newest, newest.c.id == grouped.c.last_id).join(STORIES, STORIES.c.id == newest.c.story_id))
-
-    def before(value: Any, type_: Any) -> Any:
-        return func.lag(value, type_=type_).over(partition_by=EVIDENCE.c.holder,
-                                                 order_by=(EVIDENCE.c.seen_at, EVIDENCE.c.id))
-
-    setting = (select(EVIDENCE.c.id, EVIDENCE.c.stance, before(EVIDENCE.c.id, BigInteger()).label("previous_id"),
-                      before(EVIDENCE.c.stance, String()).label("previous_stance"))
-               .where(EVIDENCE.c.claim_id == claim_id, EVIDENCE.c.stance.in_(("corroborates", "denies")),
-                      EVIDENCE.c.decision.not_in(list(keeps_position))).subquery())
-    change, previous = EVIDENCE.alias("change"), EVIDENCE.alias("previous")
-    changes = (select(change.c.id, change.c.holder, change.c.stance, change.c.seen_at, said_at(change),
-                      setting.c.previous_id, setting.c.previous_stance, said_at(previous))
-               .join(change, change.c.id == setting.c.id).outerjoin(previous, previous.c.id == setting.c.previous_id)
-               .where(or_(setting.c.previous_stance.is_(None), setting.c.previous_stance != setting.c.stance)))
-    with engine.connect() as connection:
-        return ChartData(start, end, [MarkBucket(*row) for row in connection.execute(buckets)],
-                         [StanceChange(*row) for row in connection.execute(changes)])
-
-
 def evidence_details(engine: Engine, evidence_ids: Sequence[int]) -> dict[int, EvidenceDetail]:
-    """The cue words and speaker words of each piece of evidence, by id."""
+    """The cue words, speaker words and latest correction of each piece of evidence, by id."""
     if not evidence_ids:
         return {}
     with engine.connect() as connection:
         rows = connection.execute(select(EVIDENCE.c.id, EVIDENCE.c.explanation)
                                   .where(EVIDENCE.c.id.in_(list(evidence_ids)))).all()
+        corrections = latest_corrections(connection, evidence_ids)
     return {evidence_id: EvidenceDetail(evidence_id, _words((spans or {}).get("cues")),
-                                        _words((spans or {}).get("speaker")))
+                                        _words((spans or {}).get("speaker")), corrections.get(evidence_id))
             for evidence_id, spans in rows}
+
+
+def corrections_of(engine: Engine, evidence_ids: Sequence[int]) -> dict[int, CorrectionRow]:
+    """The latest correction of each of these pieces of evidence that has one, by evidence id."""
+    with engine.connect() as connection:
+        return latest_corrections(connection, evidence_ids)
 
 
 def story_items(engine: Engine, story_ids: Sequence[int]) -> dict[int, list[StoryItem]]:

@@ -4,13 +4,13 @@ speaker; the evidence row and its alert stay, the correction is kept beside them
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Connection, delete, exists, insert, select, update
+from sqlalchemy import Connection, RowMapping, delete, exists, insert, select, update
 
 from storage.ledger import ClaimStateRow, PositionRow
 from storage.models import CLAIM_STATES, CORRECTIONS, EVIDENCE, ITEMS, POSITIONS
@@ -115,9 +115,21 @@ def _evidence(row: Sequence[Any], correction: CorrectionRow | None) -> EvidenceR
 def _latest_corrections(connection: Connection, claim_id: str) -> dict[int, CorrectionRow]:
     rows = connection.execute(select(CORRECTIONS).where(CORRECTIONS.c.claim_id == claim_id)
                               .order_by(CORRECTIONS.c.id)).mappings().all()
-    return {row["evidence_id"]: CorrectionRow(
-        row["id"], row["evidence_id"], CorrectionAction(row["action"]), row["stance"], row["speaker"], row["holder"],
-        row["reason"], row["corrected_by"], row["created_at"]) for row in rows}
+    return {row["evidence_id"]: _correction(row) for row in rows}
+
+
+def latest_corrections(connection: Connection, evidence_ids: Collection[int]) -> dict[int, CorrectionRow]:
+    """The latest correction of each of these pieces of evidence that has one, by evidence id."""
+    if not evidence_ids:
+        return {}
+    rows = connection.execute(select(CORRECTIONS).where(CORRECTIONS.c.evidence_id.in_(list(evidence_ids)))
+                              .order_by(CORRECTIONS.c.id)).mappings().all()
+    return {row["evidence_id"]: _correction(row) for row in rows}
+
+
+def _correction(row: RowMapping) -> CorrectionRow:
+    return CorrectionRow(row["id"], row["evidence_id"], CorrectionAction(row["action"]), row["stance"],
+                         row["speaker"], row["holder"], row["reason"], row["corrected_by"], row["created_at"])
 
 
 def add_correction(connection: Connection, evidence: EvidenceRow, correction: NewCorrection) -> int:

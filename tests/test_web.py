@@ -24,7 +24,7 @@ from monitor.web.security import safe_href
 from monitor.web.serve import bind, serve_beside
 from storage.engine import make_engine
 from storage.models import DELIVERIES
-from tests.webseed import CLAIM, SeedStory, claimwatch_json, record_seed_story, web_process
+from tests.webseed import CLAIM, SeedStory, claimwatch_json, own_copy, record_seed_story, web_process
 
 PAGES = ("claims", f"claims/{CLAIM}", "feeds", "alerts", "silences", "rules", "login")
 TOKEN = "correct-horse-battery-staple"
@@ -55,6 +55,22 @@ def _with_web_table(seed: SeedStory, tmp_path: Path, table: str) -> Path:
     config.write_text(f'state_dir = "{seed.root / "state"}"\nrules_dir = "{seed.root / "rules"}"\n'
                       f'database_url = "{seed.database_url}"\n[web]\n{table}')
     return config
+
+
+def _evidence(config: Path) -> list[dict[str, object]]:
+    rows = claimwatch_json(config, "evidence", "list", "--claim", CLAIM)
+    assert isinstance(rows, list)
+    return rows
+
+
+def _picture(page: str) -> dict[str, str]:
+    """Holder name -> "corroborates" or "denies", as the claim page's picture lists them."""
+    found = re.search(r'<dl class="picture">(.*?)</dl>', page, re.DOTALL)
+    assert found is not None
+    corroborating, denying = found[1].split('<dt class="denies">')
+    names = re.compile(r'<span class="holder">([^<]+?) <small>')
+    return {**{name: "corroborates" for name in names.findall(corroborating)},
+            **{name: "denies" for name in names.findall(denying)}}
 
 
 def _csrf(client: httpx.Client, url: str) -> str:
@@ -236,3 +252,64 @@ def test_a_rejected_rules_edit_is_shown_and_the_last_good_rules_stay(seed: SeedS
         page = httpx.get(site + "rules", timeout=30).text
         assert "broken.yaml:2:12: statement" in page and "stays in force" in page
         assert httpx.get(site + f"claims/{CLAIM}", timeout=30).status_code == 200
+
+
+def test_a_correction_in_the_claim_page_is_the_clis_and_redraws_the_picture(seed: SeedStory, tmp_path: Path) -> None:
+    """Restating China's denial as Russia's through the evidence row's form stores the correction that
+    `claimwatch evidence list --json` and `/api/claims/ID` show; the claim page's picture then has Russia, not
+    China, denying, and the chart draws Russia's row among the deniers and China's, left with its other
+    evidence, among no stance."""
+    config = own_copy(seed, tmp_path)
+    denial = next(row for row in _evidence(config) if row["holder"] == "china" and row["decision"] == "new_speaker")
+    with web_process(config) as site, httpx.Client(timeout=30, follow_redirects=True) as client:
+        page = f"{site}claims/{CLAIM}"
+        assert _picture(client.get(page).text) == {"UK government": "corroborates", "US government": "denies",
+                                                   "China": "denies"}
+        token = _csrf(client, page)
+        answer = client.post(f"{site}claims/{CLAIM}/evidence/{denial['id']}/correct",
+                             data={"csrf": token, "speaker": "russia", "stance": "",
+                                   "reason": "the Kremlin said it, quoted by Beijing"})
+        assert answer.status_code == 200 and answer.url.fragment == f"evidence-{denial['id']}"
+        assert _picture(answer.text) == {"UK government": "corroborates", "US government": "denies",
+                                         "Russia": "denies"}
+        assert "the Kremlin said it, quoted by Beijing" in answer.text
+        shown = client.get(f"{site}api/claims/{CLAIM}").json()
+        assert next(e for e in shown["timeline"] if e["id"] == denial["id"])["correction"]["speaker"] == "russia"
+        chart = client.get(f"{site}claims/{CLAIM}/timeline.svg").text
+        assert 'data-holder="russia" data-group="denies"' in chart and 'data-holder="china" data-group="none"' in chart
+    correction = next(row for row in _evidence(config) if row["id"] == denial["id"])["correction"]
+    assert isinstance(correction, dict)
+    assert correction == {**correction, "action": "correct", "speaker": "russia", "holder": "russia", "stance": None,
+                          "by": "web view", "reason": "the Kremlin said it, quoted by Beijing"}
+
+
+def test_a_correction_without_the_token_is_refused_and_changes_nothing(site: str, seed: SeedStory) -> None:
+    """A dismissal POSTed without the page's CSRF token, or from another origin, is answered 403 and the
+    evidence stays uncorrected."""
+    before = _evidence(seed.config)
+    target = f"{site}claims/{CLAIM}/evidence/{before[0]['id']}/dismiss"
+    with httpx.Client(timeout=30, follow_redirects=True) as client:
+        assert client.post(target, data={"reason": "no token"}).status_code == 403
+        token = _csrf(client, f"{site}claims/{CLAIM}")
+        forged = client.post(target, data={"csrf": token, "reason": "elsewhere"},
+                             headers={"Origin": "http://attacker.example"})
+        assert forged.status_code == 403
+    assert _evidence(seed.config) == before
+
+
+def test_a_correction_naming_an_unknown_actor_is_explained_and_changes_nothing(site: str, seed: SeedStory) -> None:
+    """A correction to a speaker who is not in actors.yaml comes back 400 on the claim page, naming the actor
+    beside the evidence's form, and neither the evidence nor the picture changes."""
+    before = _evidence(seed.config)
+    evidence_id = before[0]["id"]
+    with httpx.Client(timeout=30, follow_redirects=True) as client:
+        page = client.get(f"{site}claims/{CLAIM}").text
+        token = _csrf(client, f"{site}claims/{CLAIM}")
+        answer = client.post(f"{site}claims/{CLAIM}/evidence/{evidence_id}/correct",
+                             data={"csrf": token, "speaker": "nobody-at-all", "stance": "denies",
+                                   "reason": "a slip of the keyboard"})
+    assert answer.status_code == 400
+    assert answer.text.count("Speaker &#39;nobody-at-all&#39;: no such actor in actors.yaml") == 2
+    assert '<details class="actions" open>' in answer.text and "Nothing was changed" in answer.text
+    assert _picture(answer.text) == _picture(page)
+    assert _evidence(seed.config) == before

@@ -10,7 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.webseed import CLAIM, HOSTILE_TITLE, SeedStory, claimwatch_json, record_seed_story, web_process
+from tests.webseed import (
+    CLAIM,
+    HOSTILE_TITLE,
+    SeedStory,
+    claimwatch_json,
+    own_copy,
+    record_seed_story,
+    web_process,
+)
 
 CHROMIUM = os.environ.get("CLAIMWATCH_CHROMIUM", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("CLAIMWATCH_CHROMEDRIVER", "/usr/bin/chromedriver")
@@ -118,3 +126,32 @@ def test_markup_in_a_feed_title_shows_as_text_and_runs_nothing(site: str, browse
                     if (a.get_attribute("href") or "").startswith("javascript:")]
         assert _no_alert_dialog(browser)
     assert HOSTILE_TITLE in browser.find_element(By.TAG_NAME, "main").text
+
+
+def test_a_speaker_corrected_in_the_claim_page_moves_the_denial(seed: SeedStory, browser: WebDriver,
+                                                                 tmp_path: Path) -> None:
+    """Opening "Correct or dismiss" under the US denial and naming Ukraine as its speaker stores the
+    correction (`claimwatch evidence list --json`), and the page it leads to shows it, with Ukraine denying in
+    the picture instead of the US government; a screenshot of the page with a form open is saved."""
+    config = own_copy(seed, tmp_path)
+    rows = claimwatch_json(config, "evidence", "list", "--claim", CLAIM)
+    assert isinstance(rows, list)
+    denial = next(row for row in rows if row["holder"] == "us-government")
+    with web_process(config) as site:
+        browser.get(f"{site}claims/{CLAIM}")
+        row = browser.find_element(By.ID, f"evidence-{denial['id']}")
+        row.find_element(By.CSS_SELECTOR, "details.actions summary").click()
+        form = row.find_element(By.CSS_SELECTOR, "form.correct")
+        form.find_element(By.NAME, "speaker").send_keys("ukraine")
+        form.find_element(By.NAME, "reason").send_keys("Kyiv's statement, relayed by Washington")
+        browser.save_screenshot(str(tmp_path / "claim-page-correction-form.png"))
+        form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        WebDriverWait(browser, 30).until(expected_conditions.staleness_of(form))
+        WebDriverWait(browser, 30).until(expected_conditions.text_to_be_present_in_element(
+            (By.ID, f"evidence-{denial['id']}"), "Kyiv's statement, relayed by Washington"))
+        picture = browser.find_element(By.CSS_SELECTOR, "dl.picture").text
+        assert "Ukraine" in picture.split("Denied by")[1] and "US government" not in picture
+    after = claimwatch_json(config, "evidence", "list", "--claim", CLAIM)
+    assert isinstance(after, list)
+    correction = next(row for row in after if row["id"] == denial["id"])["correction"]
+    assert (correction["speaker"], correction["holder"]) == ("ukraine", "ukraine")

@@ -7,10 +7,11 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine, insert
+from sqlalchemy import Engine, insert, select
 
 from monitor.web.timeline import KEEPS_POSITION, chart_span, columns_for, timeline_svg
-from storage.claim_views import ChartData, MarkBucket, StanceChange, chart_data, claim_span
+from storage.chart_views import ChartData, MarkBucket, StanceChange, chart_data, claim_span
+from storage.corrections import CorrectionAction, NewCorrection, add_correction, evidence_by_id
 from storage.ledger import PositionRow
 from storage.models import EVIDENCE, FEEDS, ITEMS, STORIES
 
@@ -127,6 +128,32 @@ def test_storage_summarises_evidence_into_buckets_and_stance_changes(engine: Eng
     assert changes == {("uk", "corroborates", None), ("uk", "denies", "corroborates"), ("us", "denies", None)}
     reversal = next(c for c in data.changes if c.previous_stance == "corroborates")
     assert reversal.previous_at == T0 + timedelta(minutes=149)
+
+
+def test_the_chart_draws_evidence_as_last_corrected(engine: Engine) -> None:
+    """A dismissed piece of evidence leaves the chart, a corrected one moves to its corrected holder and
+    stance (and sets that holder's stance, even as a discussion before), and only the latest correction of a
+    piece of evidence counts."""
+    hour = timedelta(hours=1)
+    _record(engine, [("uk", "corroborates", "new_speaker", T0), ("uk", "corroborates", "repeat_quiet", T0 + hour),
+                     ("us", "denies", "first_denial", T0 + 2 * hour), ("cn", "discusses", "discusses", T0 + 3 * hour)])
+    fixes = [(1, CorrectionAction.correct, "denies"), (1, CorrectionAction.correct, "corroborates"),
+             (2, CorrectionAction.dismiss, None), (3, CorrectionAction.correct, None),
+             (4, CorrectionAction.correct, "denies")]
+    with engine.begin() as connection:
+        ids = connection.execute(select(EVIDENCE.c.id).order_by(EVIDENCE.c.id)).scalars().all()
+        for n, action, stance in fixes:
+            evidence = evidence_by_id(connection, ids[n - 1])
+            assert evidence is not None
+            add_correction(connection, evidence, NewCorrection(
+                evidence.id, action, "analyst", "tester", T0, stance=stance,
+                speaker="cn" if n == 3 else None, holder="cn" if n == 3 else None))
+    data = chart_data(engine, "c1", start=T0 - timedelta(hours=1), end=T0 + timedelta(hours=4), columns=50,
+                      keeps_position=KEEPS_POSITION)
+    drawn = sorted((b.holder, b.stance, b.count, b.last_id) for b in data.buckets)
+    assert drawn == [("cn", "denies", 1, ids[2]), ("cn", "denies", 1, ids[3]), ("uk", "corroborates", 1, ids[0])]
+    assert sorted((c.id, c.holder, c.stance, c.previous_stance) for c in data.changes) == [
+        (ids[0], "uk", "corroborates", None), (ids[2], "cn", "denies", None)]
 
 
 def test_marks_stand_at_the_time_said(engine: Engine) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 import time
@@ -100,3 +101,18 @@ def claimwatch_json(config: Path, *args: str) -> object:
                           env={**os.environ, "CLAIMWATCH_CONFIG": ""})
     assert done.returncode == 0, done.stderr[-2000:]
     return json.loads(done.stdout)
+
+
+def own_copy(seed: SeedStory, tmp_path: Path) -> Path:
+    """A config on a copy of the seed story's database (the rules stay the seed's), for a test that writes."""
+    source = sqlite3.connect(seed.database_url.removeprefix("sqlite:///"))
+    target = sqlite3.connect(tmp_path / "claimwatch.db")
+    try:
+        source.backup(target)
+    finally:
+        source.close()
+        target.close()
+    config = tmp_path / "claimwatch.toml"
+    config.write_text(f'state_dir = "{tmp_path / "state"}"\nrules_dir = "{seed.root / "rules"}"\n'
+                      f'database_url = "sqlite:///{tmp_path / "claimwatch.db"}"\n')
+    return config

@@ -38,7 +38,8 @@ EXAMPLE_TEXT_LIMIT = 20_000
 
 @dataclass(frozen=True)
 class CorrectionRequest:
-    """What the analyst asks: dismiss, or correct to `stance` (and optionally `speaker`), and why."""
+    """What the analyst asks: dismiss, or correct to `stance` and/or `speaker`, and why; with `claim_id`, only
+    when the evidence is that claim's."""
 
     evidence_id: int
     action: CorrectionAction
@@ -46,6 +47,7 @@ class CorrectionRequest:
     by: str
     stance: str | None = None
     speaker: str | None = None
+    claim_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -58,17 +60,18 @@ class Corrected:
 
 def apply_correction(engine: Engine, book: RuleBook, request: CorrectionRequest, now: datetime) -> Corrected:
     """Store the correction and rebuild the claim's picture; CorrectionError when it cannot apply."""
-    if not request.reason.strip():
-        raise CorrectionError("--reason is required: say why, for whoever reads the evidence next")
-    if request.stance is not None and request.stance not in STANCES:
-        raise CorrectionError(f"--stance {request.stance!r}: use one of {', '.join(STANCES)}")
-    names = {actor.id for actor in book.actors}
-    if request.speaker is not None and request.speaker not in names:
-        raise CorrectionError(f"--speaker {request.speaker!r}: no such actor in actors.yaml")
+    check_request(book, request)
     with engine.begin() as connection:
         evidence = evidence_by_id(connection, request.evidence_id)
         if evidence is None:
             raise CorrectionError(f"no evidence {request.evidence_id} (claimwatch evidence list --claim CLAIM)")
+        if request.claim_id is not None and evidence.claim_id != request.claim_id:
+            raise CorrectionError(f"evidence {evidence.id} is evidence of {evidence.claim_id}, "
+                                  f"not of {request.claim_id}")
+        earlier = evidence.correction
+        if earlier is not None and earlier.action == CorrectionAction.dismiss:
+            raise CorrectionError(f"evidence {evidence.id} was already dismissed by {earlier.corrected_by}: "
+                                  f"{earlier.reason}")
         lock_claims(connection, [evidence.claim_id], now)
         add_correction(connection, evidence, NewCorrection(
             evidence.id, request.action, request.reason.strip(), request.by, now, stance=request.stance,
@@ -76,6 +79,20 @@ def apply_correction(engine: Engine, book: RuleBook, request: CorrectionRequest,
         picture = rebuild(evidence.claim_id, claim_evidence(connection, evidence.claim_id))
         replace_picture(connection, picture.positions, picture.state, now)
     return Corrected(evidence, picture)
+
+
+def check_request(book: RuleBook, request: CorrectionRequest) -> None:
+    """CorrectionError naming the field to fix when the request cannot apply whatever the evidence: no reason,
+    a stance not allowed, an actor not in actors.yaml, or a correction that changes nothing."""
+    if not request.reason.strip():
+        raise CorrectionError("a reason is required: say why, for whoever reads the evidence next")
+    if request.stance is not None and request.stance not in STANCES:
+        raise CorrectionError(f"stance {request.stance!r} is not allowed: use one of {', '.join(STANCES)}")
+    names = {actor.id for actor in book.actors}
+    if request.speaker is not None and request.speaker not in names:
+        raise CorrectionError(f"speaker {request.speaker!r}: no such actor in actors.yaml")
+    if request.action == CorrectionAction.correct and request.stance is None and request.speaker is None:
+        raise CorrectionError("say what to correct: a stance, a speaker, or both")
 
 
 def top_affiliation(book: RuleBook, actor_id: str) -> str:

@@ -27,7 +27,7 @@ from monitor.logs import make_logger
 from monitor.reports import actor_names, claim_report, claim_row, silence_json
 from monitor.rulebook.durations import parse_duration
 from monitor.rulebook.loader import KnownActors, unknown_actor
-from storage.claim_views import all_positions, last_evidence
+from storage.claim_views import all_positions, corrections_of, last_evidence
 from storage.claims import claim_positions, claim_summaries, claim_timeline
 from storage.history import count_stored_items
 from storage.silences import add_silence, list_silences, remove_silence
@@ -75,13 +75,15 @@ def claims_show(claim_id: Annotated[str, typer.Argument(help="the claim's id")],
         typer.echo(f"claimwatch: no claim {claim_id!r}; claims: {', '.join(c.id for c in book.claims)}", err=True)
         raise typer.Exit(2)
 
-    def read(engine: Engine) -> tuple[list, list, list]:  # type: ignore[type-arg]
-        return (claim_positions(engine, claim_id), claim_timeline(engine, claim_id, limit=limit),
-                claim_timeline(engine, claim_id, limit=limit, decision="needs_review"))
+    def read(engine: Engine) -> tuple[list, list, list, dict]:  # type: ignore[type-arg]
+        timeline = claim_timeline(engine, claim_id, limit=limit)
+        review = claim_timeline(engine, claim_id, limit=limit, decision="needs_review")
+        return (claim_positions(engine, claim_id), timeline, review,
+                corrections_of(engine, [entry.id for entry in (*timeline, *review)]))
 
-    positions, timeline, review = with_store(settings, read)
+    positions, timeline, review, corrections = with_store(settings, read)
     names = actor_names(book)
-    report = claim_report(claim, positions, timeline, review, names)
+    report = claim_report(claim, positions, timeline, review, names, corrections=corrections)
     if as_json:
         typer.echo(json.dumps(report, indent=2, ensure_ascii=False))
         return

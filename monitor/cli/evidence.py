@@ -13,7 +13,7 @@ from monitor.alerts.corrections import Corrected, CorrectionRequest, apply_corre
 from monitor.cli.common import ConfigOption, JsonOption, load_config_or_exit, load_rules_or_exit, short, with_store
 from monitor.daemon import utc_now
 from monitor.errors import CorrectionError
-from monitor.reports import iso
+from monitor.reports import correction_json, iso
 from storage.corrections import CorrectionAction, EvidenceRow, claim_evidence
 
 evidence_app = typer.Typer(help="A claim's evidence, and corrections of it: the claim's picture follows at once.",
@@ -59,14 +59,10 @@ def evidence_list(claim: Annotated[str, typer.Option("--claim", help="the claim'
 
 def evidence_json(row: EvidenceRow) -> dict[str, Any]:
     """One piece of evidence as `evidence list --json` prints it."""
-    c = row.correction
     return {"id": row.id, "item_id": row.item_id, "claim_id": row.claim_id, "seen_at": iso(row.seen_at),
             "stance": row.stance, "speaker": row.speaker, "holder": row.holder, "score": row.score,
             "decision": row.decision, "alert_id": row.alert_id, "source": row.feed, "title": row.title,
-            "url": row.url, "quote": row.quote, "why": row.why,
-            "correction": None if c is None else {
-                "action": c.action, "stance": c.stance, "speaker": c.speaker, "holder": c.holder,
-                "reason": c.reason, "by": c.corrected_by, "at": iso(c.created_at)}}
+            "url": row.url, "quote": row.quote, "why": row.why, "correction": correction_json(row.correction)}
 
 
 @evidence_app.command("dismiss")

@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 
 from monitor.rulebook.schema import ClaimSpec
 from monitor.web.timeline import KEEPS_POSITION, chart_span, columns_for, timeline_svg
-from storage.claim_views import chart_data, claim_span
+from storage.chart_views import chart_data, claim_span
 from storage.ledger import PositionRow
 
 T = TypeVar("T")

@@ -1,19 +1,22 @@
-"""What every view needs, passed explicitly: the database, the rules folder, the templates, CSRF, the clock."""
+"""What every view needs, passed explicitly: the database, the rules folder, the templates, CSRF, the clock, and
+the memo of drawn charts that the claim pages and the forms that lead back to them share."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from jinja2 import Environment
+from markupsafe import Markup
 from sqlalchemy import Engine
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse
 
 from monitor.config import NodeSettings
 from monitor.rulebook.loader import RuleBook
+from monitor.web.charts import Memo
 from monitor.web.rules_folder import RulesFolder
 from monitor.web.security import CSRF_FIELD, Credentials, Csrf, local_path
 
@@ -32,6 +35,7 @@ class WebContext:
     clock: Callable[[], datetime]
     credentials: Credentials
     nodes: NodeSettings
+    charts: Memo[Markup] = field(default_factory=Memo)
 
     def book(self) -> RuleBook | None:
         """The rules in force (the last good set of the folder)."""

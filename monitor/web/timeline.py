@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 
 from markupsafe import Markup, escape
 
-from storage.claim_views import ChartData, MarkBucket, StanceChange
+from storage.chart_views import ChartData, MarkBucket, StanceChange
 from storage.ledger import PositionRow
 
 COLOURS = {"corroborates": "#0072B2", "denies": "#E69F00", "discusses": "#8A8A8A"}
@@ -37,6 +37,7 @@ COLUMNS = (WIDTH - RIGHT_PAD - LABEL_W) // BUCKET_PX
 MAX_MARKS = 720
 LANE_OFFSET = {"corroborates": -4, "denies": 4}  # within a row, so marks of both stances at one time both show
 MAX_TICKS = 7
+MONTHS = ("", "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")  # as %b in C
 TICK_STEPS = [timedelta(seconds=s) for s in (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200,
                                              10800, 21600, 43200, 86400, 172800, 604800, 1209600, 2592000,
                                              7776000, 15552000, 31536000)]
@@ -266,11 +267,14 @@ def _arc(a: _Drawn, b: _Drawn) -> str:
 def _mark(drawn: _Drawn, href: Callable[[int], str]) -> str:
     bucket = drawn.bucket
     stance = STANCE_LABELS.get(bucket.stance, bucket.stance)
+    first, last = bucket.first_at, bucket.last_at
     if bucket.count > 1:
-        lines = [f"{bucket.count} pieces of evidence, {stance}, {bucket.first_at:%d %b %H:%M} to "
-                 f"{bucket.last_at:%d %b %H:%M} UTC; the newest:"]
+        lines = [f"{bucket.count} pieces of evidence, {stance}, {first.day:02d} {MONTHS[first.month]} "
+                 f"{first.hour:02d}:{first.minute:02d} to {last.day:02d} {MONTHS[last.month]} "
+                 f"{last.hour:02d}:{last.minute:02d} UTC; the newest:"]
     else:
-        lines = [f"{stance}, {bucket.first_at:%d %b %Y %H:%M:%S} UTC"]
+        lines = [f"{stance}, {first.day:02d} {MONTHS[first.month]} {first.year} "
+                 f"{first.hour:02d}:{first.minute:02d}:{first.second:02d} UTC"]
     if bucket.copies > 1:
         lines.append(f"its story was carried {bucket.copies} times")
     if bucket.quote:
@@ -278,9 +282,16 @@ def _mark(drawn: _Drawn, href: Callable[[int], str]) -> str:
     size = 1 + min(0.8, math.log10(bucket.count) / 2)
     single_story = bucket.count == 1 and bucket.copies > 1
     ticks = _ticks(drawn.x + 6 * size + 2, drawn.y, bucket.copies - 1) if single_story else ""
-    return (f'<a href="{escape(href(bucket.last_id))}" class="mark" data-stance="{escape(bucket.stance)}">'
-            f'<title>{escape(chr(10).join(lines))}</title>'
+    return (f'<a href="{_escape(href(bucket.last_id))}" class="mark" data-stance="{_escape(bucket.stance)}">'
+            f'<title>{_escape(chr(10).join(lines))}</title>'
             f'{_shape(bucket.stance, drawn.x, drawn.y, filled=drawn.first, size=size)}{ticks}</a>')
+
+
+def _escape(text: str) -> str:
+    """`markupsafe.escape(text)` as a plain string, without making a Markup object: a chart has a thousand
+    marks, each with three escaped values."""
+    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&#34;")
+            .replace("'", "&#39;"))
 
 
 def _shape(stance: str, x: float, y: float, *, filled: bool, size: float = 1.0) -> str:

@@ -1,8 +1,8 @@
-"""One module per page (its HTML routes and its JSON API), each exposing `routes(context)`. A new page, such
-as evidence corrections, is a new module added to MODULES."""
+"""One module per page (its HTML routes and its JSON API), or per set of forms (evidence corrections), each
+exposing `routes(context)`; a new one is added to MODULES."""
 
 from __future__ import annotations
 
-from monitor.web.views import alerts, claims, feeds, login, rules, silences
+from monitor.web.views import alerts, claims, evidence, feeds, login, rules, silences
 
-MODULES = (claims, feeds, alerts, silences, rules, login)
+MODULES = (claims, evidence, feeds, alerts, silences, rules, login)

@@ -1,17 +1,20 @@
-"""Claims: the list (status, picture, evidence counts, newest evidence; filter by status and tag, search; the
-most recently evidenced first, LIST_PAGE a page) and each claim's page (statement, timeline chart, evidence
-paged newest first with folded copies, alerts sent), with `/api/claims` and `/api/claims/ID` giving what
-`claims list --json` and `claims show --json` print. The list and each chart are kept (Memo) under a key of
-the ledger's or the claim's evidence count, newest evidence id and newest correction id: a write that
-changes positions without adding evidence or a correction must change that key too.
+"""Claims: the list (status, picture, evidence counts, newest evidence; filter by status and tag, search; the most
+recently evidenced first, LIST_PAGE a page) and each claim's page (statement, timeline chart, evidence paged
+newest first with folded copies, alerts sent), with `/api/claims` and `/api/claims/ID` giving what
+`claims list --json` and `claims show --json` print (each piece of evidence with its latest correction). The
+list and each chart are kept (Memo) under a key of the ledger's or the claim's evidence count, newest evidence
+id and newest correction id: a write that changes positions without adding evidence or a correction must
+change that key too.
 
-Evidence corrections (dismiss, correct) will be POST forms in templates/evidence_actions.html, which each
-evidence row includes, handled by a view module of their own listed in views/__init__.py.
+Evidence corrections (dismiss, correct) are POST forms in templates/evidence_actions.html, which each evidence
+row includes, handled by views/evidence.py; a correction that cannot apply comes back on this page
+(`claim_page` with a `Problem`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -22,6 +25,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from monitor.alerts.corrections import STANCES
 from monitor.reports import Report, actor_names, claim_report, claim_row
 from monitor.rulebook.loader import RuleBook
 from monitor.rulebook.schema import ClaimSpec
@@ -31,6 +35,7 @@ from storage.alert_views import list_alerts
 from storage.claim_views import (
     all_positions,
     claim_state,
+    corrections_of,
     evidence_details,
     evidence_version,
     last_evidence,
@@ -48,11 +53,10 @@ STATUSES = ("active", "paused", "retired")
 
 def routes(context: WebContext) -> list[BaseRoute]:
     """The claim pages and their API."""
-    charts: Memo[Markup] = Memo()
     lists: Memo[list[Report]] = Memo(4)
     return [Route("/claims", partial(claims_page, context, lists)),
-            Route("/claims/{claim_id}", partial(claim_page, context, charts)),
-            Route("/claims/{claim_id}/timeline.svg", partial(timeline_file, context, charts)),
+            Route("/claims/{claim_id}", partial(claim_page, context)),
+            Route("/claims/{claim_id}/timeline.svg", partial(timeline_file, context)),
             Route("/api/claims", partial(claims_api, context, lists)),
             Route("/api/claims/{claim_id}", partial(claim_api, context))]
 
@@ -118,31 +122,46 @@ async def claim_api(context: WebContext, request: Request) -> Response:
 
     def read() -> Report:
         engine = context.engine
-        return claim_report(claim, claim_positions(engine, claim.id), claim_timeline(engine, claim.id, limit=limit),
-                            claim_timeline(engine, claim.id, limit=limit, decision="needs_review"),
-                            actor_names(book))
+        timeline = claim_timeline(engine, claim.id, limit=limit)
+        review = claim_timeline(engine, claim.id, limit=limit, decision="needs_review")
+        return claim_report(claim, claim_positions(engine, claim.id), timeline, review, actor_names(book),
+                            corrections=corrections_of(engine, [entry.id for entry in (*timeline, *review)]))
 
     return context.json(await run_in_threadpool(read))
 
 
-async def claim_page(context: WebContext, charts: Memo[Markup], request: Request) -> Response:
+@dataclass(frozen=True)
+class Problem:
+    """A correction of one piece of evidence that could not apply: what was wrong, and the form as sent."""
+
+    evidence_id: int
+    action: str
+    message: str
+    form: Mapping[str, str]
+
+
+async def claim_page(context: WebContext, request: Request, *, before: int | None = None,
+                     problem: Problem | None = None) -> Response:
+    """The claim's page (from the evidence older than `before`); with a `problem`, answered 400 and showing
+    it beside its evidence."""
     claim, book = _claim(context, request)
     if claim is None or book is None:
         return context.page(request, "message.html", status=404, heading="No such claim",
                             message=f"There is no claim {request.path_params['claim_id']!r} in the rules.")
-    before = _int(request.query_params.get("before"), 0) or None
-    values = await run_in_threadpool(_claim_values, context, charts, claim, book, before)
-    return context.page(request, "claim.html", claim=claim, **values)
+    before = before or _int(request.query_params.get("before"), 0) or None
+    values = await run_in_threadpool(_claim_values, context, claim, book, before)
+    return context.page(request, "claim.html", status=400 if problem else 200, claim=claim, problem=problem,
+                        actors=book.actors, stances=STANCES, **values)
 
 
-async def timeline_file(context: WebContext, charts: Memo[Markup], request: Request) -> Response:
+async def timeline_file(context: WebContext, request: Request) -> Response:
     claim, book = _claim(context, request)
     if claim is None or book is None:
         return Response("no such claim\n", status_code=404, media_type="text/plain")
 
     def draw() -> str:
         engine = context.engine
-        return str(_chart(engine, charts, claim, book, version=evidence_version(engine, claim.id),
+        return str(_chart(engine, context.charts, claim, book, version=evidence_version(engine, claim.id),
                           positions=claim_positions(engine, claim.id)))
 
     return Response(await run_in_threadpool(draw), media_type="image/svg+xml")
@@ -154,15 +173,14 @@ def _chart(engine: Engine, charts: Memo[Markup], claim: ClaimSpec, book: RuleBoo
                       lambda: draw_chart(engine, claim, positions, actor_names(book)))
 
 
-def _claim_values(context: WebContext, charts: Memo[Markup], claim: ClaimSpec, book: RuleBook,
-                  before: int | None) -> dict[str, Any]:
+def _claim_values(context: WebContext, claim: ClaimSpec, book: RuleBook, before: int | None) -> dict[str, Any]:
     engine = context.engine
     names = actor_names(book)
     positions = claim_positions(engine, claim.id)
     page = list(reversed(claim_timeline(engine, claim.id, limit=PAGE_SIZE, before=before)))
     version = evidence_version(engine, claim.id)
     return {"names": names, "positions": positions, "evidence": page,
-            "chart": _chart(engine, charts, claim, book, version=version, positions=positions),
+            "chart": _chart(engine, context.charts, claim, book, version=version, positions=positions),
             "details": evidence_details(engine, [entry.id for entry in page]),
             "copies": story_items(engine, sorted({entry.story_id for entry in page if entry.story_copies > 1})),
             "review": claim_timeline(engine, claim.id, limit=PAGE_SIZE, decision="needs_review"),
