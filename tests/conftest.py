@@ -1,4 +1,5 @@
-"""Shared fixtures: a database on SQLite and on PostgreSQL, a loopback feed server, a rules folder."""
+"""Shared fixtures: a database on SQLite and on PostgreSQL, a loopback feed server, a rules folder, and the
+seed story served by `claimwatch web` (module-scoped, for the web view's tests)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from sqlalchemy.engine import make_url
 from storage.engine import make_engine, upgrade
 from tests.daemons import NotifySocket
 from tests.feedserver import FeedServer
+from tests.webseed import SeedStory, record_seed_story, web_process
 
 FIXTURES = Path(__file__).parent / "fixtures"
 POSTGRES_URL = os.environ.get("CLAIMWATCH_TEST_POSTGRES_URL", "")
@@ -89,3 +91,16 @@ def notify_socket(tmp_path: Path) -> Iterator[NotifySocket]:
     yield listener
     listener.close()
     short.unlink(missing_ok=True)
+
+
+@pytest.fixture(scope="module")
+def seed(tmp_path_factory: pytest.TempPathFactory) -> SeedStory:
+    """The seed story recorded once for the module (with one hostile item), as the poller and ledger did."""
+    return record_seed_story(tmp_path_factory.mktemp("seed"))
+
+
+@pytest.fixture(scope="module")
+def site(seed: SeedStory) -> Iterator[str]:
+    """The address of `claimwatch web` serving the seed story."""
+    with web_process(seed.config) as url:
+        yield url

@@ -24,23 +24,10 @@ from monitor.web.security import safe_href
 from monitor.web.serve import bind, serve_beside
 from storage.engine import make_engine
 from storage.models import DELIVERIES
-from tests.webseed import CLAIM, SeedStory, claimwatch_json, own_copy, record_seed_story, web_process
+from tests.webseed import CLAIM, SeedStory, claimwatch_json, own_copy, web_process
 
 PAGES = ("claims", f"claims/{CLAIM}", "feeds", "alerts", "silences", "rules", "login")
 TOKEN = "correct-horse-battery-staple"
-
-
-@pytest.fixture(scope="module")
-def seed(tmp_path_factory: pytest.TempPathFactory) -> SeedStory:
-    """The seed story recorded once for the module."""
-    return record_seed_story(tmp_path_factory.mktemp("seed"))
-
-
-@pytest.fixture(scope="module")
-def site(seed: SeedStory) -> Iterator[str]:
-    """`claimwatch web` on the seed story."""
-    with web_process(seed.config) as url:
-        yield url
 
 
 @contextmanager

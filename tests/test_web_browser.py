@@ -16,7 +16,6 @@ from tests.webseed import (
     SeedStory,
     claimwatch_json,
     own_copy,
-    record_seed_story,
     web_process,
 )
 
@@ -37,19 +36,6 @@ if HAVE_BROWSER or BROWSER_REQUIRED:
     from selenium.webdriver.remote.webdriver import WebDriver
     from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import Select, WebDriverWait
-
-
-@pytest.fixture(scope="module")
-def seed(tmp_path_factory: pytest.TempPathFactory) -> SeedStory:
-    """The seed story recorded once for the module, with one hostile item."""
-    return record_seed_story(tmp_path_factory.mktemp("seed"))
-
-
-@pytest.fixture(scope="module")
-def site(seed: SeedStory) -> Iterator[str]:
-    """The web view's address."""
-    with web_process(seed.config) as url:
-        yield url
 
 
 @pytest.fixture(scope="module")
