@@ -52,7 +52,8 @@ def test_the_issues_sentences_are_denials_by_the_named_actor(matcher: Matcher, t
 
 
 def test_the_development_set_scores_in_every_language(matcher: Matcher) -> None:
-    """At least 17 of the 21 items of each language get their label and speaker, and the language is detected."""
+    """At least 19 of the 21 items of each language get their label and speaker (142 of the 147 in all), and the
+    language is detected."""
     items = YAML(typ="safe").load(DEV_SET.read_text(encoding="utf-8"))["items"]
     passed: dict[str, int] = defaultdict(int)
     detected: dict[str, int] = defaultdict(int)
@@ -64,7 +65,8 @@ def test_the_development_set_scores_in_every_language(matcher: Matcher) -> None:
         detected[item["language"]] += normalize(item["text"]).language == item["language"]
     assert set(total) == {"ru", "uk", "zh", "fr", "de", "es", "ar"}
     assert all(n >= 20 for n in total.values())
-    assert {language: n for language, n in passed.items() if n < 17} == {}
+    assert {language: n for language, n in passed.items() if n < 19} == {}
+    assert sum(passed.values()) >= 142
     assert {language: n for language, n in detected.items() if n < 18} == {}
 
 
