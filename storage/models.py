@@ -166,6 +166,7 @@ class Evidence(SQLModel, table=True):
 
     __table_args__ = (
         Index("ix_evidence_claim_seen", "claim_id", "seen_at"),
+        Index("ix_evidence_claim_id", "claim_id", "id"),
         Index("ix_evidence_story", "story_id"),
         Index("ix_evidence_item", "item_id"),
     )
