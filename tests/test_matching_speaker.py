@@ -155,3 +155,11 @@ def test_closing_apposition_names_a_second_speaker(matcher: Matcher) -> None:
     held = {(m.speaker, m.label) for m in matcher.match("", text)}
     assert ("us-government", "corroborates") in held
     assert ("china", "denies") in held
+
+
+@pytest.mark.parametrize("participle", ["dismissing", "quashing", "rejecting"])
+def test_rejecting_participle_is_a_denial(matcher: Matcher, participle: str) -> None:
+    """A trailing participle that throws out the rumours ("..., Beijing said, quashing rumours ...") denies."""
+    text = (f"Xi met the Russian leader in Moscow on Tuesday, Beijing said, {participle} rumours that China "
+            "is sending weapons to Russia.")
+    assert {(m.speaker, m.label) for m in matcher.match("", text)} == {("china", "denies")}
