@@ -118,3 +118,48 @@ def test_closing_inversion_outranks_the_name_before_the_verb(matcher: Matcher) -
     """In "China ..., says Sullivan" the name closing the headline speaks, not the subject before the verb."""
     assert {m.speaker for m in matcher.match("China is sending weapons to Russia, says Sullivan")} == {
         "us-national-security-adviser"}
+
+
+PARENTHESIS_CASES = [
+    ("Shapps, who was addressing a defence forum in Berlin on Tuesday, said China is sending weapons to Russia.",
+     "uk-defence-secretary"),
+    ("Beijing, which has long denied helping Russia, said China sends no weapons to Russia.", "china"),
+    ("The Pentagon (which follows the rail traffic closely) said China is sending weapons to Russia.",
+     "pentagon"),
+    ("Mao Ning, China's foreign ministry spokeswoman, said China sends no weapons to Russia.",
+     "chinese-foreign-ministry"),
+]
+
+
+@pytest.mark.parametrize(("text", "speaker"), PARENTHESIS_CASES)
+def test_name_before_a_parenthesis_speaks(matcher: Matcher, text: str, speaker: str) -> None:
+    """A name followed by a relative clause, apposition or bracket that ends at the speech verb speaks."""
+    assert {m.speaker for m in matcher.match("", text)} == {speaker}
+
+
+def test_quoted_as_saying_names_the_subject(matcher: Matcher) -> None:
+    """In "<name> was quoted by <outlet> as saying" the quoted name speaks, not the outlet."""
+    text = "Sullivan was quoted by a Berlin daily as saying that China is sending weapons to Russia."
+    assert {m.speaker for m in matcher.match("", text)} == {"us-national-security-adviser"}
+
+
+def test_described_as_attributes(matcher: Matcher) -> None:
+    """"<name> described the reports as ..." attributes the verdict to the name."""
+    text = "The Chinese embassy described the talk of China sending weapons to Russia as pure invention."
+    assert {m.speaker for m in matcher.match("", text)} == {"chinese-embassy-uk"}
+
+
+def test_closing_apposition_names_a_second_speaker(matcher: Matcher) -> None:
+    """A closing apposition ("..., a charge China has denied") gives its own speaker its own stance."""
+    text = "Washington has accused Beijing of sending weapons to Russia, a charge China has always denied."
+    held = {(m.speaker, m.label) for m in matcher.match("", text)}
+    assert ("us-government", "corroborates") in held
+    assert ("china", "denies") in held
+
+
+@pytest.mark.parametrize("participle", ["dismissing", "quashing", "rejecting"])
+def test_rejecting_participle_is_a_denial(matcher: Matcher, participle: str) -> None:
+    """A trailing participle that throws out the rumours ("..., Beijing said, quashing rumours ...") denies."""
+    text = (f"Xi met the Russian leader in Moscow on Tuesday, Beijing said, {participle} rumours that China "
+            "is sending weapons to Russia.")
+    assert {(m.speaker, m.label) for m in matcher.match("", text)} == {("china", "denies")}

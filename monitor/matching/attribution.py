@@ -22,6 +22,7 @@ argues noted notes wrote writes tweeted tweets saying telling reported acknowled
 declined revealed reveals alleged alleges accused accuses suggested suggests maintained maintains believes
 asserted asserts disputed disputes refuted refutes called calls answered answers replied replies responded
 responds reject dismiss confirm insist warn accuse dispute refute allege admit argue maintain assert
+described describes
 """)
 _INVERTIBLE = frozenset(["said", "says", "told", "added", "wrote", "tweeted", "stated", "according"])
 _PRONOUNS = frozenset(["he", "she", "they", "it"])
@@ -60,6 +61,8 @@ friday saturday sunday
 _AUXILIARIES = wordset("""
 is are was were has have had will would could can may might did does do should must
 """)
+# How many words a parenthesis between a speaking name and its verb may run to.
+_PARENTHESIS_REACH = 16
 # Forms of "be" that make a following speech verb passive.
 _BE = wordset("""
 is are was were be been being
@@ -162,6 +165,13 @@ def attributions(doc: Doc, sentence: Sentence, hits: Sequence[Hit]
             continue
         if not _speaks(word, following, words[index - 1] if index > 0 else ""):
             continue
+        quoted = _quoted_as_saying(words, index)
+        if quoted is not None:
+            # "Zelensky was quoted by Interfax as saying ...": the subject of "was quoted" speaks.
+            hit = _name_before(hits, base, quoted)
+            if hit is not None and _is_subject(doc, words, base, hit, quoted):
+                found.append((hit, index, "quoted as saying"))
+            continue
         if index > 0 and words[index - 1] in _BE:
             # A passive: "was denied by X" names its speaker after "by"; "was said to be" names none.
             by = next((i for i in range(index + 1, min(len(words), index + 5)) if words[i] == "by"), None)
@@ -187,6 +197,9 @@ def _subject_before(doc: Doc, words: Sequence[str], hits: Sequence[Hit], base: i
     """The name before a speech verb that is its subject: the closest one, or, past a name inside a
     parenthesis set off by commas ("Zelensky, speaking in Kyiv, said"), the one before the parenthesis."""
     verb_start = doc.tokens.starts[base + index]
+    framed = _before_parenthesis(doc, words, hits, base, index)
+    if framed is not None:
+        return framed
     hit = _name_before(hits, base, index)
     if hit is None:
         return None
@@ -200,6 +213,48 @@ def _subject_before(doc: Doc, words: Sequence[str], hits: Sequence[Hit], base: i
     if outer is None or not _is_subject(doc, words, base, outer, index) or _inside_quote_only(doc, outer, verb_start):
         return None
     return outer
+
+
+def _quoted_as_saying(words: Sequence[str], index: int) -> int | None:
+    """Where "<be> quoted" stands before "as saying" ("was quoted by Yonhap as saying"), or None."""
+    if words[index] != "saying" or index == 0 or words[index - 1] != "as":
+        return None
+    for position in range(index - 2, max(0, index - 9), -1):
+        if words[position] == "quoted" and words[position - 1] in _BE:
+            return position - 1
+    return None
+
+
+def _before_parenthesis(doc: Doc, words: Sequence[str], hits: Sequence[Hit], base: int, index: int) -> Hit | None:
+    """The name before a parenthesis that ends right before a speech verb: "Shapps, who was speaking in London,
+    said", "Beijing, which has denied arming Russia, said", "the Pentagon (which tracks the shipments) said",
+    "Araghchi, Iran's foreign minister, said"; the names inside the parenthesis do not speak for the verb."""
+    tokens, folded = doc.tokens, doc.folded
+    if index == 0 or not any(c in folded[tokens.ends[base + index - 1]:tokens.starts[base + index]] for c in ",)"):
+        return None
+    for hit in sorted(hits, key=lambda h: -h.last_token):
+        last = hit.last_token - base
+        if last >= index or index - last > _PARENTHESIS_REACH:
+            continue
+        if not any(c in folded[hit.end:tokens.starts[hit.last_token]] for c in ",("):
+            continue
+        inside = words[last:index]
+        if not inside or inside[0] in ("and", "or") or any(w in SPEECH_VERBS and w not in ("denied", "denies")
+                                                            for w in inside):
+            continue
+        if '"' in folded[hit.end:tokens.starts[base + index]] or doc.in_quote(hit.start, hit.end):
+            continue
+        closing = folded[hit.end:tokens.starts[base + index]]
+        if closing.count(",") + closing.count(")") < 2 and not ("(" in closing and ")" in closing):
+            continue  # one comma only: "X, Y said" is a list or a new clause, not a parenthesis
+        first = hit.first_token - base
+        position = first - 1
+        while position >= 0 and words[position] in DETERMINERS:
+            position -= 1
+        if position >= 0 and (words[position] in _PREPOSITIONS or words[position] in SPEECH_VERBS):
+            continue
+        return hit
+    return None
 
 
 def _inverted_after(doc: Doc, words: Sequence[str], hits: Sequence[Hit], base: int, index: int) -> Hit | None:

@@ -38,7 +38,7 @@ nope rubbish bs bullshit doubt doubts doubtful retract retracts retracted rebuff
 misinformation disinformation disproved disproves dispels dispel contrary skeptical sceptical exaggerated
 overblown unfounded unsubstantiated busted fooled duped fabricating slams absurd ridiculous bunk phony phoney
 erroneous untruthful quash quashes quashed squash squashes squashed troll trolls trolled trolling slander
-slanderous smear smears
+slanderous smear smears dismissing rejecting refuting rebuffing quashing
 """),
     "hedge": wordset("""
 may might could possibly reportedly allegedly purportedly apparently suspected believed thought likely appears
@@ -163,7 +163,8 @@ suggestions story stories speculation
 _NEGATORS = WORDS["negation"]
 _DENY_VERBS = wordset("""
 deny denies denied denying reject rejects rejected dismiss dismisses dismissed refute refutes refuted debunk
-debunks debunked rebuff rebuffs rebuffed dispel dispels dispelled quash quashes quashed
+debunks debunked rebuff rebuffs rebuffed dispel dispels dispelled quash quashes quashed dismissing rejecting
+refuting rebuffing quashing
 """)
 
 

@@ -64,6 +64,10 @@ _COLLECTIVE = frozenset(["country", "government", "media", "group"])
 # Where an inner quotation closes: a single quote before punctuation, a space or the outer quotation's end.
 _INNER_CLOSE = re.compile(r"'(?=[\s,.;:!?\"]|$)")
 # Words that may open a clause before its subject: "while Shapps has offered no proof, ...".
+# Nouns of a closing apposition that another speaker answers: "..., a charge China has denied".
+_CHARGES = wordset("""
+charge accusation claim allegation assertion
+""")
 _OPENERS = wordset("""
 while whereas although though but however and yet
 """)
@@ -256,7 +260,7 @@ class ItemSpeakers:
         hits = self._hits.get(index, ()) if self._hits else ()
         clauses = self._doc.clauses(sentence)
         if len(clauses) == 1 and whole.actor != UNATTRIBUTED:
-            clauses = _and_turn(self._doc, sentence, hits) or clauses
+            clauses = _and_turn(self._doc, sentence, hits) or _appositive_turn(self._doc, sentence, hits) or clauses
         if len(clauses) == 1:
             return [(sentence, whole)]
         carried = self._incoming[index]
@@ -330,6 +334,27 @@ def _and_turn(doc: Doc, sentence: Sentence, hits: Sequence[Hit]) -> tuple[Senten
             return (Sentence(sentence.index, sentence.start, cut, sentence.first_token, position, sentence.is_title),
                     Sentence(sentence.index, starts[position + 1], sentence.end, position + 1, sentence.last_token,
                              sentence.is_title))
+    return None
+
+
+def _appositive_turn(doc: Doc, sentence: Sentence, hits: Sequence[Hit]) -> tuple[Sentence, Sentence] | None:
+    """A sentence split before a closing apposition that names a second speaker ("Washington accused Beijing
+    of arming Russia, a charge China has denied"; "..., an accusation Tehran rejected as baseless"); None when
+    there is none."""
+    texts, starts = doc.tokens.texts, doc.tokens.starts
+    for hit in hits:
+        noun = hit.first_token - 1
+        if noun - 1 <= sentence.first_token or texts[noun] not in _CHARGES or texts[noun - 1] not in ("a", "an"):
+            continue
+        if "," not in doc.folded[doc.tokens.ends[noun - 2]:starts[noun - 1]] or doc.in_quote(hit.start, hit.end):
+            continue
+        after = texts[hit.last_token:min(sentence.last_token, hit.last_token + 3)]
+        if not any(w in SPEECH_VERBS for w in after):
+            continue
+        cut = noun - 1
+        return (Sentence(sentence.index, sentence.start, doc.tokens.ends[cut - 1], sentence.first_token, cut,
+                         sentence.is_title),
+                Sentence(sentence.index, starts[cut], sentence.end, cut, sentence.last_token, sentence.is_title))
     return None
 
 
