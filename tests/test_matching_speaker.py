@@ -163,3 +163,14 @@ def test_rejecting_participle_is_a_denial(matcher: Matcher, participle: str) -> 
     text = (f"Xi met the Russian leader in Moscow on Tuesday, Beijing said, {participle} rumours that China "
             "is sending weapons to Russia.")
     assert {(m.speaker, m.label) for m in matcher.match("", text)} == {("china", "denies")}
+
+
+@pytest.mark.parametrize("phrase", ["despite denials from Beijing", "amid repeated denials by Beijing"])
+def test_closing_denial_from_another_speaker_is_theirs(matcher: Matcher, phrase: str) -> None:
+    """A closing "despite denials from X" gives X the denial and leaves the sentence's speaker asserting."""
+    text = f"The British defence minister maintained that China is shipping lethal weapons to Russia, {phrase}."
+    held = {(m.speaker, m.label) for m in matcher.match("", text)}
+    assert ("uk-defence-secretary", "corroborates") in held or ("uk-government", "corroborates") in held
+    assert ("china", "denies") in held
+    assert not any(label == "denies" and speaker.startswith("uk") for speaker, label in held)
+

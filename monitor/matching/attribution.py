@@ -26,7 +26,7 @@ described describes
 """)
 _INVERTIBLE = frozenset(["said", "says", "told", "added", "wrote", "tweeted", "stated", "according"])
 _PRONOUNS = frozenset(["he", "she", "they", "it"])
-_FROM_CUES = frozenset(["comment", "response", "reply", "word", "statement"])
+_FROM_CUES = frozenset(["comment", "response", "reply", "word", "statement", "denial", "denials"])
 # "according to" in one word of another language: "selon", "laut", "según", "据" (`lexicon.py`).
 _ACCORDING_TO = "according_to"
 # Every word that can open an attribution: a sentence with none of them has none.
@@ -157,7 +157,7 @@ def attributions(doc: Doc, sentence: Sentence, hits: Sequence[Hit]
         word = words[index]
         following = words[index + 1] if index + 1 < len(words) else ""
         if word == _ACCORDING_TO or (word == "according" and following == "to") or (
-                word in _FROM_CUES and following == "from"):
+                word in _FROM_CUES and following in ("from", "by")):
             after = index if word == _ACCORDING_TO else index + 1
             hit = _name_after(hits, base, after, 3 if word in _FROM_CUES else 8)
             if hit is not None:

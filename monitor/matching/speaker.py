@@ -68,6 +68,13 @@ _INNER_CLOSE = re.compile(r"'(?=[\s,.;:!?\"]|$)")
 _CHARGES = wordset("""
 charge accusation claim allegation assertion
 """)
+# What opens a closing phrase in which another speaker answers: "..., despite denials from Tehran".
+_COUNTERING = wordset("""
+despite amid
+""")
+_COUNTER_NOUNS = wordset("""
+denial denials rejection rejections
+""")
 _OPENERS = wordset("""
 while whereas although though but however and yet
 """)
@@ -260,7 +267,8 @@ class ItemSpeakers:
         hits = self._hits.get(index, ()) if self._hits else ()
         clauses = self._doc.clauses(sentence)
         if len(clauses) == 1 and whole.actor != UNATTRIBUTED:
-            clauses = _and_turn(self._doc, sentence, hits) or _appositive_turn(self._doc, sentence, hits) or clauses
+            clauses = (_and_turn(self._doc, sentence, hits) or _appositive_turn(self._doc, sentence, hits)
+                       or _countering_turn(self._doc, sentence, hits) or clauses)
         if len(clauses) == 1:
             return [(sentence, whole)]
         carried = self._incoming[index]
@@ -355,6 +363,24 @@ def _appositive_turn(doc: Doc, sentence: Sentence, hits: Sequence[Hit]) -> tuple
         return (Sentence(sentence.index, sentence.start, doc.tokens.ends[cut - 1], sentence.first_token, cut,
                          sentence.is_title),
                 Sentence(sentence.index, starts[cut], sentence.end, cut, sentence.last_token, sentence.is_title))
+    return None
+
+
+def _countering_turn(doc: Doc, sentence: Sentence, hits: Sequence[Hit]) -> tuple[Sentence, Sentence] | None:
+    """A sentence split before a closing phrase in which a second speaker answers ("Blinken insisted that Iran
+    had sent missiles, despite denials from Tehran"); None when there is none."""
+    texts, starts, ends = doc.tokens.texts, doc.tokens.starts, doc.tokens.ends
+    for hit in hits:
+        source = hit.first_token - 1
+        noun = source - 1
+        if noun - 1 <= sentence.first_token or texts[source] not in ("from", "by") or texts[noun] not in _COUNTER_NOUNS:
+            continue
+        opener = next((i for i in (noun - 1, noun - 2) if i > sentence.first_token and texts[i] in _COUNTERING), None)
+        if opener is None or "," not in doc.folded[ends[opener - 1]:starts[opener]] or doc.in_quote(hit.start, hit.end):
+            continue
+        return (Sentence(sentence.index, sentence.start, ends[opener - 1], sentence.first_token, opener,
+                         sentence.is_title),
+                Sentence(sentence.index, starts[opener], sentence.end, opener, sentence.last_token, sentence.is_title))
     return None
 
 
