@@ -13,6 +13,7 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
 from monitor.matching.normalize import NAME_LENGTH, Doc
+from monitor.matching.text import STOPWORDS
 
 MIN_LENGTH = NAME_LENGTH
 _CLOSEST_CACHE = 1 << 14
@@ -27,6 +28,7 @@ class NameRepair:
         self._initials = frozenset(w[0] for w in alias_words if len(w) >= MIN_LENGTH)
         # `_closest` is a pure function of the word: remember its answers (bounded; a dict is thread-safe).
         self._closest_seen: dict[str, tuple[str, float]] = {}
+        self._decided: dict[str, tuple[str, float]] = {}
 
     def repair(self, doc: Doc) -> tuple[list[str], list[tuple[int, str, float]]]:
         """Token texts with misspelt or hyphenated names replaced by the alias word they are close to, and
@@ -35,9 +37,13 @@ class NameRepair:
         repairs: list[tuple[int, str, float]] = []
         if not self._keys:
             return tokens, repairs
-        for index in self._name_like(doc):
-            best, best_score = self._repaired(tokens[index])
-            if best:
+        # What a word is repaired to depends on its text alone, so it is decided once per text; where it
+        # stands (`Doc.is_capitalised`) is read only for the few words that are repaired.
+        decided, decide = self._decided, self._decide
+        for index in doc.capital_initials:
+            text = tokens[index]
+            best, best_score = decided.get(text) or decide(text)
+            if best and doc.is_capitalised(index):
                 tokens[index] = best
                 repairs.append((index, best, best_score))
         return tokens, repairs
@@ -58,11 +64,17 @@ class NameRepair:
             return "", 0.0
         return self._closest(bare)
 
-    def _name_like(self, doc: Doc) -> list[int]:
-        """Indexes of capitalised tokens of five letters or more that are not exact alias words."""
-        known, initials, texts = self.alias_words, self._initials, doc.tokens.texts
-        # Only a word sharing an alias word's first letter can be repaired to one.
-        return [i for i in doc.capitalised if texts[i][0] in initials and texts[i] not in known]
+    def _decide(self, text: str) -> tuple[str, float]:
+        """`_repaired` for a capitalised word of five letters or more that is no function word and no exact
+        alias word, else ("", 0.0); remembered (bounded; a dict is thread-safe)."""
+        found = ("", 0.0)
+        if (len(text) >= NAME_LENGTH and text[0].isalpha() and text not in STOPWORDS
+                and text[0] in self._initials and text not in self.alias_words):
+            found = self._repaired(text)
+        if len(self._decided) >= _CLOSEST_CACHE:
+            self._decided.clear()
+        self._decided[text] = found
+        return found
 
     def _closest(self, bare: str) -> tuple[str, float]:
         """The alias word within one edit (two for long words) with the same first letter, and its ratio."""

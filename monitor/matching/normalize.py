@@ -15,7 +15,7 @@ import re
 from bisect import bisect_left
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from itertools import accumulate
+from itertools import accumulate, compress
 from operator import itemgetter
 from typing import NamedTuple, overload
 
@@ -24,7 +24,7 @@ from monitor.matching.compounds import Compounds
 from monitor.matching.folding import fold_with_origin, plain
 from monitor.matching.language import Language, detect
 from monitor.matching.lexicon import english_words
-from monitor.matching.text import HAN, STOPWORDS, stem, wordset
+from monitor.matching.text import HAN, STOPWORDS, stems, wordset
 
 fold = folding.fold  # phrases (aliases, keyphrases) fold as items do
 INVISIBLE = folding.INVISIBLE  # feed text deletes what matching deletes
@@ -60,6 +60,7 @@ NAME_LENGTH = 5
 # the pattern opens with the capital so the regex engine skips ahead to candidates.
 _CAPITALISED = re.compile(r"[A-Z](?<![\w'.-][A-Z])[\w'-]{4,}")
 _CAPITAL = re.compile("[A-Z]")
+_CAPITAL_FLAGS = bytes(1 if 65 <= code <= 90 else 0 for code in range(256))
 _CAPITAL_MARKS = bytes(b"A"[0] if 65 <= code <= 90 else b"."[0] for code in range(256))
 _QUOTE = re.compile(r'"(?:[^"\n]|\n(?!\s*\n)){2,800}?"')
 
@@ -126,7 +127,7 @@ def _tokenize(folded: str) -> TokenList:
     parts = (_TOKEN_SPLIT_ASCII if folded.isascii() else _TOKEN_SPLIT).split(folded)
     offsets = tuple(accumulate(map(len, parts)))
     texts = tuple(parts[1::2])
-    return TokenList(offsets[0:-1:2], offsets[1::2], texts, tuple(map(stem, texts)))
+    return TokenList(offsets[0:-1:2], offsets[1::2], texts, stems(texts))
 
 
 def _in_english(tokens: TokenList, language: Language) -> TokenList:
@@ -164,28 +165,26 @@ class Doc:
         return _sentences(self)
 
     @functools.cached_property
-    def capitalised(self) -> tuple[int, ...]:
-        """Indexes of the capitalised words of five letters or more that are no function words: where a
-        misspelt name may stand (computed once per item, whatever the claims)."""
-        texts, starts = self.tokens.texts, self.tokens.starts
+    def capital_initials(self) -> tuple[int, ...]:
+        """Indexes of the tokens that open with a capital A-Z in the original: where a misspelt name may stand
+        (computed once per item, whatever the claims)."""
+        starts = self.tokens.starts
         if not starts:
             return ()
         if self.origin is not None:
-            return tuple(i for i, start in enumerate(starts) if self.original_slice(start, start + 1).isupper()
-                         and len(texts[i]) >= NAME_LENGTH and texts[i][0].isalpha() and texts[i] not in STOPWORDS)
-        # Folded and original offsets agree. The regex engine finds the tokens whose first letter is a capital
-        # in a string of every token's first letter; each is then held to `_CAPITALISED` where it stands (a
-        # capital inside an earlier match follows a word character, so the lookbehind rejects it there too).
-        original = self.original
-        firsts = "".join(itemgetter(*starts)(original))
-        found: list[int] = []
-        for capital in _CAPITAL.finditer(firsts):
-            index = capital.start()
-            text = texts[index]
-            if (len(text) >= NAME_LENGTH and text[0].isalpha() and text not in STOPWORDS
-                    and _CAPITALISED.match(original, starts[index])):
-                found.append(index)
-        return tuple(found)
+            return tuple(i for i, start in enumerate(starts) if self.original_slice(start, start + 1).isupper())
+        # Folded and original offsets agree: a byte table flags the capitals in a string of every token's first
+        # letter (any other character encodes as "?", one byte each), and `compress` keeps their indexes.
+        firsts = "".join(itemgetter(*starts)(self.original)).encode("ascii", "replace")
+        return tuple(compress(range(len(firsts)), firsts.translate(_CAPITAL_FLAGS)))
+
+    def is_capitalised(self, index: int) -> bool:
+        """Whether the token at `index` (one of `capital_initials`) is a capitalised word as `_CAPITALISED`
+        reads it: after no word character, apostrophe, dot or hyphen, with four more letters or digits."""
+        if self.origin is not None:
+            return True  # `capital_initials` reads the case of the original slice; the folded text decides
+        # A capital inside an earlier match follows a word character, so the lookbehind rejects it there too.
+        return _CAPITALISED.match(self.original, self.tokens.starts[index]) is not None
 
     @functools.cached_property
     def token_sentence(self) -> tuple[int, ...]:
@@ -350,9 +349,10 @@ def fold_item(title: str, text: str = "") -> Folded:
 
 
 def capitalised_texts(item: Folded) -> Iterator[str]:
-    """The texts of the words `Doc.capitalised` finds (perhaps with a few more), read without tokenising the
-    item; for an item folded one character to one (`Folded.origin` is None), the case `Doc.capitalised` reads
-    from the original by the same pattern."""
+    """The texts of the capitalised words of five letters or more that are no function words (the words
+    `NameRepair.repair` may repair; perhaps a few more), read without tokenising the item; for an item folded
+    one character to one (`Folded.origin` is None), `Doc.is_capitalised` reads the original by the same
+    pattern."""
     token = _TOKEN_SPLIT_ASCII if item.folded.isascii() else _TOKEN_SPLIT
     for start in _capitals(item.original):
         # A match follows no word character, apostrophe, dot or hyphen, so a token starts there.
