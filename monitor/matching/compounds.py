@@ -5,8 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import compress, count, repeat
+from operator import contains
 
 from monitor.matching.text import stem
+
+_LONG = 6  # a word hides only in words of six letters or more
 
 
 @dataclass(frozen=True)
@@ -15,24 +19,18 @@ class Compounds:
     ("three-breasted": "breast"), or as the head or tail of a word with three letters or more to spare
     ("crabzilla": "crab", "schoolboy": "boy")."""
 
-    positions: Mapping[str, tuple[int, ...]]
-    text: str
+    text: str  # the item's words, a line each
     parts: Mapping[str, tuple[int, ...]]
     found: dict[str, tuple[int, ...]] = field(default_factory=dict, compare=False)  # answers so far
 
     @classmethod
     def of(cls, words: Sequence[str]) -> Compounds:
         """The compounds of an item's words (token texts, in order)."""
-        positions: dict[str, list[int]] = {}
         parts: dict[str, list[int]] = {}
-        for position, word in enumerate(words):
-            if "-" in word:
-                for part in {stem(p) for p in word.split("-")}:
-                    parts.setdefault(part, []).append(position)
-            if len(word) >= 6:
-                positions.setdefault(word, []).append(position)
-        return cls({w: tuple(p) for w, p in positions.items()}, "\n".join(positions),
-                   {w: tuple(p) for w, p in parts.items()})
+        for position in compress(count(), map(contains, words, repeat("-"))):
+            for part in {stem(p) for p in words[position].split("-")}:
+                parts.setdefault(part, []).append(position)
+        return cls("\n".join(words), {w: tuple(p) for w, p in parts.items()})
 
     def find(self, word: str) -> tuple[int, ...]:
         """Token positions of the longer words that hold `word` (a folded stem of three letters or more;
@@ -40,21 +38,20 @@ class Compounds:
         known = self.found.get(word)
         if known is not None:
             return known
-        found = list(self.parts.get(word, ()))
-        for line in self._holding(word):
-            found.extend(self.positions[line])
-        result = self.found[word] = tuple(sorted(set(found)))
+        result = self.found[word] = tuple(sorted({*self.parts.get(word, ()), *self._holding(word)}))
         return result
 
-    def _holding(self, word: str) -> set[str]:
-        """The long words (lines of `text`) that start or end with `word` and have three letters to spare."""
-        text, size, lines = self.text, len(word), set()
+    def _holding(self, word: str) -> list[int]:
+        """The positions of the words (lines of `text`) that start or end with `word` and have three letters to
+        spare."""
+        text, size, positions = self.text, len(word), []
         start = text.find(word)
         while start >= 0:
             line_start = text.rfind("\n", 0, start) + 1
             line_end = text.find("\n", start)
             line_end = len(text) if line_end < 0 else line_end
-            if line_end - line_start >= size + 3 and (start == line_start or start + size == line_end):
-                lines.add(text[line_start:line_end])
+            if (line_end - line_start >= max(size + 3, _LONG)
+                    and (start == line_start or start + size == line_end)):
+                positions.append(text.count("\n", 0, line_start))  # a word's position is its line's number
             start = text.find(word, start + 1)
-        return lines
+        return positions

@@ -318,10 +318,13 @@ def _merge_quoted(bounds: list[tuple[int, int, bool]], quotes: tuple[tuple[int, 
                   ) -> list[tuple[int, int, bool]]:
     """Keep a quotation in one sentence: '"We have not seen that. I look forward...," Sullivan said.'"""
     merged: list[tuple[int, int, bool]] = []
+    quote_starts = [q_start for q_start, _ in quotes]  # in order, and quotations never overlap
     for start, end, is_title in bounds:
         if merged and not is_title and not merged[-1][2]:
             previous = merged[-1]
-            if any(q_start < previous[1] <= q_end - 1 and q_end > start for q_start, q_end in quotes):
+            # Only the last quotation opening before the previous sentence's end can hold that end.
+            last = bisect_left(quote_starts, previous[1]) - 1
+            if last >= 0 and previous[1] <= quotes[last][1] - 1 and quotes[last][1] > start:
                 merged[-1] = (previous[0], end, False)
                 continue
         merged.append((start, end, is_title))
