@@ -39,9 +39,11 @@ class NameRepair:
             return tokens, repairs
         # What a word is repaired to depends on its text alone, so it is decided once per text; where it
         # stands (`Doc.is_capitalised`) is read only for the few words that are repaired.
-        decided, decide = self._decided, self._decide
+        decided, decide, initials = self._decided, self._decide, self._initials
         for index in doc.capital_initials:
             text = tokens[index]
+            if text[0] not in initials:
+                continue  # only a word sharing an alias word's first letter can be repaired to one
             best, best_score = decided.get(text) or decide(text)
             if best and doc.is_capitalised(index):
                 tokens[index] = best
@@ -65,11 +67,12 @@ class NameRepair:
         return self._closest(bare)
 
     def _decide(self, text: str) -> tuple[str, float]:
-        """`_repaired` for a capitalised word of five letters or more that is no function word and no exact
-        alias word, else ("", 0.0); remembered (bounded; a dict is thread-safe)."""
+        """`_repaired` for a capitalised word (sharing an alias word's first letter) of five letters or more that
+        is no function word and no exact alias word, else ("", 0.0); remembered (bounded; a dict is
+        thread-safe)."""
         found = ("", 0.0)
         if (len(text) >= NAME_LENGTH and text[0].isalpha() and text not in STOPWORDS
-                and text[0] in self._initials and text not in self.alias_words):
+                and text not in self.alias_words):
             found = self._repaired(text)
         if len(self._decided) >= _CLOSEST_CACHE:
             self._decided.clear()
