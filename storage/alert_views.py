@@ -9,6 +9,7 @@ from datetime import datetime
 
 from sqlalchemy import Engine, exists, func, select
 
+from storage.engine import reading
 from storage.models import ALERTS, DELIVERIES, EVIDENCE, FEEDS, ITEMS, POSITIONS
 
 
@@ -48,7 +49,7 @@ def list_alerts(engine: Engine, *, failed: bool = False, claim_id: str | None = 
         query = query.where(exists().where(DELIVERIES.c.alert_id == ALERTS.c.id, DELIVERIES.c.state == "dead"))
     if claim_id is not None:
         query = query.where(ALERTS.c.claim_id == claim_id)
-    with engine.connect() as connection:
+    with reading(engine) as connection:
         alerts = connection.execute(query).mappings().all()
         ids = [row["id"] for row in alerts]
         deliveries: dict[str, list[DeliveryListing]] = {}
@@ -104,7 +105,7 @@ def message_context(engine: Engine, alert_ids: Sequence[str]) -> list[AlertConte
     the other items of the story their evidence belongs to."""
     if not alert_ids:
         return []
-    with engine.connect() as connection:
+    with reading(engine) as connection:
         rows = {row["id"]: row for row in connection.execute(
             select(ALERTS, EVIDENCE.c.story_id.label("ev_story_id"), EVIDENCE.c.item_id.label("ev_item_id"))
             .outerjoin(EVIDENCE, EVIDENCE.c.id == ALERTS.c.evidence_id)
@@ -173,7 +174,7 @@ def claim_changes(engine: Engine, since: datetime, until: datetime) -> list[Clai
     evidence: dict[str, dict[str, int]] = {}
     alerts: dict[str, list[AlertBrief]] = {}
     statements: dict[str, str] = {}
-    with engine.connect() as connection:
+    with reading(engine) as connection:
         for row in connection.execute(window_evidence).mappings():
             evidence.setdefault(row["claim_id"], {})[row["stance"]] = int(row["n"])
         for row in connection.execute(window_alerts).mappings():

@@ -15,6 +15,7 @@ from enum import StrEnum
 from sqlalchemy import Connection, Engine, RowMapping, exists, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from storage.engine import reading
 from storage.models import BACKFILLS, CLAIM_RULES, CLAIM_STATES
 
 
@@ -150,12 +151,12 @@ def list_backfills(engine: Engine, *, unfinished_only: bool = False, limit: int 
     query = select(BACKFILLS).order_by(BACKFILLS.c.id.desc()).limit(limit)
     if unfinished_only:
         query = query.where(BACKFILLS.c.state.in_(ACTIVE))
-    with engine.connect() as connection:
+    with reading(engine) as connection:
         return [_row(row) for row in connection.execute(query).mappings()]
 
 
 def backfill_lease_owners(engine: Engine) -> list[str]:
     """Processes holding a backfill's lease."""
-    with engine.connect() as connection:
+    with reading(engine) as connection:
         return list(connection.execute(select(BACKFILLS.c.lease_owner).where(BACKFILLS.c.lease_owner.is_not(None))
                                        .distinct()).scalars())

@@ -31,6 +31,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql import FromClause
 
+from storage.engine import reading
 from storage.models import CORRECTIONS, EVIDENCE, STORIES
 from storage.types import UTCDateTime
 
@@ -88,7 +89,7 @@ def said_at(evidence: FromClause = EVIDENCE) -> ColumnElement[datetime]:
 def claim_span(engine: Engine, claim_id: str) -> tuple[datetime | None, datetime | None]:
     """When the claim's first and last evidence was said."""
     when = said_at()
-    with engine.connect() as connection:
+    with reading(engine) as connection:
         first, last = connection.execute(select(func.min(when), func.max(when))
                                          .where(EVIDENCE.c.claim_id == claim_id)).one()
     return first, last
@@ -101,7 +102,7 @@ def chart_data(engine: Engine, claim_id: str, *, start: datetime, end: datetime,
     story and newest quote), and each holder's changes of stance, in the order the ledger saw them, among the
     evidence that sets positions (uncorrected evidence whose decision is not in `keeps_position`, corrected
     evidence whose stance is held)."""
-    with engine.connect() as connection:
+    with reading(engine) as connection:
         source, holder, stance, counted, sets_position = _as_corrected(connection, claim_id, keeps_position)
         buckets = [MarkBucket(*row) for row in connection.execute(
             _buckets(source, holder, stance, counted, start=start, end=end, columns=columns)).all()]

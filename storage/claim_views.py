@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import Engine, func, select
 
 from storage.corrections import CorrectionRow, latest_corrections
+from storage.engine import reading
 from storage.ledger import ClaimStateRow, PositionRow
 from storage.models import CLAIM_STATES, CORRECTIONS, EVIDENCE, FEEDS, ITEMS, POSITIONS
 
@@ -56,7 +57,7 @@ def all_positions(engine: Engine) -> dict[str, list[PositionRow]]:
                     POSITIONS.c.last_seen_at, POSITIONS.c.last_alerted_at, POSITIONS.c.evidence_count)
              .order_by(POSITIONS.c.claim_id, POSITIONS.c.since, POSITIONS.c.holder))
     pictures: dict[str, list[PositionRow]] = {}
-    with engine.connect() as connection:
+    with reading(engine) as connection:
         for claim_id, *fields in connection.execute(query):
             pictures.setdefault(claim_id, []).append(PositionRow(*fields))
     return pictures
@@ -68,13 +69,13 @@ def last_evidence(engine: Engine) -> dict[str, LastEvidence]:
     query = (select(EVIDENCE.c.claim_id, EVIDENCE.c.id, EVIDENCE.c.seen_at, EVIDENCE.c.stance, EVIDENCE.c.holder,
                     EVIDENCE.c.feed, ITEMS.c.title, EVIDENCE.c.url)
              .join(newest, newest.c.id == EVIDENCE.c.id).join(ITEMS, ITEMS.c.id == EVIDENCE.c.item_id))
-    with engine.connect() as connection:
+    with reading(engine) as connection:
         return {row[0]: LastEvidence(*row[1:]) for row in connection.execute(query)}
 
 
 def claim_state(engine: Engine, claim_id: str) -> ClaimStateRow | None:
     """When the claim was first corroborated and first denied; None before any evidence."""
-    with engine.connect() as connection:
+    with reading(engine) as connection:
         row = connection.execute(
             select(CLAIM_STATES.c.claim_id, CLAIM_STATES.c.first_corroboration_at, CLAIM_STATES.c.first_denial_at)
             .where(CLAIM_STATES.c.claim_id == claim_id)).first()
@@ -84,7 +85,7 @@ def claim_state(engine: Engine, claim_id: str) -> ClaimStateRow | None:
 def evidence_version(engine: Engine, claim_id: str) -> tuple[int, int | None, int | None]:
     """How many pieces of evidence the claim has, the newest one's id and its newest correction's id: they
     change whenever its evidence (and so its picture) does, so they key what is drawn from it."""
-    with engine.connect() as connection:
+    with reading(engine) as connection:
         count, newest = connection.execute(select(func.count(), func.max(EVIDENCE.c.id))
                                            .where(EVIDENCE.c.claim_id == claim_id)).one()
         corrected = connection.execute(select(func.max(CORRECTIONS.c.id))
@@ -95,7 +96,7 @@ def evidence_version(engine: Engine, claim_id: str) -> tuple[int, int | None, in
 def ledger_version(engine: Engine) -> tuple[int, int | None, int, int | None]:
     """How many pieces of evidence there are, the newest one's id, how many positions and the newest
     correction's id: they change whenever the ledger does, so they key what is drawn from it."""
-    with engine.connect() as connection:
+    with reading(engine) as connection:
         count, newest = connection.execute(select(func.count(), func.max(EVIDENCE.c.id))).one()
         held = connection.execute(select(func.count()).select_from(POSITIONS)).scalar_one()
         corrected = connection.execute(select(func.max(CORRECTIONS.c.id))).scalar()
@@ -106,7 +107,7 @@ def evidence_details(engine: Engine, evidence_ids: Sequence[int]) -> dict[int, E
     """The cue words, speaker words and latest correction of each piece of evidence, by id."""
     if not evidence_ids:
         return {}
-    with engine.connect() as connection:
+    with reading(engine) as connection:
         rows = connection.execute(select(EVIDENCE.c.id, EVIDENCE.c.explanation)
                                   .where(EVIDENCE.c.id.in_(list(evidence_ids)))).all()
         corrections = latest_corrections(connection, evidence_ids)
@@ -117,7 +118,7 @@ def evidence_details(engine: Engine, evidence_ids: Sequence[int]) -> dict[int, E
 
 def corrections_of(engine: Engine, evidence_ids: Sequence[int]) -> dict[int, CorrectionRow]:
     """The latest correction of each of these pieces of evidence that has one, by evidence id."""
-    with engine.connect() as connection:
+    with reading(engine) as connection:
         return latest_corrections(connection, evidence_ids)
 
 
@@ -129,7 +130,7 @@ def story_items(engine: Engine, story_ids: Sequence[int]) -> dict[int, list[Stor
              .join(FEEDS, FEEDS.c.id == ITEMS.c.feed_id).where(ITEMS.c.story_id.in_(list(story_ids)))
              .order_by(ITEMS.c.first_seen_at, ITEMS.c.id))
     stories: dict[int, list[StoryItem]] = {}
-    with engine.connect() as connection:
+    with reading(engine) as connection:
         for story_id, *fields in connection.execute(query):
             stories.setdefault(story_id, []).append(StoryItem(*fields))
     return stories

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import Boolean, Engine, func, select, true
 
+from storage.engine import reading
 from storage.ledger import PositionRow, position_from_row
 from storage.models import EVIDENCE, ITEMS, POSITIONS, STORIES
 
@@ -48,7 +49,7 @@ class TimelineEntry:
 
 def claim_summaries(engine: Engine) -> dict[str, ClaimSummary]:
     """Every claim with evidence, by id."""
-    with engine.connect() as connection:
+    with reading(engine) as connection:
         evidence = connection.execute(
             select(EVIDENCE.c.claim_id, func.count(), func.count(EVIDENCE.c.story_id.distinct()),
                    func.max(EVIDENCE.c.seen_at)).group_by(EVIDENCE.c.claim_id)).all()
@@ -63,7 +64,7 @@ def claim_summaries(engine: Engine) -> dict[str, ClaimSummary]:
 
 def claim_positions(engine: Engine, claim_id: str) -> list[PositionRow]:
     """The claim's picture: every holder's stance and since when, oldest first."""
-    with engine.connect() as connection:
+    with reading(engine) as connection:
         rows = connection.execute(select(POSITIONS).where(POSITIONS.c.claim_id == claim_id)
                                   .order_by(POSITIONS.c.since, POSITIONS.c.holder)).mappings().all()
     return [position_from_row(row) for row in rows]
@@ -86,6 +87,6 @@ def claim_timeline(engine: Engine, claim_id: str, *, limit: int = 100, decision:
                     func.coalesce(EVIDENCE.c.explanation["clear_speaker"].as_boolean(), true(), type_=Boolean))
              .join(ITEMS, ITEMS.c.id == EVIDENCE.c.item_id).join(STORIES, STORIES.c.id == EVIDENCE.c.story_id)
              .where(EVIDENCE.c.id.in_(latest.scalar_subquery())).order_by(EVIDENCE.c.id.desc()))
-    with engine.connect() as connection:
+    with reading(engine) as connection:
         rows = connection.execute(query).all()
     return [TimelineEntry(*row) for row in reversed(rows)]

@@ -9,7 +9,7 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
@@ -17,6 +17,7 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 MIGRATIONS = Path(__file__).parent / "migrations"
 SUPPORTED_BACKENDS = ("sqlite", "postgresql")
 _URL_FORMS = "use sqlite:///PATH or postgresql+psycopg://USER@HOST:PORT/NAME"
+_READ_ONLY = "claimwatch_read_only"  # the execution option `reading` sets
 
 
 def database_url_problem(url: str) -> str | None:
@@ -50,12 +51,19 @@ def make_engine(url: str) -> Engine:
     engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000,
                                               "check_same_thread": False})
     event.listen(engine, "connect", _sqlite_pragmas)
-    event.listen(engine, "begin", _sqlite_begin_immediate)
+    event.listen(engine, "begin", _sqlite_begin)
     return engine
 
 
+def reading(engine: Engine) -> Connection:
+    """A connection for reads: on SQLite its transaction begins deferred, so it reads one snapshot without
+    taking the write lock (WAL lets readers and a writer run together) and a page view or a report never holds
+    up the daemon's writes. Nothing written through it is committed."""
+    return engine.connect().execution_options(**{_READ_ONLY: True})
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # pysqlite's own transaction handling is off so that BEGIN IMMEDIATE below is the only one.
+    # pysqlite's own transaction handling is off so that the BEGIN of `_sqlite_begin` is the only one.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -65,9 +73,12 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _sqlite_begin_immediate(connection: Any) -> None:
-    # Take the write lock at BEGIN: a deferred transaction that later writes can fail with SQLITE_BUSY
-    # without waiting, whereas BEGIN IMMEDIATE waits for the busy timeout.
+def _sqlite_begin(connection: Connection) -> None:
+    if connection.get_execution_options().get(_READ_ONLY):
+        connection.exec_driver_sql("BEGIN")  # a reader's snapshot; the write lock is never taken
+        return
+    # A writer takes the write lock at BEGIN: a deferred transaction that later writes can fail with
+    # SQLITE_BUSY without waiting, whereas BEGIN IMMEDIATE waits for the busy timeout.
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
@@ -96,7 +107,7 @@ def schema_problem(engine: Engine) -> str | None:
     """Why the database's schema cannot be read as it is (no claimwatch tables, older or newer than this
     version), or None; nothing is changed."""
     script = ScriptDirectory.from_config(_alembic_config(engine))
-    with engine.connect() as connection:
+    with reading(engine) as connection:
         current = set(MigrationContext.configure(connection).get_current_heads())
     if not current:
         return "it has no claimwatch tables yet"
@@ -111,5 +122,5 @@ def schema_problem(engine: Engine) -> str | None:
 def is_current(engine: Engine) -> bool:
     """True when the database schema is at the newest migration."""
     heads = set(ScriptDirectory.from_config(_alembic_config(engine)).get_heads())
-    with engine.connect() as connection:
+    with reading(engine) as connection:
         return set(MigrationContext.configure(connection).get_current_heads()) == heads

@@ -10,6 +10,7 @@ from enum import StrEnum
 from sqlalchemy import Connection, Engine, RowMapping, Update, bindparam, func, or_, select, update
 from sqlmodel import Session
 
+from storage.engine import reading
 from storage.models import FEEDS, ITEMS, Feed
 
 
@@ -205,7 +206,7 @@ def release_feeds(engine: Engine, owner: str, feed_ids: Sequence[int]) -> None:
 
 def lease_owners(engine: Engine) -> list[str]:
     """Every owner that holds a lease now."""
-    with engine.connect() as connection:
+    with reading(engine) as connection:
         return list(connection.execute(select(FEEDS.c.lease_owner).where(FEEDS.c.lease_owner.is_not(None))
                                        .distinct()).scalars())
 
@@ -233,7 +234,7 @@ def list_feeds(engine: Engine, overdue_before: datetime | None = None) -> list[F
     query = (select(FEEDS, func.coalesce(counts.c.n, 0).label("item_count"))
              .outerjoin(counts, counts.c.feed_id == FEEDS.c.id)
              .order_by(FEEDS.c.active.desc(), FEEDS.c.name))
-    with engine.connect() as connection:
+    with reading(engine) as connection:
         rows = connection.execute(query).mappings().all()
     return [FeedListing(name=row["name"], url=row["url"], status=feed_status(row, overdue_before),
                         last_result=row["last_status"],

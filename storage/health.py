@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, func, select, text
 
+from storage.engine import reading
 from storage.feeds import status_word
 from storage.models import ALERTS, DELIVERIES, EVIDENCE, FEEDS, ITEMS
 
@@ -31,14 +32,14 @@ class Health:
 
 def ping(engine: Engine) -> None:
     """Raise unless the database answers."""
-    with engine.connect() as connection:
+    with reading(engine) as connection:
         connection.execute(text("SELECT 1"))
 
 
 def read_health(engine: Engine, now: datetime, overdue_before: datetime | None = None) -> Health:
     """The counts, in one connection; feeds due before `overdue_before` and not polled since count as
     overdue."""
-    with engine.connect() as connection:
+    with reading(engine) as connection:
         feed_rows = connection.execute(select(FEEDS.c.active, FEEDS.c.retired, FEEDS.c.consecutive_errors,
                                               FEEDS.c.last_polled_at, FEEDS.c.next_poll_at)).all()
         items, today, backlog = connection.execute(select(

@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import Connection, Engine, RowMapping, case, exists, func, insert, or_, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from storage.engine import reading
 from storage.models import CLAIM_STATES, EVIDENCE, FEEDS, ITEMS, POSITIONS, STORIES
 
 
@@ -74,7 +75,7 @@ def pending_items(engine: Engine, *, ids: Sequence[int] | None = None, limit: in
              .where(ITEMS.c.ledger_at.is_(None)).order_by(ITEMS.c.id).limit(limit))
     if ids is not None:
         query = query.where(ITEMS.c.id.in_(list(ids)))
-    with engine.connect() as connection:
+    with reading(engine) as connection:
         rows = connection.execute(query).all()
     return [PendingItem(id=row[0], revision=row[1], feed=row[2], feed_tags=tuple(row[3] or ()), url=row[4],
                         title=row[5], text="\n\n".join(filter(None, (row[6], row[7]))), published_at=row[8],
@@ -185,6 +186,6 @@ def save_position(connection: Connection, claim_id: str, position: PositionRow, 
 
 def count_pending(engine: Engine) -> int:
     """How many item revisions wait to be matched into the ledger."""
-    with engine.connect() as connection:
+    with reading(engine) as connection:
         return int(connection.execute(select(func.count()).select_from(ITEMS)
                                       .where(ITEMS.c.ledger_at.is_(None))).scalar_one())

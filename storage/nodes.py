@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 
+from storage.engine import reading
 from storage.models import BACKFILLS, DELIVERIES, FEEDS, NODES, RULES_STATE
 
 
@@ -89,6 +90,6 @@ def _free(connection: Connection, owners: list[str]) -> None:
 
 def list_nodes(engine: Engine) -> list[NodeRow]:
     """Every node that has not stopped cleanly nor been reaped, by host and start."""
-    with engine.connect() as connection:
+    with reading(engine) as connection:
         rows = connection.execute(select(NODES).order_by(NODES.c.host, NODES.c.started_at)).mappings().all()
     return [NodeRow(**row) for row in rows]

@@ -11,6 +11,7 @@ from enum import StrEnum
 from sqlalchemy import ColumnElement, Connection, Engine, FromClause, exists, insert, or_, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 
+from storage.engine import reading
 from storage.models import ALERTS, DELIVERIES
 
 
@@ -196,7 +197,7 @@ def release_delivery_leases(engine: Engine, *owners: str) -> None:
 
 def delivery_lease_owners(engine: Engine) -> list[str]:
     """Every owner that holds a delivery lease now."""
-    with engine.connect() as connection:
+    with reading(engine) as connection:
         return list(connection.execute(select(DELIVERIES.c.lease_owner)
                                        .where(DELIVERIES.c.lease_owner.is_not(None)).distinct()).scalars())
 

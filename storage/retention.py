@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Delete, Engine, Select, Update, delete, exists, select, update
 
+from storage.engine import reading
 from storage.models import ALERTS, EVIDENCE, ITEMS, SILENCES, STORIES
 
 BATCH = 2_000
@@ -80,7 +81,7 @@ def maintain(engine: Engine) -> None:
     PostgreSQL looks after itself (autovacuum)."""
     if engine.dialect.name != "sqlite":
         return
-    with engine.connect() as connection:
+    with reading(engine) as connection:
         # On the driver's connection: these pragmas cannot run inside the BEGIN IMMEDIATE that SQLAlchemy's
         # connection would open first.
         raw = connection.connection.driver_connection

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import Engine, delete, insert, select
 
+from storage.engine import reading
 from storage.models import RULES_STATE
 
 
@@ -41,7 +42,7 @@ def forget_rules_state(engine: Engine, owner: str) -> None:
 
 def rules_statuses(engine: Engine) -> list[RulesStatus]:
     """Every daemon's rules state, most recently checked first."""
-    with engine.connect() as connection:
+    with reading(engine) as connection:
         rows = connection.execute(select(RULES_STATE).order_by(RULES_STATE.c.checked_at.desc())).mappings().all()
     return [RulesStatus(owner=row["owner"], checked_at=row["checked_at"], ok=row["ok"], fingerprint=row["fingerprint"],
                         loaded_at=row["loaded_at"], claims=row["claims"], problems=list(row["problems"]))

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, Engine, insert, select, update
 
+from storage.engine import reading
 from storage.models import SILENCES
 
 
@@ -38,7 +39,7 @@ def list_silences(engine: Engine, now: datetime, *, include_ended: bool = False)
     query = select(SILENCES).order_by(SILENCES.c.id.desc())
     if not include_ended:
         query = query.where(SILENCES.c.removed_at.is_(None), SILENCES.c.ends_at > now)
-    with engine.connect() as connection:
+    with reading(engine) as connection:
         return [SilenceRow(**row) for row in connection.execute(query).mappings()]
 
 

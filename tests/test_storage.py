@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import Engine, func, inspect, select, text
 
-from storage.engine import is_current, make_engine, upgrade
+from storage.engine import is_current, make_engine, reading, upgrade
 from storage.feeds import CatalogEntry, PollResult, PollStatus, lease_due_feeds, list_feeds, sync_catalog
 from storage.items import ItemRecord, store_poll
 from storage.models import FEEDS, ITEMS
@@ -35,6 +37,41 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path) -> None:  # type: i
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
         assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 30_000
+    engine.dispose()
+
+
+def _write_row(path: Path) -> str:
+    """Insert a row from another connection that waits at most a quarter of a second for the write lock:
+    "ok", or SQLite's error."""
+    writer = sqlite3.connect(path, timeout=0.25, isolation_level=None)
+    try:
+        writer.execute("BEGIN IMMEDIATE")
+        writer.execute("INSERT INTO notes VALUES ('written')")
+        writer.execute("COMMIT")
+        return "ok"
+    except sqlite3.OperationalError as error:
+        return str(error)
+    finally:
+        writer.close()
+
+
+def test_sqlite_readers_leave_the_write_lock_to_writers(tmp_path: Path) -> None:
+    """On SQLite a `reading` connection mid-transaction keeps its snapshot and never blocks a writer, while
+    a connection that may write holds the lock from its BEGIN."""
+    path = tmp_path / "cw.db"
+    engine = make_engine(f"sqlite:///{path}")
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE notes (body TEXT)"))
+    count = text("SELECT count(*) FROM notes")
+    with reading(engine) as reader:
+        assert reader.execute(count).scalar() == 0
+        assert _write_row(path) == "ok"
+        assert reader.execute(count).scalar() == 0  # the reader's snapshot
+    with reading(engine) as reader:
+        assert reader.execute(count).scalar() == 1
+    with engine.connect() as connection:
+        connection.execute(count)
+        assert _write_row(path) == "database is locked"
     engine.dispose()
 
 

@@ -42,6 +42,7 @@ from storage.backfills import (
     release_backfill,
 )
 from storage.corrections import claim_evidence, replace_picture
+from storage.engine import reading
 from storage.history import (
     count_stored_items,
     cursor_before,
@@ -163,7 +164,7 @@ class Backfiller:
                     cursor: int) -> tuple[int, int, int] | None:
         """Match and record one batch after `cursor`: (items, evidence, new cursor), or None when the lease
         was lost."""
-        with self._engine.connect() as connection:
+        with reading(self._engine) as connection:
             page = stored_texts(connection, since=backfill.since, after_id=cursor, upto_id=backfill.upto_item_id,
                                 limit=self._batch)
             if page.last_id is None:

@@ -29,6 +29,7 @@ from monitor.matching.matcher import Matcher
 from monitor.matching.model import Match
 from monitor.rulebook.loader import RuleBook
 from storage.corrections import claim_evidence
+from storage.engine import reading
 from storage.history import (
     RecordedMatch,
     StoredItem,
@@ -156,7 +157,7 @@ def replay(engine: Engine, book: RuleBook, settings: AlertSettings, *, since: da
     matcher = Matcher(book.ruleset(list(claims)))
     changes: list[Change] = []
     items = 0
-    with engine.connect() as connection:
+    with reading(engine) as connection:
         simulation = _start(connection, book, settings, claims, since)
         for batch in _batches(connection, since):
             ids = [stored.item.id for stored in batch]
@@ -185,7 +186,7 @@ def _batches(connection: Connection, since: datetime) -> Iterator[list[StoredIte
 
 def items_to_replay(engine: Engine, since: datetime) -> int:
     """How many stored items a replay since `since` goes through (for a progress bar)."""
-    with engine.connect() as connection:
+    with reading(engine) as connection:
         return count_stored_items(connection, since=since)
 
 

@@ -29,6 +29,7 @@ from monitor.rulebook.durations import parse_duration
 from monitor.rulebook.loader import KnownActors, unknown_actor
 from storage.claim_views import all_positions, corrections_of, last_evidence
 from storage.claims import claim_positions, claim_summaries, claim_timeline
+from storage.engine import reading
 from storage.history import count_stored_items
 from storage.silences import add_silence, list_silences, remove_silence
 
@@ -132,7 +133,7 @@ def claims_backfill(claim_id: Annotated[str, typer.Argument(help="the claim's id
     def work(engine: Engine) -> BackfillRun:
         log = make_logger(level="warning")
         backfiller = Backfiller(engine, settings, lambda: book, utc_now, log, owner=owner)
-        with engine.connect() as connection:
+        with reading(engine) as connection:
             total = count_stored_items(connection, since=now - window)
         with progress(total, f"backfilling {claim_id}") as advance:
             return run_by_hand(engine, backfiller, spec, settings, since=now - window, now=now, owner=owner,

@@ -15,6 +15,7 @@ from monitor.daemon import utc_now
 from monitor.errors import CorrectionError
 from monitor.reports import correction_json, iso
 from storage.corrections import CorrectionAction, EvidenceRow, claim_evidence
+from storage.engine import reading
 
 evidence_app = typer.Typer(help="A claim's evidence, and corrections of it: the claim's picture follows at once.",
                            no_args_is_help=True)
@@ -25,7 +26,7 @@ By = Annotated[str | None, typer.Option("--by", help="who corrects it (default: 
 
 def read_evidence(engine: Engine, claim_id: str, *, corrected_only: bool = False) -> list[EvidenceRow]:
     """The claim's evidence with its corrections."""
-    with engine.connect() as connection:
+    with reading(engine) as connection:
         return claim_evidence(connection, claim_id, corrected_only=corrected_only)
 
 
