@@ -48,17 +48,18 @@ import functools
 import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
+from monitor.matching.assessment import Assessment, TrainingView, Unit
 from monitor.matching.derive import ClaimProfile, actor_table, compile_claim
-from monitor.matching.index import CandidateIndex, Hit, Scan
+from monitor.matching.explanation import explain_assessment, folded_start, passage, span
+from monitor.matching.index import CandidateIndex, Scan
 from monitor.matching.language import Language
 from monitor.matching.model import UNATTRIBUTED, Claim, Explanation, Label, Match, RuleSet, Span, Stance
 from monitor.matching.normalize import Doc, Sentence, fold, fold_item, normalize, normalize_folded
 from monitor.matching.passages import has_body, own_passages, relatedness_features
 from monitor.matching.score import (
     SentenceEvidence,
-    alignment,
     clause_evidence,
     empty_evidence,
     is_relevant,
@@ -86,43 +87,6 @@ _REPORTING = re.compile(r"\b(?:says?|said|claims?|claimed|tells|told|reports?|re
 # signs") among them.
 _INHERITING_CUES = ("phrase:absence", "phrase:no-comment", "family:deny", "phrase:assert", "scope:negated-deny",
                     "claim:denies", "claim:corroborates")
-
-
-@dataclass(frozen=True)
-class Unit:
-    """One relevant sentence of one claim: its speaker and stance in both views."""
-
-    sentence: Sentence
-    speaker: Speaker
-    outlet: Mapping[str, float]
-    spoken: Mapping[str, float]
-    cues: UnitCues
-    inherited: bool
-
-
-@dataclass(frozen=True)
-class Assessment:
-    """Everything the matcher concluded about one claim for one item."""
-
-    profile: ClaimProfile
-    candidate: bool
-    relevant: bool
-    relevance: float
-    reason: str
-    evidence: tuple[SentenceEvidence, ...]
-    units: tuple[Unit, ...]
-    relevance_features: Mapping[str, float]
-
-
-@dataclass(frozen=True)
-class TrainingView:
-    """One pair as the fitter sees it."""
-
-    candidate: bool
-    relevance_features: Mapping[str, float]
-    units: list[tuple[dict[str, float], float]]
-    body: bool
-    body_cues: Mapping[str, float]
 
 
 class Matcher:
@@ -387,73 +351,28 @@ class Matcher:
             start, end = doc.to_original(best.sentence.start, best.sentence.end)
             quote = Span(start, end, doc.original[start:end].strip(), "quote", best.speaker.actor,
                          round(100 * probabilities[label], 1))
-            speaker_spans = tuple(self._span(doc, a, b, kind, actor)
+            speaker_spans = tuple(span(doc, a, b, kind, actor)
                                   for u in units for a, b, kind in u.speaker.evidence)
             own = Explanation(
                 claim_id=assessment.profile.id, relevant=True, reason=explanation.reason,
                 evidence=explanation.evidence,
-                cues=tuple(c for c in explanation.cues if any(u.sentence.start <= self._folded_start(doc, c) <
+                cues=tuple(c for c in explanation.cues if any(u.sentence.start <= folded_start(doc, c) <
                                                                 u.sentence.end for u in units)),
                 speaker_evidence=speaker_spans,
                 stance_scores={s: round(p, 4) for s, p in probabilities.items()},
-                passages=tuple(self._passage(doc, u) for u in units),
+                passages=tuple(passage(doc, u) for u in units),
             )
             matches.append(Match(assessment.profile.id, label, round(probabilities[label], 4), actor,
                                  units[0].speaker.affiliation, quote, own, best.speaker.clear))
         return matches
 
-    @staticmethod
-    def _folded_start(doc: Doc, span: Span) -> int:
-        if doc.origin is None:
-            return span.start
-        return next((i for i, o in enumerate(doc.origin) if o >= span.start), len(doc.folded))
-
-    @staticmethod
-    def _span(doc: Doc, start: int, end: int, kind: str, source: str, *, score: float = 100.0) -> Span:
-        a, b = doc.to_original(start, end)
-        return Span(a, b, doc.original[a:b], kind, source, round(score, 1))
 
     def _explanation(self, doc: Doc, assessment: Assessment) -> Explanation:
-        evidence: list[Span] = []
-        seen: set[tuple[int, int, str]] = set()
-        for item in assessment.evidence:
-            for hit in item.hits:
-                self._add_hit(doc, hit, evidence, seen)
-            for index in sorted(item.positions):
-                token = doc.tokens[index]
-                key = (token.start, token.end, "content")
-                if token.stem in item.content and key not in seen:
-                    seen.add(key)
-                    evidence.append(self._span(doc, token.start, token.end, "content", token.stem))
-        best = max(assessment.evidence, key=lambda e: (e.fuzzy, len(e.positions)), default=None)
-        if best is not None and best.positions:
-            start, end, score = alignment(doc, assessment.profile, best.sentence)
-            if end > start:
-                evidence.append(self._span(doc, start, end, "alignment", "statement", score=score))
-        cues = tuple(self._span(doc, u.sentence.start + a, u.sentence.start + b, "cue", feature)
-                     for u in assessment.units for a, b, feature in u.cues.cues)
-        speaker_evidence = tuple(self._span(doc, a, b, kind, u.speaker.actor)
-                                 for u in assessment.units for a, b, kind in u.speaker.evidence)
-        scores: dict[str, float] = {"relatedness": round(assessment.relevance, 4)}
+        stance: dict[str, float] = {}
         if assessment.units:
-            combined = self._combine([u.outlet for u in assessment.units],
-                                     [self._unit_weight(u) for u in assessment.units])
-            scores.update({s: round(p, 4) for s, p in combined.items()})
-        return Explanation(assessment.profile.id, assessment.relevant, assessment.reason, tuple(evidence), cues,
-                           speaker_evidence, scores, tuple(self._passage(doc, u) for u in assessment.units))
-
-    def _passage(self, doc: Doc, unit: Unit) -> Span:
-        """A unit's sentence or clause, its source the speaker, its score the outlet view's top probability."""
-        start, end = doc.to_original(unit.sentence.start, unit.sentence.end)
-        return Span(start, end, doc.original[start:end].strip(), "passage", unit.speaker.actor,
-                    round(100 * max(unit.outlet.values()), 1))
-
-    def _add_hit(self, doc: Doc, hit: Hit, spans: list[Span], seen: set[tuple[int, int, str]]) -> None:
-        key = (hit.start, hit.end, hit.kind)
-        if key not in seen:
-            seen.add(key)
-            spans.append(self._span(doc, hit.start, hit.end, hit.kind, hit.key, score=hit.score))
-
+            stance = self._combine([u.outlet for u in assessment.units],
+                                   [self._unit_weight(u) for u in assessment.units])
+        return explain_assessment(doc, assessment, stance)
 
 def _attributing_verb(doc: Doc, speaker: Speaker) -> str:
     """The verb that attributes a unit to its speaker. An accusation is the speaker's own assertion only in
