@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.matching.evaluate import PairsFileError, evaluate_csv
+from monitor.matching.evaluate import PairsFileError, deal, evaluate_csv
 from monitor.matching.matcher import Matcher
 from monitor.matching.normalize import normalize
 from monitor.matching.verdict import body_cues, claim_cues, item_features
@@ -122,6 +122,26 @@ def test_rows_of_one_body_are_read_together_and_written_in_order(tmp_path: Path)
     assert list(rows) == ["a", "b", "c", "d"]
     assert rows["a"] != "unrelated" and rows["d"] != "unrelated"
     assert rows["b"] == "unrelated" and rows["c"] == "unrelated"
+
+
+def test_deal_keeps_items_whole_and_evens_out_their_cost() -> None:
+    """The parallel deal puts each item's rows in one slice, in order, and a long item with many pairs
+    gets a slice to itself rather than half the pair count."""
+    long_body, short_body = "word " * 2000, "word " * 100
+    rows = [{"title": "", "text": short_body if i % 2 else long_body} for i in range(8)]
+    rows += [{"title": f"headline {i}", "text": short_body} for i in range(8)]
+    slices = deal(rows, 2)
+    assert sorted(i for part in slices for i in part) == list(range(len(rows)))
+    long_rows = [i for i, row in enumerate(rows) if row["text"] == long_body]
+    assert long_rows in slices  # whole, in order, and alone: its cost outweighs every other item's together
+    assert deal(rows, 2) == slices
+
+
+def test_evaluate_in_several_processes_gives_the_same_predictions(tmp_path: Path) -> None:
+    """`jobs=2` labels the pairs in two processes and writes the same file as one process does."""
+    one, two = tmp_path / "one.csv", tmp_path / "two.csv"
+    assert evaluate_csv(SAMPLE, one, jobs=1) == evaluate_csv(SAMPLE, two, jobs=2)
+    assert one.read_bytes() == two.read_bytes()
 
 
 def test_body_cues_count_denials_per_sentence() -> None:
