@@ -180,7 +180,8 @@ class Doc:
 
     def is_capitalised(self, index: int) -> bool:
         """Whether the token at `index` (one of `capital_initials`) is a capitalised word as `_CAPITALISED`
-        reads it: after no word character, apostrophe, dot or hyphen, with four more letters or digits."""
+        reads it: after no word character, apostrophe, dot or hyphen, and with four more word characters,
+        apostrophes or hyphens."""
         if self.origin is not None:
             return True  # `capital_initials` reads the case of the original slice; the folded text decides
         # A capital inside an earlier match follows a word character, so the lookbehind rejects it there too.

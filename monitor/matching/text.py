@@ -91,7 +91,6 @@ def stem(word: str) -> str:
     return word
 
 
-
 class _Stems(dict[str, str]):
     """Each word's `stem`, computed on first lookup; bounded like `stem`'s own cache."""
 
@@ -109,6 +108,7 @@ def stems(words: Iterable[str]) -> tuple[str, ...]:
     """The stem of each word: `stem` mapped over the words, with a dict lookup for the words already seen
     (faster than the `lru_cache` wrapper on the thousands of tokens of an item)."""
     return tuple(map(_STEMS.__getitem__, words))
+
 
 def _script_stem(word: str) -> str:
     """The stem of a Cyrillic or Arabic word (other scripts: the word).
