@@ -30,7 +30,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from bench.ingest import database
+from bench.harness import database
 from bench.ledger import ASSERTIONS, DENIALS
 from monitor.alerts.backfill import Backfiller, begin
 from monitor.alerts.rules_replay import replay
@@ -97,7 +97,7 @@ def generate(engine: Engine, count: int, now: datetime) -> tuple[float, float, l
             seen: object = when.replace(tzinfo=None).isoformat(" ") if sqlite else when
             rows.append((1 + n % FEEDS, f"k{n}", f"https://site{n % 13}.example/{n}", title, text, "", seen,
                          f"h{n}", 1, seen, seen))
-            if len(sample) < SAMPLE and n % max(1, count // SAMPLE) == 1:  # never one of the claim's items
+            if len(sample) < SAMPLE and n % max(1, count // SAMPLE) == 0 and n % 1000 != 500:  # not the claim's
                 sample.append((title, text))
         with engine.begin() as connection:
             connection.exec_driver_sql(statement, rows)

@@ -26,13 +26,10 @@ import sys
 import tempfile
 import time
 import urllib.request
-import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from ipaddress import ip_network
-from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -42,7 +39,9 @@ if TYPE_CHECKING:  # the product is imported lazily, so the server process stays
 
     from monitor.config import Config
 
-from bench.feeds import Corpus, feed_body, serve
+from bench.feeds import Corpus, feed_body
+from bench.harness import database, progress, start_server, verdict
+from bench.procstat import cpu_seconds, machine_busy_seconds, parser_pids, peak_rss_mb, self_cpu_seconds
 
 REFERENCE_304_FEEDS_PER_SECOND = 550.0  # a sequential Python feed-to-email tool on the same kind of feeds
 TARGET_CEILING_RATIO = 0.70
@@ -50,74 +49,7 @@ TARGET_304_FEEDS_PER_SECOND = 1_000.0
 TARGET_RSS_MB = 250.0
 TARGET_FEEDS = 2_000
 SECOND_POLL_OFFSET = timedelta(hours=2)
-CLK_TCK = os.sysconf("SC_CLK_TCK")
 MB = 1024 * 1024
-
-
-# --------------------------------------------------------------------------------------------------------
-# Process accounting from /proc (no extra dependency): CPU seconds and peak RSS of other processes.
-# --------------------------------------------------------------------------------------------------------
-
-def _stat_fields(pid: int) -> list[str]:
-    text = Path(f"/proc/{pid}/stat").read_text()
-    return text[text.rindex(")") + 2:].split()  # fields from 3 (state) on; comm may hold spaces
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds a process has used so far (0 when it is gone)."""
-    try:
-        fields = _stat_fields(pid)
-    except (OSError, ValueError):
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK
-
-
-def peak_rss_mb(pid: int) -> float:
-    """A process's peak resident set (VmHWM) in MB; 0 when it is gone."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
-
-
-def _children(pid: int) -> list[int]:
-    children = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if int(_stat_fields(int(entry.name))[1]) == pid:
-                    children.append(int(entry.name))
-            except (OSError, ValueError, IndexError):
-                continue
-    return children
-
-
-def parser_pids() -> list[int]:
-    """The parser processes: children of this process's multiprocessing forkserver."""
-    pids = []
-    for child in _children(os.getpid()):
-        try:
-            cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
-        except OSError:
-            continue
-        if b"forkserver" in cmdline:
-            pids.extend(_children(child))
-    return pids
-
-
-def machine_busy_seconds() -> float:
-    """CPU seconds every core of the machine has spent busy since boot (all processes, the kernel too)."""
-    values = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    return (sum(values) - values[3] - values[4]) / CLK_TCK  # all but idle and iowait
-
-
-def self_cpu_seconds() -> float:
-    """User + system CPU seconds of this process (all its threads)."""
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -171,28 +103,6 @@ def warm_forkserver() -> float:
     child.start()
     child.join()
     return time.perf_counter() - started
-
-
-@contextmanager
-def database(url: str | None) -> Iterator[str | None]:
-    """None for claimwatch's default (SQLite under state_dir); for a PostgreSQL URL, a scratch database on
-    that server, dropped afterwards; any other URL as given (it must hold no feeds yet)."""
-    if url is None or not url.startswith("postgresql"):
-        yield url
-        return
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    name = f"cw_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @dataclass
@@ -348,16 +258,6 @@ def check_served_body(corpus: Corpus, index: int) -> bool:
 # Reporting.
 # --------------------------------------------------------------------------------------------------------
 
-def progress(message: str) -> None:
-    """A progress line, printed at once."""
-    print(message, flush=True)
-
-
-def verdict(ok: bool) -> str:
-    """PASS or MISS."""
-    return "PASS" if ok else "MISS"
-
-
 def _cpu_line(poll: PollFigures, cores: int, items: int, unit: str) -> str:
     parsers = " + ".join(f"{cpu:.1f}" for cpu in poll.parser_cpu) or "0"
     per = f"{poll.poller_cpu / items * 1000:.3f} ms poller" if items else "-"
@@ -479,23 +379,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if not 1 <= args.hosts <= 254 or args.feeds < 1 or args.items < 1:
         parser.error("--feeds and --items must be positive, --hosts between 1 and 254")
     return args
-
-
-def start_server(corpus: Corpus, use_gzip: bool, delay: float = 0.0) -> tuple[multiprocessing.process.BaseProcess,
-                                                                             Connection, dict[str, Any]]:
-    """The server process, its pipe, and what it reported once ready (port, sizes); every answer leaves
-    `delay` seconds after its request."""
-    context = multiprocessing.get_context("spawn")
-    ours, theirs = context.Pipe()
-    process = context.Process(target=serve, args=(corpus, use_gzip, theirs, delay), name="cw-bench-server",
-                              daemon=True)
-    process.start()
-    theirs.close()
-    if not ours.poll(600):
-        process.kill()
-        raise SystemExit("the feed server did not come up within 10 minutes")
-    ready: dict[str, Any] = ours.recv()
-    return process, ours, ready
 
 
 def main(argv: list[str] | None = None) -> int:

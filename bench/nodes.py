@@ -30,7 +30,8 @@ from pathlib import Path
 from sqlalchemy import Engine, func, select, text, update
 
 from bench.feeds import Corpus
-from bench.ingest import _children, cpu_seconds, database, machine_busy_seconds, progress, start_server, verdict
+from bench.harness import database, progress, start_server, verdict
+from bench.procstat import children, cpu_seconds, machine_busy_seconds
 from storage.engine import make_engine, upgrade
 from storage.feeds import CatalogEntry, sync_catalog
 from storage.models import FEEDS
@@ -126,7 +127,7 @@ def backend_cpu(engine: Engine) -> dict[int, float]:
 
 def tree_cpu_seconds(pid: int) -> float:
     """CPU seconds of a process and of every descendant still running (its parser processes)."""
-    return cpu_seconds(pid) + sum(tree_cpu_seconds(child) for child in _children(pid))
+    return cpu_seconds(pid) + sum(tree_cpu_seconds(child) for child in children(pid))
 
 
 def run_round(nodes: int, corpus: Corpus, url: str, args: argparse.Namespace, server_pid: int) -> Round:
