@@ -389,6 +389,36 @@ CASES = [
          [("south-korea-unification-ministry", "denies")], ["kim-jong-un"]),
     case("pyongyang-good-health", KIM, "Pyongyang said Kim Jong Un was in good health after reports of surgery.",
          [("north-korea", "denies")], [("north-korea", "corroborates"), "kim-jong-un"]),
+    # A source cited holds the claim when nobody in the sentence says it; a speaker who cites one keeps it.
+    case("cited-source-holds-the-claim", CHINA,
+         "Chinese drones have been delivered to Russian units, the broadcaster reported, citing US officials.",
+         [("us-government", "corroborates")], [(UNATTRIBUTED, "corroborates")]),
+    case("speaker-citing-a-source-keeps-the-claim", IRAN,
+         "Zelensky said, citing US intelligence, that Iran had shipped ballistic missiles to Russia.",
+         [("ukraine-president", "corroborates")], ["us-government"]),
+    # "X denied it" points back at the sentence before and inherits its claim.
+    case("denied-it-points-back", CHEMICAL,
+         "Ukraine's military said Russian troops had dropped chloropicrin on its trenches. The Kremlin denied it "
+         "the next morning.",
+         [("ukraine", "corroborates"), ("russia", "denies")]),
+    # A non-comment by two names is no stance, even with a negator before them.
+    case("neither-nor-did-not-comment", CHINA,
+         "Neither Beijing nor Moscow replied when asked about Chinese artillery shells reaching Russia.",
+         [("russia", "discusses")], [*NOBODY_TAKES_SIDES]),
+    case("could-not-confirm-is-no-denial", CHEMICAL,
+         "The OPCW said it could not confirm whether Russia had used tear gas against Ukrainian soldiers.",
+         [("opcw", "discusses")], [*NOBODY_TAKES_SIDES]),
+    case("examining-reports-discusses", CHEMICAL,
+         "The chemical weapons watchdog said it was examining reports that Russia used CS gas on Ukrainian troops.",
+         [("opcw", "discusses")], [*NOBODY_TAKES_SIDES]),
+    # Rebuttal idioms deny, and their subject speaks.
+    case("plays-down-headline", KIM, "", [("south-korea", "denies")], ["kim-jong-un"],
+         title="Seoul plays down talk that Kim Jong Un is gravely ill"),
+    case("hits-back-at-claim", IRAN, "", [("iran", "denies")], [("iran", "corroborates")],
+         title="Tehran hits back at claims of missile shipments to Russia"),
+    case("called-it-a-fabrication", CHINA,
+         "China's foreign ministry called the reports that Beijing supplies drones to Russia a complete fabrication.",
+         [("chinese-foreign-ministry", "denies")]),
 ]
 
 

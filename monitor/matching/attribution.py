@@ -22,15 +22,18 @@ argues noted notes wrote writes tweeted tweets saying telling reported acknowled
 declined revealed reveals alleged alleges accused accuses suggested suggests maintained maintains believes
 asserted asserts disputed disputes refuted refutes called calls answered answers replied replies responded
 responds reject dismiss confirm insist warn accuse dispute refute allege admit argue maintain assert
-described describes
+described describes downplays downplayed rebuts rebutted slams slammed
 """)
+# Verbs that speak only with their particle: "Seoul plays down reports ...", "Beijing hits back at ...".
+_PHRASAL = {"play": "down", "plays": "down", "played": "down", "hits": "back", "hit": "back", "pushes": "back",
+            "pushed": "back"}
 _INVERTIBLE = frozenset(["said", "says", "told", "added", "wrote", "tweeted", "stated", "according"])
 _PRONOUNS = frozenset(["he", "she", "they", "it"])
 _FROM_CUES = frozenset(["comment", "response", "reply", "word", "statement", "denial", "denials"])
 # "according to" in one word of another language: "selon", "laut", "según", "据" (`lexicon.py`).
 _ACCORDING_TO = "according_to"
 # Every word that can open an attribution: a sentence with none of them has none.
-_TRIGGERS = SPEECH_VERBS | _FROM_CUES | {"according", _ACCORDING_TO, "put"}
+_TRIGGERS = SPEECH_VERBS | _FROM_CUES | _PHRASAL.keys() | {"according", _ACCORDING_TO, "put", "citing"}
 # Words that govern a following name as an object or setting, never as the speaker.
 _PREPOSITIONS = wordset("""
 to into in on at for from of with by over against about toward towards across between among amid onto upon
@@ -146,6 +149,19 @@ def _name_after(hits: Sequence[Hit], base: int, index: int, reach: int = 8) -> H
 def attributions(doc: Doc, sentence: Sentence, hits: Sequence[Hit]
                   ) -> tuple[list[tuple[Hit, int, str]], int | None]:
     """(name, verb index, verb) attributions of a sentence, and where a pronoun speaks, if anywhere."""
+    found, pronoun_at = _spoken(doc, sentence, hits)
+    if found:
+        return found, pronoun_at
+    words = doc.tokens.texts[sentence.first_token:sentence.last_token]
+    if pronoun_at is not None and words[pronoun_at - 1] in _PRONOUNS:
+        return found, pronoun_at  # "he said, citing US intelligence, ...": his
+    # A named source cited outweighs an unnamed one that speaks ("the agency reported, citing US officials").
+    cited = _cited(words, hits, sentence.first_token)
+    return (cited, None) if cited else (found, pronoun_at)
+
+
+def _spoken(doc: Doc, sentence: Sentence, hits: Sequence[Hit]) -> tuple[list[tuple[Hit, int, str]], int | None]:
+    """The attributions by a speech verb, "according to" or "comment from", and where a pronoun speaks."""
     base = sentence.first_token
     words = doc.tokens.texts[base:sentence.last_token]
     found: list[tuple[Hit, int, str]] = []
@@ -191,6 +207,17 @@ def attributions(doc: Doc, sentence: Sentence, hits: Sequence[Hit]
                 words[index - 1] in _ANAPHORS and index > 1 and words[index - 2] == "the")):
             pronoun_at = index
     return found, pronoun_at
+
+
+def _cited(words: Sequence[str], hits: Sequence[Hit], base: int) -> list[tuple[Hit, int, str]]:
+    """The source a sentence cites ("..., the agency reported, citing US officials"), which holds the claim
+    when nobody in the sentence says it ("Kyiv said, citing US intelligence, ..." is Kyiv's, and "he said,
+    citing ..." is his)."""
+    for index in (i for i, word in enumerate(words) if word == "citing"):
+        hit = _name_after(hits, base, index, 4)
+        if hit is not None:
+            return [(hit, index, "citing")]
+    return []
 
 
 def _subject_before(doc: Doc, words: Sequence[str], hits: Sequence[Hit], base: int, index: int) -> Hit | None:
@@ -270,10 +297,12 @@ def _inverted_after(doc: Doc, words: Sequence[str], hits: Sequence[Hit], base: i
 
 
 def _speaks(word: str, following: str, before: str) -> bool:
-    """Whether a word is a speech verb here: "as Sullivan put it" attributes, "China put weapons on trains"
-    does not; "commented on claims" and "the reports" are nouns."""
+    """Whether a word is a speech verb here: "as Sullivan put it" and "Seoul plays down" attribute, "China put
+    weapons on trains" does not; "commented on claims" and "the reports" are nouns."""
     if word == "put":
         return following == "it"
+    if word in _PHRASAL:
+        return following == _PHRASAL[word]
     if word in _NOUN_FORMS and (before in _PREPOSITIONS or before in DETERMINERS):
         return False
     return word in SPEECH_VERBS

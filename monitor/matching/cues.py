@@ -38,7 +38,8 @@ nope rubbish bs bullshit doubt doubts doubtful retract retracts retracted rebuff
 misinformation disinformation disproved disproves dispels dispel contrary skeptical sceptical exaggerated
 overblown unfounded unsubstantiated busted fooled duped fabricating slams absurd ridiculous bunk phony phoney
 erroneous untruthful quash quashes quashed squash squashes squashed troll trolls trolled trolling slander
-slanderous smear smears dismissing rejecting refuting rebuffing quashing
+slanderous smear smears dismissing rejecting refuting rebuffing quashing downplays downplayed downplaying
+rebut rebuts rebutted rebutting rebuttal
 """),
     "hedge": wordset("""
 may might could possibly reportedly allegedly purportedly apparently suspected believed thought likely appears
@@ -48,7 +49,7 @@ investigation possible possibility expected expects plans plan supposedly purpor
 rumoured rumors rumours hints hint suggests suggest mulls weighs considers poised unclear unverified alleged
 allegation allegations accusation accusations accuses accused warns warned warning fears feared concern
 concerns suspect suspects seemingly tipped predicts predicted predict forecast forecasts talks eyes eyeing
-probe probes probing purports
+probe probes probing purports examining examine examines
 """),
     "report": wordset("""
 claim claims claimed report reports reported according sources source say says said think thinks believes
@@ -79,7 +80,10 @@ PHRASES: Mapping[str, tuple[str, ...]] = {
         r"\bpants\s+on\s+fire\b", r"\btoo\s+good\s+to\s+(?:check|be\s+true)\b", r"\bcasts?\s+doubts?\b",
         r"\braises?\s+doubts?\b", r"\bpours?\s+cold\s+water\b",
         r"\bshoot(?:s|ing)?\s+down\s+(?:[\w']+\s+){0,3}(?:claims?|reports?|rumou?rs?|story|stories|theory)\b",
-        r"\bcall(?:s|ed|ing)?\s+(?:[\w']+\s+){0,4}(?:baseless|groundless|false|nonsense|a\s+lie|fake|absurd|untrue)\b",
+        r"\bcall(?:s|ed|ing)?\s+(?!for\b|on\b|upon\b)(?:[\w']+\s+){0,7}(?:baseless|groundless|false|nonsense|a\s+lie|fake"
+        r"|absurd|untrue|(?:a\s+|pure\s+)?fabrication|slander|a\s+smear|propaganda|disinformation)\b",
+        r"\bplay(?:s|ed|ing)?\s+down\b", r"\bhit(?:s|ting)?\s+back\s+at\b",
+        r"\bpush(?:es|ed|ing)?\s+back\s+(?:against|on)\b",
         r"\bturns?\s+out\s+(?:not|to\s+be\s+(?:fake|false|a\s+hoax))\b",
         r"\bno\s+such\s+thing\b", r"\bnot\s+by\b",
         r"^\W*no\s*[,:!.-]", r":\s*no\s*[,:!.-]", r"\b(?:fall|falls|fell|falling|fallen)\s+for\b",
@@ -95,11 +99,17 @@ PHRASES: Mapping[str, tuple[str, ...]] = {
         r"\b(?:won't|will\s+not|wouldn't)\s+(?:say|confirm|deny|comment)\b",
         r"\bneither\s+confirm(?:ed)?\s+nor\s+den(?:y|ied)\b", r"\bwould\s+not\s+(?:deny|confirm|say)\b",
         r"\bdid\s+not\s+(?:deny|confirm)\b", r"\bnot\s+(?:yet\s+)?(?:been\s+)?(?:confirmed|verified)\b",
+        r"\bneither\s+(?:[\w'.-]+\s+){1,6}nor\s+(?:[\w'.-]+\s+){1,6}(?:commented|responded|replied)\b",
+        r"\b(?:could|can|would)\s*(?:not|n't)\s+(?:yet\s+|immediately\s+|independently\s+)?confirm\b",
+        r"\b(?:cannot|unable\s+to)\s+(?:yet\s+|immediately\s+|independently\s+)?confirm\b",
     ),
     "hedge-phrase": (
         r"\b(?:is|are|was|were)\s+(?:said|thought|believed|reported|alleged|rumou?red)\s+to\b",
         r"\bappears?\s+to\b", r"\bseems?\s+to\b", r"\bif\s+true\b", r"\bit\s+is\s+unclear\b", r"\bremains?\s+unclear\b",
-        r"\blooking\s+into\b", r"\bwarned?\s+(?:about|that|of)\b", r"\bquestions?\s+(?:over|about|raised)\b",
+        r"\blooking\s+into\b",
+        r"\b(?:examining|investigating|reviewing|studying|checking)\s+(?:the\s+|these\s+)?"
+        r"(?:reports?|claims?|allegations?|accusations?)\b",
+        r"\bwarned?\s+(?:about|that|of)\b", r"\bquestions?\s+(?:over|about|raised)\b",
         r"\bwithout\s+providing\s+evidence\b",
  r"\bcould\s+not\s+(?:be\s+)?(?:independently\s+)?verif",
         r"\bstop(?:s|ped|ping)?\s+short\s+of\b",
@@ -164,7 +174,7 @@ _NEGATORS = WORDS["negation"]
 _DENY_VERBS = wordset("""
 deny denies denied denying reject rejects rejected dismiss dismisses dismissed refute refutes refuted debunk
 debunks debunked rebuff rebuffs rebuffed dispel dispels dispelled quash quashes quashed dismissing rejecting
-refuting rebuffing quashing
+refuting rebuffing quashing downplays downplayed downplaying rebut rebuts rebutted rebutting
 """)
 
 

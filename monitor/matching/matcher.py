@@ -51,6 +51,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from monitor.matching.assessment import Assessment, TrainingView, Unit
+from monitor.matching.cues import WORD_FAMILY
 from monitor.matching.derive import ClaimProfile, actor_table, compile_claim
 from monitor.matching.explanation import explain_assessment, folded_start, passage, span
 from monitor.matching.index import CandidateIndex, Scan
@@ -414,6 +415,8 @@ def _points_back(doc: Doc, sentence: Sentence) -> bool:
         if token.text in _REFERRING_NOUNS:
             return True
         if token.text in _POINTERS:
+            if token.text != "that" and position and WORD_FAMILY.get(tokens[position - 1].text) == "deny":
+                return True  # "Tehran denied it the same day", "Moscow rejected this"
             after = tokens[position + 1] if position + 1 < len(tokens) else None
             gap = doc.folded[token.end:after.start] if after is not None else ""
             if after is None or after.text in _AFTER_POINTER or any(c in gap for c in ',.;:!?"'):

@@ -36,6 +36,7 @@ _REJECTING = frozenset(["questioned", "questions", "disputed", "disputes", "chal
 ACCUSING = frozenset(["accuses", "accused", "alleges", "alleged"])
 # How far a negator reaches where every character is a word (Chinese): about four words.
 _CHARACTER_REACH = 12
+_NEGATED_SCOPES = frozenset(["scope:negated-claim", "scope:negated-predicate"])
 _REPORT_FEATURES = frozenset({"family:report", "attribution-end"} | {f"word:{w}" for w in WORDS["report"]})
 
 
@@ -133,7 +134,13 @@ def unit_features(
             add("question-end")
     if _ATTRIBUTION_END.search(folded):
         add("attribution-end")
-    for cue in word_cues(words, claim_positions, _CHARACTER_REACH if language == Language.ZH else 4):
+    phrases = phrase_cues(folded, extra_cues or {}, language)
+    # A negator inside a non-comment ("Neither Tehran nor the Kremlin responded") negates the comment, not the
+    # claim's names after it.
+    silent = [(start, end) for start, end, feature in phrases if feature == "phrase:no-comment"]
+    cues = [cue for cue in word_cues(words, claim_positions, _CHARACTER_REACH if language == Language.ZH else 4)
+            if cue.feature not in _NEGATED_SCOPES or not any(a <= tokens[cue.first][0] < b for a, b in silent)]
+    for cue in cues:
         if claim_negated and cue.feature in ("family:negation", "scope:negated-claim"):
             add("claim-negated:" + cue.feature)
             continue
@@ -147,7 +154,7 @@ def unit_features(
             family = _family(word)
             if family:
                 add(f"prefix:{family}")
-    for start, end, feature in phrase_cues(folded, extra_cues or {}, language):
+    for start, end, feature in phrases:
         add(feature)
         cue_ranges.append((start, end, feature))
     return UnitCues(features, tuple(cue_ranges))
