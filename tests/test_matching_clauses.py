@@ -416,6 +416,19 @@ CASES = [
          title="Seoul plays down talk that Kim Jong Un is gravely ill"),
     case("hits-back-at-claim", IRAN, "", [("iran", "denies")], [("iran", "corroborates")],
          title="Tehran hits back at claims of missile shipments to Russia"),
+    # Across sentences: "he" after a paragraph break, "the ministry" after the ministry opened the sentence
+    # before, and a spokesperson "at" an institution speaking for it.
+    case("he-in-the-next-paragraph", IRAN,
+         "Nasser Kanaani was asked on Tuesday about the charge that Iran had sent ballistic missiles to Russia."
+         "\n\nHe said the charge was a fabrication.",
+         [("iran-foreign-ministry", "denies")], [(UNATTRIBUTED, "denies")]),
+    case("the-ministry-after-its-full-name", CHEMICAL,
+         "Russia's defence ministry published a statement on Friday. The ministry said Russian forces had never "
+         "used tear gas against Ukrainian troops.",
+         [("russia-defence-ministry", "denies")]),
+    case("official-at-an-institution", KIM,
+         "Kim Jong Un is not gravely ill, an official at South Korea's presidential office told reporters.",
+         [("south-korea-presidential-office", "denies")], [(UNATTRIBUTED, "denies")]),
     case("called-it-a-fabrication", CHINA,
          "China's foreign ministry called the reports that Beijing supplies drones to Russia a complete fabrication.",
          [("chinese-foreign-ministry", "denies")]),

@@ -401,8 +401,10 @@ def _is_subject(doc: Doc, words: Sequence[str], base: int, hit: Hit, verb_index:
         return True
     if words[position] == "with" and words[verb_index].endswith("ing"):
         return True  # "..., with Sullivan saying that ...": the name is the participle's subject
-    if words[position] in ("for", "of", "in") and position > 0 and words[position - 1] in _SPOKESPEOPLE:
-        return True  # "a spokesman for the Chinese embassy", "officials in Beijing": the one spoken for speaks
+    if words[position] in ("for", "of", "in", "at", "from") and position > 0 and words[position - 1] in _SPOKESPEOPLE:
+        # "a spokesman for the Chinese embassy", "officials in Beijing", "an official at the presidential
+        # office": the one spoken for speaks
+        return True
     # Punctuation between the preposition and the name ends the phrase ('"... seen that," Sullivan said').
     gap = doc.folded[tokens.ends[base + position]:hit.start]
     return any(c in gap for c in ',;:"()')

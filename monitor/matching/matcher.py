@@ -77,7 +77,7 @@ from monitor.matching.weights import Models, default_models
 DECISIVE_DENIAL = 0.6
 _REFERRING_NOUNS = wordset("""
 claim claims claimed assertion assertions allegation allegations report reports accusation accusations suggestion
-remarks comments story rumor rumour rumors rumours
+remarks comments story rumor rumour rumors rumours charge charges assessment assessments
 """)
 _CLAIM_CUES = ("claim:denies", "claim:corroborates")
 # A statement about the future ("Apple will release ...", "X plans to ...").

@@ -168,7 +168,9 @@ def opening_name(doc: Doc, sentence: Sentence, hits: Sequence[Hit], actors: Mapp
     position = 0
     while position < len(words) and (words[position] in DETERMINERS or words[position] in _OPENERS):
         position += 1
-    hit = next((h for h in hits if h.first_token - sentence.first_token == position), None)
+    # The longest name there: "Russia's defence ministry", not "Russia".
+    hit = max((h for h in hits if h.first_token - sentence.first_token == position), key=lambda h: h.last_token,
+              default=None)
     if hit is None or doc.in_quote(hit.start, hit.end):
         return None
     if doc.tokens.texts[hit.last_token - 1].endswith("'s") or doc.folded[hit.end:hit.end + 1] == "'":
