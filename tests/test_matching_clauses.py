@@ -429,6 +429,11 @@ CASES = [
     case("official-at-an-institution", KIM,
          "Kim Jong Un is not gravely ill, an official at South Korea's presidential office told reporters.",
          [("south-korea-presidential-office", "denies")], [(UNATTRIBUTED, "denies")]),
+    # A negated infinitive after a warning is an instruction, not a denial.
+    case("warned-not-to-is-no-denial", CHINA, "The White House warned Beijing not to ship drones to Russia.",
+         [("us-government", "discusses")], [*NOBODY_TAKES_SIDES]),
+    case("urged-against", IRAN, "Blinken urged Iran against sending ballistic missiles to Russia.",
+         [("us-secretary-of-state", "discusses")], [*NOBODY_TAKES_SIDES]),
     case("called-it-a-fabrication", CHINA,
          "China's foreign ministry called the reports that Beijing supplies drones to Russia a complete fabrication.",
          [("chinese-foreign-ministry", "denies")]),

@@ -51,6 +51,23 @@ def test_the_issues_sentences_are_denials_by_the_named_actor(matcher: Matcher, t
     assert speaker in speakers
 
 
+@pytest.mark.parametrize(("text", "label", "speaker"), [
+    ("В Госдепе считают, что Пекин снабжает Россию боеприпасами.", "corroborates", "us-government"),
+    ("Аналитики гадают, отправит ли Китай России ракеты.", "discusses", None),
+    ("外交部坚决否认中国向俄罗斯出售武器的指控。", "denies", "chinese-foreign-ministry"),
+    ("英国官员警告中国不要向俄罗斯运送武器。", "discusses", "uk-government"),
+    ("Londres accuse la Chine de livrer des munitions à la Russie.", "corroborates", "uk-government"),
+    ("Die Regierung in Peking wies die Vorwürfe der Waffenlieferungen an Russland scharf zurück.", "denies", None),
+])
+def test_cues_written_after_the_development_set(matcher: Matcher, text: str, label: str, speaker: str | None
+                                                 ) -> None:
+    """"считают" reports, "ли" asks, "的指控" is a noun, "不要" instructs, an active "accuse" asserts in French and
+    a separated "weist ... zurück" denies."""
+    got, speakers = _verdict(matcher, text, speaker)
+    assert got == label
+    assert speaker is None or speaker in speakers
+
+
 def test_the_development_set_scores_in_every_language(matcher: Matcher) -> None:
     """At least 19 of the 21 items of each language get their label and speaker (142 of the 147 in all), and the
     language is detected."""

@@ -22,7 +22,7 @@ argues noted notes wrote writes tweeted tweets saying telling reported acknowled
 declined revealed reveals alleged alleges accused accuses suggested suggests maintained maintains believes
 asserted asserts disputed disputes refuted refutes called calls answered answers replied replies responded
 responds reject dismiss confirm insist warn accuse dispute refute allege admit argue maintain assert
-described describes downplays downplayed rebuts rebutted slams slammed
+described describes downplays downplayed rebuts rebutted slams slammed urged urges
 """)
 # Verbs that speak only with their particle: "Seoul plays down reports ...", "Beijing hits back at ...".
 _PHRASAL = {"play": "down", "plays": "down", "played": "down", "hits": "back", "hit": "back", "pushes": "back",
@@ -303,8 +303,8 @@ def _speaks(word: str, following: str, before: str) -> bool:
         return following == "it"
     if word in _PHRASAL:
         return following == _PHRASAL[word]
-    if word in _NOUN_FORMS and (before in _PREPOSITIONS or before in DETERMINERS):
-        return False
+    if before == "的" or (word in _NOUN_FORMS and (before in _PREPOSITIONS or before in DETERMINERS)):
+        return False  # "的指控" is "the accusation", as "the reports" is a noun
     return word in SPEECH_VERBS
 
 

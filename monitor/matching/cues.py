@@ -110,6 +110,8 @@ PHRASES: Mapping[str, tuple[str, ...]] = {
         r"\b(?:examining|investigating|reviewing|studying|checking)\s+(?:the\s+|these\s+)?"
         r"(?:reports?|claims?|allegations?|accusations?)\b",
         r"\bwarned?\s+(?:about|that|of)\b", r"\bquestions?\s+(?:over|about|raised)\b",
+        r"\b(?:warn(?:s|ed|ing)?|urg(?:es|ed|ing)|caution(?:s|ed)?|press(?:es|ed)?)\s+(?:[\w'.-]+\s+){1,4}"
+        r"(?:not\s+to|against)\b",
         r"\bwithout\s+providing\s+evidence\b",
  r"\bcould\s+not\s+(?:be\s+)?(?:independently\s+)?verif",
         r"\bstop(?:s|ped|ping)?\s+short\s+of\b",
@@ -237,6 +239,8 @@ def _negation_scope(tokens: Sequence[str], index: int, claim_positions: frozense
                     ) -> Cue | None:
     """What a negator negates: the claim's words after it, or the predicate after the claim's subject."""
     token = tokens[index]
+    if tokens[index + 1:index + 2] == ["to"]:
+        return None  # "warned China not to send weapons": an instruction or an intention, no statement of fact
     if any(i in claim_positions for i in range(index + 1, min(len(tokens), index + reach + 1))):
         return Cue(index, index + 1, "scope:negated-claim", token)
     if token not in ("no", "without", "nor", "neither") and any(

@@ -39,6 +39,8 @@ allegedly: вероятно, возможно, по-видимому
 accused: обвинил, обвинила, обвинили, обвиняет, обвинения, обвиняют, обвиняемый
 warned: предупредил, предупредила, предупредили, предупреждает
 may: может, могут, мог бы
+believes: считает, считают, полагает, полагают
+whether: ли
 confirmed: подтвердил, подтвердила, подтвердили, подтверждает, признал, признала
 evidence: доказательства, доказательство, свидетельствуют
 not: не, нет
@@ -56,6 +58,8 @@ reportedly: нібито, імовірно, ймовірно
 accused: звинуватив, звинуватила, звинувачує, звинувачують, звинувачення
 warned: попередив, попередила, попередили, попереджає
 may: може, можуть
+believes: вважає, вважають
+whether: чи
 confirmed: підтвердив, підтвердила, підтвердили, визнав, визнала
 evidence: докази, доказів, свідчать
 not: не, ні
@@ -78,7 +82,7 @@ confirmed: 证实, 确认, 承认
 evidence: 证据
 not: 不, 没有, 没, 未, 并未, 并没有
 never: 从未, 从来没有, 从不, 绝不, 始终没有
--: 无人机, 不断, 不仅, 未来, 不久, 不过
+-: 无人机, 不断, 不仅, 未来, 不久, 不过, 不要
 """,
     Language.FR: """
 said: a déclaré, a dit, a affirmé, déclare, affirme, a indiqué, a ajouté, a souligné, déclaré, selon lui
@@ -175,7 +179,9 @@ PHRASES: Mapping[Language, Mapping[str, tuple[str, ...]]] = {
         "hedge-phrase": (r"\bn'a\s+pas\s+pu\s+(?:etre\s+)?verifi",),
     },
     Language.DE: {
-        "absence": (r"\bkeine(?:rlei)?\s+beweise\b", r"\bkeine\s+belege\b", r"\bentbehrt\s+jeder\s+grundlage\b"),
+        "absence": (r"\bkeine(?:rlei)?\s+beweise\b", r"\bkeine\s+belege\b", r"\bentbehrt\s+jeder\s+grundlage\b",
+                    # "weist die Vorwürfe zurück": the separable verb with its object between
+                    r"\bw(?:eist|eisen|ies|iesen)\s+(?:[\w-]+\s+){1,8}zuruck\b"),
         "no-comment": (r"\bwollte\s+sich\s+(?:zunachst\s+)?nicht\s+(?:dazu\s+)?au(?:ss|ß)ern\b",
                        r"\bkeine[nr]?\s+kommentar\b",
                        r"\blie(?:ss|ß)\s+(?:eine\s+)?anfrage\s+unbeantwortet\b"),

@@ -376,16 +376,30 @@ class Matcher:
         return explain_assessment(doc, assessment, stance)
 
 def _attributing_verb(doc: Doc, speaker: Speaker) -> str:
-    """The verb that attributes a unit to its speaker. An accusation is the speaker's own assertion only in
-    English and in the active voice ("Kyiv accused Russia of ..."): not in a headline's participle ("China
-    accused of arming Russia"), nor in other languages, whose impersonal forms ("Китай обвиняют") read as it."""
-    for _, end, kind in speaker.evidence:
+    """The verb that attributes a unit to its speaker. An accusation is the speaker's own assertion in the
+    active voice, in English ("Kyiv accused Russia of ..."), French and Spanish ("Washington accuse la Chine
+    de ...", "Kiev acusa a Rusia de ..."): not in a headline's participle ("China accused of arming Russia", "la
+    Chine accusée de ..."), nor in the other languages, whose impersonal forms ("Китай обвиняют") read as it."""
+    for start, end, kind in speaker.evidence:
         if kind.startswith("attribution:"):
             verb = kind.removeprefix("attribution:")
-            if verb in ACCUSING and (doc.language != Language.EN or doc.folded[end:end + 4] == " of "):
-                return ""
-            return verb
+            return "" if verb in ACCUSING and not _accusation_asserts(doc, start, end) else verb
     return ""
+
+
+# The active forms of "accuse" that assert in French and Spanish (folded); nouns ("accusations") and
+# participles ("accusée de") do not.
+_ACCUSING_FORMS = {Language.FR: frozenset(["accuse", "accusent"]),
+                   Language.ES: frozenset(["acusa", "acusan", "acuso", "acusaron"])}
+
+
+def _accusation_asserts(doc: Doc, start: int, end: int) -> bool:
+    """Whether the accusing verb at folded offsets start-end is its speaker's assertion: active, and not a
+    participle followed by its charge ("accused of", "accusé de")."""
+    if doc.language == Language.EN:
+        return doc.folded[end:end + 4] != " of "
+    forms, words = _ACCUSING_FORMS.get(doc.language, frozenset()), doc.folded[start:end].split()
+    return bool(words) and words[-1] in forms and not doc.folded[end:end + 4].startswith((" de ", " d'"))
 
 
 def _with_partners(units: list[Unit]) -> list[Unit]:
