@@ -22,7 +22,7 @@ argues noted notes wrote writes tweeted tweets saying telling reported acknowled
 declined revealed reveals alleged alleges accused accuses suggested suggests maintained maintains believes
 asserted asserts disputed disputes refuted refutes called calls answered answers replied replies responded
 responds reject dismiss confirm insist warn accuse dispute refute allege admit argue maintain assert
-described describes downplays downplayed rebuts rebutted slams slammed urged urges
+described describes downplays downplayed rebuts rebutted slams slammed urged urges echoed echoes
 """)
 # Verbs that speak only with their particle: "Seoul plays down reports ...", "Beijing hits back at ...".
 _PHRASAL = {"play": "down", "plays": "down", "played": "down", "hits": "back", "hit": "back", "pushes": "back",
@@ -78,7 +78,9 @@ spokesperson spokesman spokeswoman president leader leaders military army navy i
 envoy ambassador diplomat diplomats mission office minister ministers secretary council parliament news
 authorities authority sources leadership administration cabinet spy security top senior chief national
 presidential central state-run investigators prosecutors police commanders generals negotiators lawmakers
+general staff forces
 """)
+_SEPARATING = frozenset(["that", "which", "who", "whom", "whose", "while", "whereas"])
 # Who speaks for somebody else: "a spokesman for X", "officials of X".
 _SPOKESPEOPLE = wordset("""
 spokesman spokeswoman spokesperson spokespeople representative representatives official officials envoy
@@ -384,7 +386,9 @@ def _is_subject(doc: Doc, words: Sequence[str], base: int, hit: Hit, verb_index:
     """Whether a name before a speech verb can be its subject (not an object, setting or possessor)."""
     first, last = hit.first_token - base, hit.last_token - base
     between = words[last:verb_index]
-    if any(w in ("that", "which", "who", "whom", "whose", "while", "whereas") for w in between):
+    # A relative clause between, or an infinitive with a verb of its own ("Moscow to investigate claims"; "was
+    # quick to deny" speaks), separates the name from the verb.
+    if any(w in _SEPARATING for w in between) or ("to" in between and between[-1] != "to"):
         return False
     possessive = doc.folded[hit.end:hit.end + 1] == "'" or doc.tokens.texts[hit.last_token - 1].endswith("'s")
     qualifier = first > 0 and words[first - 1] in ("a", "an") and bool(between)

@@ -88,7 +88,10 @@ PHRASES: Mapping[str, tuple[str, ...]] = {
         r"\bno\s+such\s+thing\b", r"\bnot\s+by\b",
         r"^\W*no\s*[,:!.-]", r":\s*no\s*[,:!.-]", r"\b(?:fall|falls|fell|falling|fallen)\s+for\b",
         r"\bif\s+only\b", r"\b(?:probably|likely|almost\s+certainly)\s+(?:a\s+)?(?:hoax|fake|false)\b",
-        r"\bnever\s+(?:happened|existed)\b", r"\b(?:put|puts|putting)\s+(?:[\w']+\s+){0,4}to\s+rest\b",
+        r"\bnever\s+(?:happened|existed)\b",
+        # A denial by ellipsis closing a clause: "Tehran says it has not."
+        r"\b(?:it|they|he|she|we|i)\s+(?:has|have|had|did|does|do|is|are|was|were)(?:\s+not|n't)\s*[.;!]?[\"']?\s*$",
+        r"\b(?:put|puts|putting)\s+(?:[\w']+\s+){0,4}to\s+rest\b",
         r"\bkill(?:s|ed)?\s+(?:[\w']+\s+){0,4}rumou?rs?\b",
     ),
     "no-comment": (
@@ -98,7 +101,8 @@ PHRASES: Mapping[str, tuple[str, ...]] = {
         r"\bcould\s+not\s+be\s+reached\b", r"\brefus(?:e|es|ed|ing)\s+to\s+(?:comment|confirm|deny|say)\b",
         r"\b(?:won't|will\s+not|wouldn't)\s+(?:say|confirm|deny|comment)\b",
         r"\bneither\s+confirm(?:ed)?\s+nor\s+den(?:y|ied)\b", r"\bwould\s+not\s+(?:deny|confirm|say)\b",
-        r"\bdid\s+not\s+(?:deny|confirm)\b", r"\bnot\s+(?:yet\s+)?(?:been\s+)?(?:confirmed|verified)\b",
+        r"\bdid\s+not\s+(?:deny|confirm)\b", r"\bdeclin(?:e|es|ed|ing)\s+to\s+(?:confirm|deny|say)\b",
+        r"\bnot\s+(?:yet\s+)?(?:been\s+)?(?:confirmed|verified)\b",
         r"\bneither\s+(?:[\w'.-]+\s+){1,6}nor\s+(?:[\w'.-]+\s+){1,6}(?:commented|responded|replied)\b",
         r"\b(?:could|can|would)\s*(?:not|n't)\s+(?:yet\s+|immediately\s+|independently\s+)?confirm\b",
         r"\b(?:cannot|unable\s+to)\s+(?:yet\s+|immediately\s+|independently\s+)?confirm\b",
@@ -107,7 +111,7 @@ PHRASES: Mapping[str, tuple[str, ...]] = {
         r"\b(?:is|are|was|were)\s+(?:said|thought|believed|reported|alleged|rumou?red)\s+to\b",
         r"\bappears?\s+to\b", r"\bseems?\s+to\b", r"\bif\s+true\b", r"\bit\s+is\s+unclear\b", r"\bremains?\s+unclear\b",
         r"\blooking\s+into\b",
-        r"\b(?:examining|investigating|reviewing|studying|checking)\s+(?:the\s+|these\s+)?"
+        r"\b(?:examin|investigat|review|study|studying|check|look(?:ing)?\s+into)\w*\s+(?:the\s+|these\s+)?"
         r"(?:reports?|claims?|allegations?|accusations?)\b",
         r"\bwarned?\s+(?:about|that|of)\b", r"\bquestions?\s+(?:over|about|raised)\b",
         r"\b(?:warn(?:s|ed|ing)?|urg(?:es|ed|ing)|caution(?:s|ed)?|press(?:es|ed)?)\s+(?:[\w'.-]+\s+){1,4}"

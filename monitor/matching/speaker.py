@@ -339,7 +339,8 @@ def _and_turn(doc: Doc, sentence: Sentence, hits: Sequence[Hit]) -> tuple[Senten
             continue  # "Tehran and Moscow deny": one verb, two subjects
         after = texts[hit.last_token:min(sentence.last_token, hit.last_token + 3)]
         before = texts[sentence.first_token:position]
-        if any(w in SPEECH_VERBS for w in after) and any(w in SPEECH_VERBS for w in before):
+        # "requests from Kyiv and Moscow to investigate claims": an infinitive after the name is no statement
+        if after[:1] != ("to",) and any(w in SPEECH_VERBS for w in after) and any(w in SPEECH_VERBS for w in before):
             cut = starts[position]
             return (Sentence(sentence.index, sentence.start, cut, sentence.first_token, position, sentence.is_title),
                     Sentence(sentence.index, starts[position + 1], sentence.end, position + 1, sentence.last_token,
