@@ -450,6 +450,20 @@ CASES = [
     case("infinitive-after-a-second-name", CHEMICAL,
          "The OPCW said Kyiv and Moscow had both asked it to examine claims that Russia used chloropicrin.",
          [("opcw", "discusses")], ["russia", *NOBODY_TAKES_SIDES]),
+    # A clause that names only actors beside a contrast takes no side; "not backed by any evidence" denies; a
+    # pronoun stands for the institution "a spokeswoman for" names.
+    case("clause-of-names-only", IRAN,
+         "Iran's foreign ministry denied on Monday that it had sent ballistic missiles to Russia. Kanaani said the "
+         "reports were part of a Western campaign, but he did not deny selling drones to Moscow.",
+         [("iran-foreign-ministry", "denies")]),
+    case("not-backed-by-evidence", CHEMICAL,
+         "The State Department said Russia had used chloropicrin against Ukrainian troops. Asked about it, Peskov "
+         "said: \"Such statements are not backed by any evidence.\"",
+         [("us-government", "corroborates"), ("kremlin-spokesman", "denies")]),
+    case("she-for-a-spokeswoman-for", KIM,
+         "A spokeswoman for South Korea's unification ministry briefed reporters on Monday.\n\nShe said reports "
+         "that Kim Jong Un was gravely ill were not true.",
+         [("south-korea-unification-ministry", "denies")], [(UNATTRIBUTED, "denies")]),
     case("called-it-a-fabrication", CHINA,
          "China's foreign ministry called the reports that Beijing supplies drones to Russia a complete fabrication.",
          [("chinese-foreign-ministry", "denies")]),

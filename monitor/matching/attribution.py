@@ -82,7 +82,7 @@ general staff forces
 """)
 _SEPARATING = frozenset(["that", "which", "who", "whom", "whose", "while", "whereas"])
 # Who speaks for somebody else: "a spokesman for X", "officials of X".
-_SPOKESPEOPLE = wordset("""
+SPOKESPEOPLE = wordset("""
 spokesman spokeswoman spokesperson spokespeople representative representatives official officials envoy
 """)
 # Anaphoric heads: "the spokesperson said" speaks for the previous speaker.
@@ -405,7 +405,7 @@ def _is_subject(doc: Doc, words: Sequence[str], base: int, hit: Hit, verb_index:
         return True
     if words[position] == "with" and words[verb_index].endswith("ing"):
         return True  # "..., with Sullivan saying that ...": the name is the participle's subject
-    if words[position] in ("for", "of", "in", "at", "from") and position > 0 and words[position - 1] in _SPOKESPEOPLE:
+    if words[position] in ("for", "of", "in", "at", "from") and position > 0 and words[position - 1] in SPOKESPEOPLE:
         # "a spokesman for the Chinese embassy", "officials in Beijing", "an official at the presidential
         # office": the one spoken for speaks
         return True

@@ -74,7 +74,10 @@ PHRASES: Mapping[str, tuple[str, ...]] = {
         r"\b(?:have|has|had)\s+not\s+(?:yet\s+)?seen\s+(?:that|this|it|any|such|anything|evidence|signs?)\b",
         r"\b(?:we|i|they|he|she|it|washington|officials?)\s+(?:have|has|had)\s+not\s+(?:yet\s+)?seen\b",
         r"\b(?:haven't|hasn't|hadn't)\s+(?:yet\s+)?seen\b", r"\bno\s+(?:credible\s+|hard\s+|such\s+)?evidence\b",
-        r"\bno\s+(?:sign|indication|proof|basis|truth)\b", r"\bnot\s+(?:true|real|the\s+case|accurate|correct)\b",
+        r"\bno\s+(?:sign|indication|proof|basis|truth)\b",
+        r"\bnot\s+(?:backed|supported|substantiated|based)\s+(?:up\s+)?(?:by|on|with)\s+(?:any\s+)?"
+        r"(?:evidence|facts|proof)\b",
+        r"\bnot\s+(?:true|real|the\s+case|accurate|correct)\b",
         r"\bnothing\s+to\s+(?:it|suggest|indicate)\b", r"\b(?:is|was|are)n't\s+(?:true|real)\b",
         r"\bruled?\s+out\b", r"\bmade\s+up\b", r"\bset(?:ting)?\s+the\s+record\s+straight\b",
         r"\bpants\s+on\s+fire\b", r"\btoo\s+good\s+to\s+(?:check|be\s+true)\b", r"\bcasts?\s+doubts?\b",

@@ -249,7 +249,11 @@ class Matcher:
         for clause, speaker in clauses:
             part = clause_evidence(scan, item, clause)
             cues = self._unit_cues(doc, profile, part)
-            if part.positions or any(f in cues.features for f in _INHERITING_CUES):
+            # A clause that names only actors ("Kanaani said the reports were part of a campaign, but ...") has
+            # nothing of the claim to take a side on: no unit, rather than the stance model's default. (A bare
+            # statement's anchors are its own words, not actors.)
+            carries = part.keyphrases or part.content or (self.lenient and part.positions)
+            if carries or any(f in cues.features for f in _INHERITING_CUES):
                 if parts and parts[-1].speaker.actor == speaker.actor != UNATTRIBUTED:
                     parts.pop()
                 parts.append(self._unit(doc, part, cues, speaker, inherited))

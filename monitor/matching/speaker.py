@@ -48,6 +48,7 @@ from monitor.matching.attribution import (
     INNER_QUOTE,
     INSTITUTIONS,
     SPEECH_VERBS,
+    SPOKESPEOPLE,
     attributions,
     coordinated,
     headline_attribution,
@@ -168,6 +169,11 @@ def opening_name(doc: Doc, sentence: Sentence, hits: Sequence[Hit], actors: Mapp
     position = 0
     while position < len(words) and (words[position] in DETERMINERS or words[position] in _OPENERS):
         position += 1
+    if words[position:position + 1] and words[position] in SPOKESPEOPLE and words[position + 1:position + 2] in (
+            ("for",), ("of",), ("at",), ("from",), ("in",)):
+        position += 2  # "A spokesman for South Korea's presidential office spoke ...": the office
+        while position < len(words) and words[position] in DETERMINERS:
+            position += 1
     # The longest name there: "Russia's defence ministry", not "Russia".
     hit = max((h for h in hits if h.first_token - sentence.first_token == position), key=lambda h: h.last_token,
               default=None)
