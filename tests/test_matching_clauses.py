@@ -464,6 +464,17 @@ CASES = [
          "A spokeswoman for South Korea's unification ministry briefed reporters on Monday.\n\nShe said reports "
          "that Kim Jong Un was gravely ill were not true.",
          [("south-korea-unification-ministry", "denies")], [(UNATTRIBUTED, "denies")]),
+    # Headlines: "despite X's denials" is X's, a possessor before a colon does not speak, "'...': X on ..."
+    # speaks, and "X has not seen evidence" is X's.
+    case("despite-possessive-denials", IRAN, "",
+         [("us-secretary-of-state", "corroborates"), ("iran", "denies")],
+         title="Blinken says Iran shipped ballistic missiles to Russia despite Tehran's denials"),
+    case("possessor-before-a-colon", KIM, "", [(UNATTRIBUTED, "discusses")],
+         ["kim-jong-un", *NOBODY_TAKES_SIDES], title="Kim Jong Un's health: the rumours and what we don't know"),
+    case("quotation-colon-name-on", IRAN, "", [("iran-foreign-ministry", "denies")],
+         title="'Pure fiction': Araghchi on reports of Iranian ballistic missiles in Russia"),
+    case("has-not-seen-in-a-headline", CHINA, "", [("us-government", "denies")],
+         title="Pentagon has not seen evidence that China sends weapons to Russia"),
     case("called-it-a-fabrication", CHINA,
          "China's foreign ministry called the reports that Beijing supplies drones to Russia a complete fabrication.",
          [("chinese-foreign-ministry", "denies")]),

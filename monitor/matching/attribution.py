@@ -32,8 +32,9 @@ _PRONOUNS = frozenset(["he", "she", "they", "it"])
 _FROM_CUES = frozenset(["comment", "response", "reply", "word", "statement", "denial", "denials"])
 # "according to" in one word of another language: "selon", "laut", "según", "据" (`lexicon.py`).
 _ACCORDING_TO = "according_to"
+_SOURCE_WORDS = _FROM_CUES | {"according", _ACCORDING_TO}
 # Every word that can open an attribution: a sentence with none of them has none.
-_TRIGGERS = SPEECH_VERBS | _FROM_CUES | _PHRASAL.keys() | {"according", _ACCORDING_TO, "put", "citing"}
+_TRIGGERS = SPEECH_VERBS | _FROM_CUES | _PHRASAL.keys() | {"according", _ACCORDING_TO, "put", "citing", "seen"}
 # Words that govern a following name as an object or setting, never as the speaker.
 _PREPOSITIONS = wordset("""
 to into in on at for from of with by over against about toward towards across between among amid onto upon
@@ -170,16 +171,15 @@ def _spoken(doc: Doc, sentence: Sentence, hits: Sequence[Hit]) -> tuple[list[tup
     pronoun_at: int | None = None
     if _TRIGGERS.isdisjoint(words):
         return found, pronoun_at  # most sentences: no speech verb, no "according to", no "comment from"
+    owned: list[tuple[Hit, int, str]] = []  # "Tehran's denials": the sentence's speaker only when nobody else is
     # Only the trigger words can attribute; the others are skipped without a look.
     for index in compress(range(len(words)), map(_TRIGGERS.__contains__, words)):
         word = words[index]
         following = words[index + 1] if index + 1 < len(words) else ""
-        if word == _ACCORDING_TO or (word == "according" and following == "to") or (
-                word in _FROM_CUES and following in ("from", "by")):
-            after = index if word == _ACCORDING_TO else index + 1
-            hit = _name_after(hits, base, after, 3 if word in _FROM_CUES else 8)
-            if hit is not None:
-                found.append((hit, index, "according to" if word == _ACCORDING_TO else f"{word} {following}"))
+        source = _source(doc, words, hits, base, index) if word in _SOURCE_WORDS else None
+        if source is not None or word in (_ACCORDING_TO, "according") or (word in _FROM_CUES and following in (
+                "from", "by")):
+            (owned if source is not None and source[2].startswith("'s ") else found).extend([source] if source else [])
             continue
         if not _speaks(word, following, words[index - 1] if index > 0 else ""):
             continue
@@ -208,7 +208,24 @@ def _spoken(doc: Doc, sentence: Sentence, hits: Sequence[Hit]) -> tuple[list[tup
         if index > 0 and (words[index - 1] in _PRONOUNS or (
                 words[index - 1] in _ANAPHORS and index > 1 and words[index - 2] == "the")):
             pronoun_at = index
-    return found, pronoun_at
+    return found or ([] if pronoun_at is not None else owned), pronoun_at
+
+
+def _source(doc: Doc, words: Sequence[str], hits: Sequence[Hit], base: int, index: int
+            ) -> tuple[Hit, int, str] | None:
+    """The name "according to", "a denial from", "comment by" or a possessive ("Tehran's denials",
+    "Beijing's response") gives as the source of what the sentence says, if any."""
+    word, following = words[index], (words[index + 1] if index + 1 < len(words) else "")
+    if word in _FROM_CUES:
+        owner = next((h for h in hits if h.last_token == base + index and _possessive(doc, h)), None)
+        if owner is not None:
+            return owner, index, f"'s {word}"
+    if word == _ACCORDING_TO or (word == "according" and following == "to") or (
+            word in _FROM_CUES and following in ("from", "by")):
+        hit = _name_after(hits, base, index if word == _ACCORDING_TO else index + 1, 3 if word in _FROM_CUES else 8)
+        if hit is not None:
+            return hit, index, "according to" if word == _ACCORDING_TO else f"{word} {following}"
+    return None
 
 
 def _cited(words: Sequence[str], hits: Sequence[Hit], base: int) -> list[tuple[Hit, int, str]]:
@@ -303,6 +320,8 @@ def _speaks(word: str, following: str, before: str) -> bool:
     weapons on trains" does not; "commented on claims" and "the reports" are nouns."""
     if word == "put":
         return following == "it"
+    if word == "seen":
+        return before in ("not", "never")  # "the White House has not seen evidence ..."
     if word in _PHRASAL:
         return following == _PHRASAL[word]
     if before == "的" or (word in _NOUN_FORMS and (before in _PREPOSITIONS or before in DETERMINERS)):
@@ -347,10 +366,15 @@ def headline_attribution(doc: Doc, sentence: Sentence, hits: Sequence[Hit]) -> l
     colon = doc.folded.find(":", sentence.start, sentence.end)
     if colon > 0:
         prefix = [h for h in hits if h.end <= colon and h.first_token - sentence.first_token <= opening
-                  and len(doc.folded[h.end:colon].split()) <= 1]
+                  and len(doc.folded[h.end:colon].split()) <= 1 and not _possessive(doc, h)]
         if prefix:
             hit = max(prefix, key=lambda h: h.end - h.start)
             return [(hit, hit.first_token - sentence.first_token, ":")]
+        # "'Absurd': Peskov on US chemical weapons charge": a quotation, then who said it on what.
+        after = [h for h in hits if h.start > colon and not doc.folded[colon + 1:h.start].strip()
+                 and h.last_token < sentence.last_token and doc.tokens.texts[h.last_token] == "on"]
+        if after and doc.folded[sentence.start:colon].lstrip()[:1] in "'\"":
+            return [(after[0], after[0].first_token - sentence.first_token, ":")]
     tail = max(doc.folded.rfind(": ", sentence.start, sentence.end),
                doc.folded.rfind(" - ", sentence.start, sentence.end))
     suffix = [h for h in hits if h.start > tail > sentence.start
@@ -361,6 +385,11 @@ def headline_attribution(doc: Doc, sentence: Sentence, hits: Sequence[Hit]) -> l
         hit = min(suffix, key=lambda h: h.start)
         return [(hit, hit.first_token - sentence.first_token, ":")]
     return []
+
+
+def _possessive(doc: Doc, hit: Hit) -> bool:
+    """Whether a name is a possessor ("Kim Jong Un's health", "Shapps' claims")."""
+    return doc.folded[hit.end:hit.end + 1] == "'" or doc.tokens.texts[hit.last_token - 1].endswith("'s")
 
 
 def _after_quote(doc: Doc, offset: int) -> bool:
@@ -390,7 +419,7 @@ def _is_subject(doc: Doc, words: Sequence[str], base: int, hit: Hit, verb_index:
     # quick to deny" speaks), separates the name from the verb.
     if any(w in _SEPARATING for w in between) or ("to" in between and between[-1] != "to"):
         return False
-    possessive = doc.folded[hit.end:hit.end + 1] == "'" or doc.tokens.texts[hit.last_token - 1].endswith("'s")
+    possessive = _possessive(doc, hit)
     qualifier = first > 0 and words[first - 1] in ("a", "an") and bool(between)
     if (possessive or qualifier) and (not between or between[0] not in INSTITUTIONS):
         # "Shapps' claims", "China's denials", "the leader's health was said ...": a possessive before a noun

@@ -93,7 +93,8 @@ PHRASES: Mapping[str, tuple[str, ...]] = {
         r"\bif\s+only\b", r"\b(?:probably|likely|almost\s+certainly)\s+(?:a\s+)?(?:hoax|fake|false)\b",
         r"\bnever\s+(?:happened|existed)\b",
         # A denial by ellipsis closing a clause: "Tehran says it has not."
-        r"\b(?:it|they|he|she|we|i)\s+(?:has|have|had|did|does|do|is|are|was|were)(?:\s+not|n't)\s*[.;!]?[\"']?\s*$",
+        r"\b(?:says?|said|insists?|insisted|maintains?|maintained)\s+(?:that\s+)?(?:it|they|he|she|we|i)\s+"
+        r"(?:has|have|had|did|does|do|is|are|was|were)(?:\s+not|n't)\s*[.;!]?[\"']?\s*$",
         r"\b(?:put|puts|putting)\s+(?:[\w']+\s+){0,4}to\s+rest\b",
         r"\bkill(?:s|ed)?\s+(?:[\w']+\s+){0,4}rumou?rs?\b",
     ),

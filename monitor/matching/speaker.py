@@ -380,6 +380,15 @@ def _countering_turn(doc: Doc, sentence: Sentence, hits: Sequence[Hit]) -> tuple
     had sent missiles, despite denials from Tehran"); None when there is none."""
     texts, starts, ends = doc.tokens.texts, doc.tokens.starts, doc.tokens.ends
     for hit in hits:
+        turn = hit.first_token - 1
+        if (turn > sentence.first_token and texts[turn] in _COUNTERING and hit.last_token < sentence.last_token
+                and texts[hit.last_token - 1].endswith("'s") and texts[hit.last_token] in _COUNTER_NOUNS
+                and not doc.in_quote(hit.start, hit.end)):
+            # "Shapps insists ... despite Beijing's denials": no comma needed before the possessive form
+            return (Sentence(sentence.index, sentence.start, ends[turn - 1], sentence.first_token, turn,
+                             sentence.is_title),
+                    Sentence(sentence.index, starts[turn], sentence.end, turn, sentence.last_token,
+                             sentence.is_title))
         source = hit.first_token - 1
         noun = source - 1
         if noun - 1 <= sentence.first_token or texts[source] not in ("from", "by") or texts[noun] not in _COUNTER_NOUNS:
