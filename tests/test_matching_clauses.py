@@ -475,6 +475,16 @@ CASES = [
          title="'Pure fiction': Araghchi on reports of Iranian ballistic missiles in Russia"),
     case("has-not-seen-in-a-headline", CHINA, "", [("us-government", "denies")],
          title="Pentagon has not seen evidence that China sends weapons to Russia"),
+    # Retracting and walking back deny, and their subject speaks; a conditional discusses.
+    case("retracted-its-claim", CHEMICAL,
+         "Ukraine's military intelligence retracted its claim that Russian troops had used chloropicrin, saying the "
+         "samples were inconclusive.", [("ukraine-military-intelligence", "denies")], ["russia"]),
+    case("walked-back-remarks", CHINA,
+         "British officials walked back the remarks on Thursday, saying they had no evidence that China was sending "
+         "weapons to Russia.", [("uk-government", "denies")]),
+    case("conditional-consequences", IRAN,
+         "Blinken said Iran would face sanctions if it were found to have sent ballistic missiles to Russia.",
+         [("us-secretary-of-state", "discusses")], [*NOBODY_TAKES_SIDES]),
     case("called-it-a-fabrication", CHINA,
          "China's foreign ministry called the reports that Beijing supplies drones to Russia a complete fabrication.",
          [("chinese-foreign-ministry", "denies")]),

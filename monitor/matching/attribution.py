@@ -22,11 +22,12 @@ argues noted notes wrote writes tweeted tweets saying telling reported acknowled
 declined revealed reveals alleged alleges accused accuses suggested suggests maintained maintains believes
 asserted asserts disputed disputes refuted refutes called calls answered answers replied replies responded
 responds reject dismiss confirm insist warn accuse dispute refute allege admit argue maintain assert
-described describes downplays downplayed rebuts rebutted slams slammed urged urges echoed echoes
+described describes downplays downplayed rebuts rebutted slams slammed urged urges echoed echoes retracted
+retracts
 """)
 # Verbs that speak only with their particle: "Seoul plays down reports ...", "Beijing hits back at ...".
 _PHRASAL = {"play": "down", "plays": "down", "played": "down", "hits": "back", "hit": "back", "pushes": "back",
-            "pushed": "back"}
+            "pushed": "back", "walked": "back", "walks": "back"}
 _INVERTIBLE = frozenset(["said", "says", "told", "added", "wrote", "tweeted", "stated", "according"])
 _PRONOUNS = frozenset(["he", "she", "they", "it"])
 _FROM_CUES = frozenset(["comment", "response", "reply", "word", "statement", "denial", "denials"])
@@ -206,7 +207,7 @@ def _spoken(doc: Doc, sentence: Sentence, hits: Sequence[Hit]) -> tuple[list[tup
             found.append((hit, index, word))
             continue
         if index > 0 and (words[index - 1] in _PRONOUNS or (
-                words[index - 1] in _ANAPHORS and index > 1 and words[index - 2] == "the")):
+                words[index - 1] in _ANAPHORS and index > 1 and words[index - 2] in ("the", "its"))):
             pronoun_at = index
     return found or ([] if pronoun_at is not None else owned), pronoun_at
 

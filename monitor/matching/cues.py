@@ -120,6 +120,7 @@ PHRASES: Mapping[str, tuple[str, ...]] = {
         r"\bwarned?\s+(?:about|that|of)\b", r"\bquestions?\s+(?:over|about|raised)\b",
         r"\b(?:warn(?:s|ed|ing)?|urg(?:es|ed|ing)|caution(?:s|ed)?|press(?:es|ed)?)\s+(?:[\w'.-]+\s+){1,4}"
         r"(?:not\s+to|against)\b",
+        r"\b(?:if|whether)\s+(?:[\w'.-]+\s+){1,4}(?:were|was)\s+(?:found|shown|proven|confirmed)\b",
         r"\bwithout\s+providing\s+evidence\b",
  r"\bcould\s+not\s+(?:be\s+)?(?:independently\s+)?verif",
         r"\bstop(?:s|ped|ping)?\s+short\s+of\b",
