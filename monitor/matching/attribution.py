@@ -33,7 +33,6 @@ _PRONOUNS = frozenset(["he", "she", "they", "it"])
 _FROM_CUES = frozenset(["comment", "response", "reply", "word", "statement", "denial", "denials"])
 # "according to" in one word of another language: "selon", "laut", "según", "据" (`lexicon.py`).
 _ACCORDING_TO = "according_to"
-_SOURCE_WORDS = _FROM_CUES | {"according", _ACCORDING_TO}
 # Every word that can open an attribution: a sentence with none of them has none.
 _TRIGGERS = SPEECH_VERBS | _FROM_CUES | _PHRASAL.keys() | {"according", _ACCORDING_TO, "put", "citing", "seen"}
 # Words that govern a following name as an object or setting, never as the speaker.
@@ -172,15 +171,19 @@ def _spoken(doc: Doc, sentence: Sentence, hits: Sequence[Hit]) -> tuple[list[tup
     pronoun_at: int | None = None
     if _TRIGGERS.isdisjoint(words):
         return found, pronoun_at  # most sentences: no speech verb, no "according to", no "comment from"
-    owned: list[tuple[Hit, int, str]] = []  # "Tehran's denials": the sentence's speaker only when nobody else is
+    # "Tehran's denials", "Beijing's response": the sentence's speaker only when nobody else is.
+    owned = [(h, i, f"'s {words[i]}") for i in range(len(words)) if words[i] in _FROM_CUES
+             for h in hits if h.last_token == base + i and _possessive(doc, h)]
     # Only the trigger words can attribute; the others are skipped without a look.
     for index in compress(range(len(words)), map(_TRIGGERS.__contains__, words)):
         word = words[index]
         following = words[index + 1] if index + 1 < len(words) else ""
-        source = _source(doc, words, hits, base, index) if word in _SOURCE_WORDS else None
-        if source is not None or word in (_ACCORDING_TO, "according") or (word in _FROM_CUES and following in (
-                "from", "by")):
-            (owned if source is not None and source[2].startswith("'s ") else found).extend([source] if source else [])
+        if word == _ACCORDING_TO or (word == "according" and following == "to") or (
+                word in _FROM_CUES and following in ("from", "by")):
+            after = index if word == _ACCORDING_TO else index + 1
+            hit = _name_after(hits, base, after, 3 if word in _FROM_CUES else 8)
+            if hit is not None:
+                found.append((hit, index, "according to" if word == _ACCORDING_TO else f"{word} {following}"))
             continue
         if not _speaks(word, following, words[index - 1] if index > 0 else ""):
             continue
@@ -210,23 +213,6 @@ def _spoken(doc: Doc, sentence: Sentence, hits: Sequence[Hit]) -> tuple[list[tup
                 words[index - 1] in _ANAPHORS and index > 1 and words[index - 2] in ("the", "its"))):
             pronoun_at = index
     return found or ([] if pronoun_at is not None else owned), pronoun_at
-
-
-def _source(doc: Doc, words: Sequence[str], hits: Sequence[Hit], base: int, index: int
-            ) -> tuple[Hit, int, str] | None:
-    """The name "according to", "a denial from", "comment by" or a possessive ("Tehran's denials",
-    "Beijing's response") gives as the source of what the sentence says, if any."""
-    word, following = words[index], (words[index + 1] if index + 1 < len(words) else "")
-    if word in _FROM_CUES:
-        owner = next((h for h in hits if h.last_token == base + index and _possessive(doc, h)), None)
-        if owner is not None:
-            return owner, index, f"'s {word}"
-    if word == _ACCORDING_TO or (word == "according" and following == "to") or (
-            word in _FROM_CUES and following in ("from", "by")):
-        hit = _name_after(hits, base, index if word == _ACCORDING_TO else index + 1, 3 if word in _FROM_CUES else 8)
-        if hit is not None:
-            return hit, index, "according to" if word == _ACCORDING_TO else f"{word} {following}"
-    return None
 
 
 def _cited(words: Sequence[str], hits: Sequence[Hit], base: int) -> list[tuple[Hit, int, str]]:

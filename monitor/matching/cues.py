@@ -122,7 +122,7 @@ PHRASES: Mapping[str, tuple[str, ...]] = {
         r"(?:not\s+to|against)\b",
         r"\b(?:if|whether)\s+(?:[\w'.-]+\s+){1,4}(?:were|was)\s+(?:found|shown|proven|confirmed)\b",
         r"\bwithout\s+providing\s+evidence\b",
- r"\bcould\s+not\s+(?:be\s+)?(?:independently\s+)?verif",
+        r"\bcould\s+not\s+(?:be\s+)?(?:independently\s+)?verif",
         r"\bstop(?:s|ped|ping)?\s+short\s+of\b",
     ),
     "either-or": (
